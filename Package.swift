@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "clsm-hub",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "HubCore", targets: ["HubCore"]),
+        .executable(name: "hub-workers", targets: ["Workers"]),
+        .executable(name: "hub-admin", targets: ["hub-admin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries from Debian: librdkafka-dev and libpq-dev.
+        .systemLibrary(name: "CKafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
+
+        // Domain, events, storage, messaging and processing. Only Messaging touches CKafka,
+        // only Storage touches CPostgres.
+        .target(
+            name: "HubCore",
+            dependencies: [
+                "CKafka",
+                "CPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "Workers",
+            dependencies: [
+                "HubCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "hub-admin",
+            dependencies: [
+                "HubCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Pure tests: no server needed.
+        .testTarget(name: "HubCoreTests", dependencies: ["HubCore"]),
+        // Tests against real PostgreSQL and Kafka-compatible servers (scripts/test.sh starts them).
+        .testTarget(name: "IntegrationTests", dependencies: ["HubCore"]),
+    ]
+)

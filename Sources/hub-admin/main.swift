@@ -1,0 +1,1 @@
+print("hub-admin: not built yet")
