@@ -1,0 +1,89 @@
+/// Everything that can go wrong talking to PostgreSQL, in one type, so that callers can
+/// decide what to do from `kind` (retry the transaction after `connectionLost`, fix the
+/// configuration after `authenticationFailed`...) and operators can read `description`.
+///
+/// Never contains a password nor a parameter value: only the statement's first line, the
+/// server's message, and the server's detail and hint.
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Equatable {
+        /// HUB_DATABASE_URL is missing or not a libpq connection string.
+        case invalidConfiguration
+        /// The server could not be reached or refused the connection (unknown host, closed
+        /// port, connect_timeout elapsed, too many connections, database does not exist).
+        case connectionFailed
+        /// The server rejected the credentials.
+        case authenticationFailed
+        /// The connection broke while it was in use. Inside a transaction it is not
+        /// re-established for you: run the whole transaction again.
+        case connectionLost
+        /// The server refused a statement; see `sqlState`.
+        case queryFailed
+        /// A wait ran out of time (reconnection window, notification wait is not an error).
+        case timeout
+        /// The statement was cancelled because its task was cancelled.
+        case cancelled
+        /// A column could not be read as the requested Swift type.
+        case decodingFailed
+        /// A schema migration cannot be applied (changed checksum, bad list).
+        case migrationFailed
+        /// The connection was closed with `close()`.
+        case connectionClosed
+    }
+
+    public var kind: Kind
+    /// What happened, in words, without secrets.
+    public var message: String
+    /// Five-character SQLSTATE from the server (`23505` unique violation...), when known.
+    public var sqlState: String?
+    public var detail: String?
+    public var hint: String?
+    /// First line of the statement that failed (never its parameter values).
+    public var statement: String?
+    /// What the hub was doing (`transaction rolled back`, `migration 3 create_events`...).
+    public var context: String?
+
+    public init(
+        _ kind: Kind, _ message: String, sqlState: String? = nil, detail: String? = nil,
+        hint: String? = nil, statement: String? = nil, context: String? = nil
+    ) {
+        self.kind = kind
+        self.message = message
+        self.sqlState = sqlState
+        self.detail = detail
+        self.hint = hint
+        self.statement = statement.map(Self.firstLine)
+        self.context = context
+    }
+
+    public var description: String {
+        var text = "PostgreSQL \(kind.rawValue)"
+        if let context { text += " (\(context))" }
+        text += ": \(message)"
+        if let sqlState { text += " [SQLSTATE \(sqlState)]" }
+        if let detail { text += "; detail: \(detail)" }
+        if let hint { text += "; hint: \(hint)" }
+        if let statement { text += "; statement: \(statement)" }
+        return text
+    }
+
+    /// The same error with what the caller was doing added in front of any earlier context.
+    public func adding(context outer: String) -> PostgresError {
+        var copy = self
+        copy.context = context.map { "\(outer): \($0)" } ?? outer
+        return copy
+    }
+
+    /// SQLSTATE class 08 (connection exception) and the 57P0x shutdown codes mean the
+    /// session is gone, not that the statement is wrong.
+    static func isConnectionLevel(sqlState: String?) -> Bool {
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+    }
+
+    static func firstLine(_ statement: String) -> String {
+        let trimmed = statement.drop(while: { $0 == "\n" || $0 == " " || $0 == "\t" || $0 == "\r" })
+        let line = trimmed.prefix(while: { $0 != "\n" && $0 != "\r" })
+        let limited = line.count > 200 ? String(line.prefix(200)) + "…" : String(line)
+        return line.count < trimmed.count && !limited.hasSuffix("…") ? limited + " …" : limited
+    }
+}
