@@ -1,0 +1,58 @@
+import HubCore
+import Logging
+import ServiceLifecycle
+
+/// Start-up of the workers: servers reached, schema migrated, topics present, then the
+/// services that run until shutdown.
+struct WorkersApplication {
+    var services: [any Service]
+
+    static func start(configuration: HubConfiguration, logger: Logger) async throws -> WorkersApplication {
+        logger.info("hub-workers starting", metadata: ["configuration": "\(configuration)"])
+
+        let database = try await ServerConnections.connectDatabase(configuration.database, logger: logger)
+        let report = try await PostgresMigrator(migrations: HubSchema.migrations, logger: logger).migrate(on: database)
+        logger.info("connected to PostgreSQL", metadata: [
+            "migrationsApplied": "\(report.applied.map(\.version))", "alreadyApplied": "\(report.alreadyApplied.count)",
+        ])
+
+        let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
+        let metadata = try await ServerConnections.waitForKafka(admin, brokers: configuration.kafka.brokers, logger: logger)
+        let created = try await admin.createTopics(HubTopics.specifications())
+        logger.info("connected to Kafka", metadata: [
+            "brokers": "\(metadata.brokers)",
+            "topicsCreated": "\(created.filter { $0.value == .created }.keys.sorted())",
+        ])
+
+        let consumer = try KafkaConsumer(configuration: configuration.kafka, groupID: configuration.groupID,
+                                         topics: HubTopics.inbound, logger: logger)
+        return WorkersApplication(services: [InboundLoggingService(consumer: consumer, database: database, logger: logger)])
+    }
+}
+
+/// For now the workers only log what they receive and commit it; processing comes with
+/// the domain core (issue 4).
+struct InboundLoggingService: Service {
+    let consumer: KafkaConsumer
+    let database: PostgresConnection
+    let logger: Logger
+
+    func run() async throws {
+        logger.info("consuming", metadata: ["topics": "\(HubTopics.inbound)", "group": "\(consumer.groupID)"])
+        while !Task.isShuttingDownGracefully {
+            let batch = try await consumer.poll(maxCount: 500, timeout: .milliseconds(500))
+            guard !batch.isEmpty else { continue }
+            for message in batch {
+                logger.info("received", metadata: [
+                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                    "key": "\(message.keyString ?? "")", "ce_type": "\(message.header("ce_type")?.stringValue ?? "?")",
+                    "ce_id": "\(message.header("ce_id")?.stringValue ?? "?")", "bytes": "\(message.value.count)",
+                ])
+            }
+            try await consumer.commit(after: batch)
+        }
+        logger.info("shutting down: leaving the group")
+        try await consumer.close()
+        await database.close()
+    }
+}
