@@ -166,6 +166,9 @@ export HUB_DATABASE_URL=postgresql://$pg_user:$pg_password@127.0.0.1:$pg_port/$p
 export HUB_ENV_PG_SOCKET_DIR=$pgrun
 export HUB_ENV_PG_DATA=$pgdata
 export HUB_ENV_TANSU_PID_FILE=$tansu_pid
+# Tansu holds group joins for the session timeout: keep it short locally.
+export HUB_KAFKA_SESSION_TIMEOUT_MS=6000
+export HUB_KAFKA_HEARTBEAT_INTERVAL_MS=1000
 export LD_LIBRARY_PATH=$(rdkafka_libdir)\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
 VARS
 }

@@ -33,12 +33,13 @@ final class KafkaClient: @unchecked Sendable {
     enum Role { case producer, consumer }
 
     let handle: OpaquePointer
+    let role: Role
     let context: KafkaClientContext
     let configuration: KafkaConfiguration
 
     init(role: Role, configuration: KafkaConfiguration, logger: Logger,
          configure: (OpaquePointer) -> Void = { _ in }) throws {
-        let conf = try configuration.makeNativeConfiguration()
+        let conf = try (role == .producer ? configuration.forProducer() : configuration).makeNativeConfiguration()
         let context = KafkaClientContext(logger: logger)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
         rd_kafka_conf_set_log_cb(conf) { client, level, facility, text in
@@ -69,6 +70,7 @@ final class KafkaClient: @unchecked Sendable {
                              message: String(errorBuffer: errorText))
         }
         self.handle = handle
+        self.role = role
         self.context = context
         self.configuration = configuration
     }
@@ -102,6 +104,11 @@ final class KafkaClient: @unchecked Sendable {
         let timedOut = code == RD_KAFKA_RESP_ERR__TIMED_OUT || code == RD_KAFKA_RESP_ERR__TRANSPORT
             || code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN
         guard timedOut else { return KafkaError(code, operation: operation) }
+        if role == .producer {
+            // Serve queued error callbacks (a producer without a polling thread, such as the
+            // admin client, has them waiting), so that the last error below is current.
+            rd_kafka_poll(handle, 0)
+        }
         var message = "no broker of \(configuration.brokers) answered within \(timeout)"
         if let last = context.lastError.current { message += " (last error: \(last))" }
         return KafkaError(kind: .brokersUnreachable, code: code.rawValue, operation: operation, message: message)

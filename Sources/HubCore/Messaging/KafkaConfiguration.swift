@@ -44,6 +44,23 @@ public struct KafkaConfiguration: Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// Consumer-only properties, left out of producer and admin clients (librdkafka would
+    /// warn that it ignores them).
+    static let consumerOnlyPrefixes = [
+        "group.", "session.timeout.ms", "heartbeat.interval.ms", "auto.offset.reset", "enable.auto.",
+        "auto.commit.", "partition.assignment.strategy", "max.poll.interval.ms", "fetch.", "isolation.level",
+        "enable.partition.eof", "check.crcs", "queued.", "coordinator.query.interval.ms",
+    ]
+
+    /// A copy without consumer-only properties.
+    func forProducer() -> KafkaConfiguration {
+        var copy = self
+        copy.properties = properties.filter { property, _ in
+            !Self.consumerOnlyPrefixes.contains { property.hasPrefix($0) }
+        }
+        return copy
+    }
+
     /// True for properties whose values must never be logged.
     public static func isSecret(_ property: String) -> Bool {
         let lowered = property.lowercased()

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import HubCore
+import Logging
+
+/// hub-admin: the administrators' command line. Configuration comes from the same
+/// environment as hub-workers (HUB_KAFKA_BROKERS, HUB_DATABASE_URL, HUB_GROUP_ID, HUB_KAFKA_*).
+@main
+struct HubAdmin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub-admin",
+        abstract: "Administer the CLSM hub: schema, topics, health.",
+        discussion: """
+            Reads HUB_KAFKA_BROKERS (default 127.0.0.1:9092), HUB_DATABASE_URL (libpq URI), \
+            HUB_GROUP_ID (default clsm-hub) and any librdkafka property as HUB_KAFKA_<PROPERTY>.
+            """,
+        subcommands: [Migrate.self, Topics.self, Health.self]
+    )
+}
+
+/// What every subcommand shares: configuration and a quiet logger.
+struct AdminContext {
+    let configuration: HubConfiguration
+    let logger: Logger
+
+    init() throws {
+        do {
+            configuration = try HubConfiguration()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        var logger = Logger(label: "hub.admin")
+        logger.logLevel = configuration.logLevel == .info ? .warning : configuration.logLevel
+        self.logger = logger
+    }
+
+    func database() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(configuration.database, logger: logger)
+    }
+
+    func kafkaAdmin() throws -> KafkaAdmin {
+        try KafkaAdmin(configuration: configuration.kafka, logger: logger)
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply the pending PostgreSQL schema migrations.")
+
+    func run() async throws {
+        let context = try AdminContext()
+        let database = try await context.database()
+        defer { Task { await database.close() } }
+        let report = try await PostgresMigrator(migrations: HubSchema.migrations, logger: context.logger).migrate(on: database)
+        for migration in report.applied {
+            print("applied \(migration.version) \(migration.name)")
+        }
+        print("schema at version \(HubSchema.migrations.map(\.version).max() ?? 0) (\(report.applied.count) applied now, \(report.alreadyApplied.count) before)")
+    }
+}
+
+struct Topics: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create or list the hub's Kafka topics.",
+        subcommands: [Create.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create the hub's topics that do not exist yet.")
+
+        @Option(help: "Partitions of each inbound and notification topic.")
+        var partitions: Int32 = 6
+
+        @Option(help: "Replication factor (1 for a single broker).")
+        var replicationFactor: Int32 = 1
+
+        func run() async throws {
+            let context = try AdminContext()
+            let admin = try context.kafkaAdmin()
+            let outcomes = try await admin.createTopics(HubTopics.specifications(partitions: partitions, replicationFactor: replicationFactor))
+            for name in outcomes.keys.sorted() {
+                print("\(name): \(outcomes[name] == .created ? "created" : "already exists")")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the topics of the cluster with their partitions.")
+
+        func run() async throws {
+            let context = try AdminContext()
+            let metadata = try await context.kafkaAdmin().metadata()
+            for topic in metadata.topics.sorted(by: { $0.name < $1.name }) where !topic.name.hasPrefix("__") {
+                print("\(topic.name)\t\(topic.partitions.count) partitions")
+            }
+        }
+    }
+}
+
+struct Health: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check that PostgreSQL and Kafka answer (exit 0) or say which does not (exit 1).")
+
+    @Option(help: "Seconds to wait for each server.")
+    var timeout: Int = 5
+
+    func run() async throws {
+        let context = try AdminContext()
+        var healthy = true
+        do {
+            let database = try await context.database()
+            _ = try await database.query("SELECT 1")
+            await database.close()
+            print("postgresql: ok (\(context.configuration.database))")
+        } catch {
+            healthy = false
+            print("postgresql: \(error)")
+        }
+        do {
+            let metadata = try await context.kafkaAdmin().metadata(timeout: .seconds(timeout))
+            print("kafka: ok (\(metadata.brokers.joined(separator: ", ")))")
+        } catch {
+            healthy = false
+            print("kafka: \(error)")
+        }
+        if !healthy { throw ExitCode(1) }
+    }
+}

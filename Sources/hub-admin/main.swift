@@ -1,1 +1,0 @@
-print("hub-admin: not built yet")
