@@ -1,0 +1,166 @@
+/// The reference data held in `HubState`, keyed for lookup.
+public struct ReferenceData: Sendable, Hashable, Codable {
+    public var regions: [String: Region] = [:]
+    public var departements: [String: Departement] = [:]
+    public var communes: [String: Commune] = [:]
+    public var qpvs: [String: Qpv] = [:]
+    public var cls: [String: Cls] = [:]
+    public var asvs: [String: Asv] = [:]
+    public var sismEditions: [Int: SismEdition] = [:]
+
+    public init() {}
+
+    /// Upserts everything in `document` (rows not mentioned are kept): the semantics of
+    /// `hub-admin reference import`.
+    public mutating func importing(_ document: ReferenceDataDocument) {
+        for row in document.regions { regions[row.code] = row }
+        for row in document.departements { departements[row.code] = row }
+        for row in document.communes { communes[row.code] = row }
+        for row in document.qpvs { qpvs[row.code] = row }
+        for row in document.cls { cls[row.id] = row }
+        for row in document.asvs { asvs[row.id] = row }
+        for row in document.sismEditions { sismEditions[row.year] = row }
+    }
+
+    /// The region of a commune, through its département.
+    public func region(ofCommune code: String) -> String? {
+        communes[code].flatMap { departements[$0.departement]?.region }
+    }
+
+    /// QPVs lying (at least partly) in one of `communes`, sorted by code.
+    public func qpvs(inCommunes communes: Set<String>) -> [Qpv] {
+        qpvs.values.filter { !communes.isDisjoint(with: $0.communes) }.sorted { $0.code < $1.code }
+    }
+
+    /// ASVs serving `qpv`, sorted by id.
+    public func asvs(servingQpv qpv: String) -> [Asv] {
+        asvs.values.filter { $0.qpvs.contains(qpv) }.sorted { $0.id < $1.id }
+    }
+
+    /// CLS covering at least one of `communes`, sorted by id.
+    public func cls(coveringAny communes: Set<String>) -> [Cls] {
+        cls.values.filter { !communes.isDisjoint(with: $0.communes) }.sorted { $0.id < $1.id }
+    }
+}
+
+/// The project's JSON import format for reference data (`hub-admin reference import FILE`),
+/// documented in docs/contract.md, example in docs/examples/reference-demo.json.
+///
+/// Every section is optional (an import may carry only SISM editions). Decoding is strict
+/// (unknown fields refused) and checks the document's own consistency: a département's
+/// region, a commune's département, a QPV's communes, a CLS's region and communes, an ASV's
+/// QPVs must exist either in the document or in the reference data it is imported into.
+public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecodable {
+    /// Free text, e.g. "Demo data, not real".
+    public var description: String?
+    public var regions: [Region]
+    public var departements: [Departement]
+    public var communes: [Commune]
+    public var qpvs: [Qpv]
+    public var cls: [Cls]
+    public var asvs: [Asv]
+    public var sismEditions: [SismEdition]
+
+    public init(
+        description: String? = nil, regions: [Region] = [], departements: [Departement] = [], communes: [Commune] = [],
+        qpvs: [Qpv] = [], cls: [Cls] = [], asvs: [Asv] = [], sismEditions: [SismEdition] = []
+    ) {
+        self.description = description
+        self.regions = regions
+        self.departements = departements
+        self.communes = communes
+        self.qpvs = qpvs
+        self.cls = cls
+        self.asvs = asvs
+        self.sismEditions = sismEditions
+    }
+
+    public static let fields: Set<String> = ["description", "regions", "departements", "communes", "qpvs", "cls", "asvs", "sismEditions"]
+
+    public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
+        guard let object = StrictObject(value, at: path, allowed: fields, violations: &violations) else { return nil }
+        let max = 100_000
+        let description = object.optional("description", Strict.string(maxLength: 2000), &violations)
+        let regions = object.optional("regions", Strict.array(maxCount: max, Strict.object(Region.self)), &violations)
+        let departements = object.optional("departements", Strict.array(maxCount: max, Strict.object(Departement.self)), &violations)
+        let communes = object.optional("communes", Strict.array(maxCount: max, Strict.object(Commune.self)), &violations)
+        let qpvs = object.optional("qpvs", Strict.array(maxCount: max, Strict.object(Qpv.self)), &violations)
+        let cls = object.optional("cls", Strict.array(maxCount: max, Strict.object(Cls.self)), &violations)
+        let asvs = object.optional("asvs", Strict.array(maxCount: max, Strict.object(Asv.self)), &violations)
+        let editions = object.optional("sismEditions", Strict.array(maxCount: 1000, Strict.object(SismEdition.self)), &violations)
+        return Self(
+            description: description, regions: regions ?? [], departements: departements ?? [], communes: communes ?? [],
+            qpvs: qpvs ?? [], cls: cls ?? [], asvs: asvs ?? [], sismEditions: editions ?? [])
+    }
+
+    /// Strict decoding of an import file, then consistency against `existing` reference
+    /// data. Throws `schema_violation` (shape, duplicates) or `unknown_reference` (dangling
+    /// codes), each with every violation.
+    public static func decode(_ bytes: [UInt8], existing: ReferenceData = ReferenceData()) throws(EventRejection) -> ReferenceDataDocument {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw EventRejection(code: .schemaViolation, message: "reference data is not valid JSON", violations: [Violation(path: "$", reason: error.description)])
+        }
+        let document = try strictDecode(json, typeName: "reference data")
+        let duplicates = document.duplicateKeys()
+        if !duplicates.isEmpty {
+            throw EventRejection(code: .schemaViolation, message: "reference data lists some keys twice", violations: duplicates)
+        }
+        let dangling = document.danglingReferences(existing: existing)
+        if !dangling.isEmpty {
+            throw EventRejection(code: .unknownReference, message: "reference data refers to codes that exist neither in the file nor in the hub (\(dangling.count))", violations: dangling)
+        }
+        return document
+    }
+
+    func duplicateKeys() -> [Violation] {
+        var violations: [Violation] = []
+        func check<T>(_ rows: [T], _ section: String, _ key: (T) -> String) {
+            var seen: Set<String> = []
+            for (position, row) in rows.enumerated() where !seen.insert(key(row)).inserted {
+                violations.append(Violation(path: "\(section)[\(position)]", reason: "duplicates key \(key(row))"))
+            }
+        }
+        check(regions, "regions", \.code)
+        check(departements, "departements", \.code)
+        check(communes, "communes", \.code)
+        check(qpvs, "qpvs", \.code)
+        check(cls, "cls", \.id)
+        check(asvs, "asvs", \.id)
+        check(sismEditions, "sismEditions") { String($0.year) }
+        return violations
+    }
+
+    func danglingReferences(existing: ReferenceData) -> [Violation] {
+        var merged = existing
+        merged.importing(self)
+        var violations: [Violation] = []
+        for (i, row) in departements.enumerated() where merged.regions[row.region] == nil {
+            violations.append(Violation(path: "departements[\(i)].region", reason: "unknown region \(row.region)"))
+        }
+        for (i, row) in communes.enumerated() where merged.departements[row.departement] == nil {
+            violations.append(Violation(path: "communes[\(i)].departement", reason: "unknown département \(row.departement)"))
+        }
+        for (i, row) in qpvs.enumerated() {
+            for (j, commune) in row.communes.enumerated() where merged.communes[commune] == nil {
+                violations.append(Violation(path: "qpvs[\(i)].communes[\(j)]", reason: "unknown commune \(commune)"))
+            }
+        }
+        for (i, row) in cls.enumerated() {
+            if merged.regions[row.region] == nil {
+                violations.append(Violation(path: "cls[\(i)].region", reason: "unknown region \(row.region)"))
+            }
+            for (j, commune) in row.communes.enumerated() where merged.communes[commune] == nil {
+                violations.append(Violation(path: "cls[\(i)].communes[\(j)]", reason: "unknown commune \(commune)"))
+            }
+        }
+        for (i, row) in asvs.enumerated() {
+            for (j, qpv) in row.qpvs.enumerated() where merged.qpvs[qpv] == nil {
+                violations.append(Violation(path: "asvs[\(i)].qpvs[\(j)]", reason: "unknown QPV \(qpv)"))
+            }
+        }
+        return violations
+    }
+}

@@ -1,0 +1,106 @@
+/// The hub's functional core: for an inbound event and the current state (a value), what
+/// changes and who is told what. No clock, no randomness, no I/O: the same event on the
+/// same state always gives the same `Decision`, byte for byte.
+///
+/// Workers call, per record:
+/// 1. `InboundDecoder.decode(topic:key:headers:value:)` -> `DecodedEvent` (or a dead letter);
+/// 2. `requirements(for:)` -> load that slice of state from storage;
+/// 3. `decide(_:in:)` -> `Decision` (or an `unknown_reference` dead letter);
+/// 4. store `decision.changes` and the notifications (outbox) in one transaction.
+public struct RulesEngine: Sendable {
+    public init() {}
+
+    /// The slice of state the rules read for `event` (see `StateRequirements` for the
+    /// exact meaning of each field). Pure: depends on the event only.
+    public func requirements(for event: DecodedEvent) -> StateRequirements {
+        var requirements = StateRequirements()
+        requirements.events = [event.identity]
+        switch event.event {
+        case .clsmDeclared(let payload):
+            requirements.regions = [payload.region]
+            requirements.clsms = [payload.clsmId]
+            requirements.communes = Set(payload.communes)
+            requirements.communeSurroundings = Set(payload.communes)
+        case .sismEventProposed(let payload):
+            requirements.clsms = [payload.clsmId]
+            requirements.sismEditions = [payload.edition]
+            requirements.communes = [payload.commune]
+            requirements.sismProposals = [payload.proposalId]
+            requirements.sismSchedules = [SismScheduleKey(edition: payload.edition, commune: payload.commune)]
+            requirements.sismProgrammes = [SismProgrammeKey(edition: payload.edition, clsmId: payload.clsmId)]
+            if let qpv = payload.qpv { requirements.qpvSurroundings = [qpv] }
+        case .ptsmDiagnosticPublished(let payload):
+            requirements.regions = [payload.region]
+            requirements.departements = Set(payload.departements)
+            requirements.ptsms = [payload.ptsmId]
+            requirements.clsmsInDepartements = Set(payload.departements)
+        case .qpvActionRecorded(let payload):
+            requirements.qpvActions = [payload.actionId]
+            requirements.qpvSurroundings = [payload.qpv]
+            switch payload.recordedBy.kind {
+            case .clsm: requirements.clsms = [payload.recordedBy.id]
+            case .asv: requirements.asvs = [payload.recordedBy.id]
+            case .cls: requirements.cls = [payload.recordedBy.id]
+            }
+        }
+        return requirements
+    }
+
+    /// Decides on `event`. `state` must contain at least `state.slice(requirements(for: event))`.
+    /// Throws `unknown_reference` (with every unknown code listed) when the event names
+    /// reference data or a CLSM the hub does not know.
+    public func decide(_ event: DecodedEvent, in state: HubState) throws(EventRejection) -> Decision {
+        if state.processedEvents.contains(event.identity) {
+            return Decision(outcome: .duplicate, changes: [], notifications: [])
+        }
+        let output: RuleOutput
+        var outcome = Decision.Outcome.applied
+        switch event.event {
+        case .clsmDeclared(let payload):
+            output = try ClsmRules.decide(payload, event: event, state: state)
+        case .sismEventProposed(let payload):
+            output = try SismRules.decide(payload, event: event, state: state)
+        case .ptsmDiagnosticPublished(let payload):
+            let result = try PtsmRules.decide(payload, event: event, state: state)
+            output = result.output
+            if result.stale { outcome = .stale }
+        case .qpvActionRecorded(let payload):
+            output = try QpvActionRules.decide(payload, event: event, state: state)
+        }
+        let cause = NotificationCause(topic: event.topic.rawValue, source: event.identity.source, id: event.identity.id)
+        let notifications = output.drafts
+            .sorted { ($0.rule.order, $0.recipient) < ($1.rule.order, $1.recipient) }
+            .map { draft in
+                Notification(
+                    notificationId: Notification.makeId(cause: event.identity, rule: draft.rule, recipient: draft.recipient),
+                    rule: draft.rule, severity: draft.rule.severity, recipient: draft.recipient, region: draft.region,
+                    cause: cause, subject: draft.subject, message: draft.message, data: draft.data, time: event.time)
+            }
+        return Decision(outcome: outcome, changes: [.markProcessed(event.identity)] + output.changes, notifications: notifications)
+    }
+
+    /// Decide and apply in one step: the fold used for replays and tests.
+    public func process(_ event: DecodedEvent, state: inout HubState) throws(EventRejection) -> Decision {
+        let decision = try decide(event, in: state)
+        state.apply(decision.changes)
+        return decision
+    }
+}
+
+/// Collects `unknown_reference` violations and throws them all at once.
+struct ReferenceCheck {
+    var violations: [Violation] = []
+
+    mutating func require(_ known: Bool, path: String, _ reason: @autoclosure () -> String) {
+        if !known { violations.append(Violation(path: path, reason: reason())) }
+    }
+
+    func throwIfAny(_ context: String) throws(EventRejection) {
+        guard violations.isEmpty else {
+            throw EventRejection(
+                code: .unknownReference,
+                message: "\(context) refers to \(violations.count) unknown reference(s); import the reference data, then replay the dead letter",
+                violations: violations)
+        }
+    }
+}

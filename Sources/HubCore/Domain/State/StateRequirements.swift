@@ -1,0 +1,170 @@
+/// What the rules engine reads to decide on one event: the slice of state a worker must
+/// load from storage. `RulesEngine.requirements(for:)` computes it from the event alone.
+///
+/// **Contract.** `RulesEngine.decide(event, in: state)` gives the same decision for every
+/// `state` that contains at least `slice(requirements)` of the full state (extra rows do no
+/// harm; missing rows do). Each field says exactly which rows it asks for, so storage can
+/// mirror `HubState.slice(_:)` with SQL; several fields are *neighbourhoods* resolved by a
+/// join because the event does not name every row the rules read (e.g. a QPV action names
+/// the QPV, the rules also need the CLS of its commune).
+public struct StateRequirements: Sendable, Hashable {
+    /// Whether these events were already processed (`processedEvents` membership).
+    public var events: Set<EventIdentity> = []
+
+    // Reference rows by key.
+    /// Region rows.
+    public var regions: Set<String> = []
+    /// Département rows.
+    public var departements: Set<String> = []
+    /// Commune rows, each with its département row.
+    public var communes: Set<String> = []
+    /// SISM edition rows by year.
+    public var sismEditions: Set<Int> = []
+    /// CLS rows by id.
+    public var cls: Set<String> = []
+    /// ASV rows by id.
+    public var asvs: Set<String> = []
+
+    // Hub records by key.
+    /// CLSM records by id.
+    public var clsms: Set<String> = []
+    /// PTSM records by id.
+    public var ptsms: Set<String> = []
+    /// SISM proposal records by id.
+    public var sismProposals: Set<String> = []
+    /// QPV action records by id.
+    public var qpvActions: Set<String> = []
+
+    // Neighbourhoods.
+    /// For each commune code: the commune row with its département row; the QPV rows lying
+    /// in the commune and the ASV rows serving any of them; the CLS rows covering it; the
+    /// CLSM records covering it; the PTSM records whose départements include the commune's
+    /// département.
+    public var communeSurroundings: Set<String> = []
+    /// For each QPV code: the QPV row; its commune rows with their département rows; the ASV
+    /// rows serving it; the CLS rows covering one of its communes.
+    public var qpvSurroundings: Set<String> = []
+    /// CLSM records whose `departements` intersect these codes.
+    public var clsmsInDepartements: Set<String> = []
+    /// SISM proposal records of that edition in that commune (clash detection).
+    public var sismSchedules: Set<SismScheduleKey> = []
+    /// SISM proposal records of that edition whose `region` is the region of that CLSM
+    /// (read from the CLSM record): the regional programme the proposal counts in.
+    public var sismProgrammes: Set<SismProgrammeKey> = []
+
+    public init() {}
+
+    /// Field-wise union (a batch of events can be loaded in one go).
+    public func union(_ other: StateRequirements) -> StateRequirements {
+        var result = self
+        result.events.formUnion(other.events)
+        result.regions.formUnion(other.regions)
+        result.departements.formUnion(other.departements)
+        result.communes.formUnion(other.communes)
+        result.sismEditions.formUnion(other.sismEditions)
+        result.cls.formUnion(other.cls)
+        result.asvs.formUnion(other.asvs)
+        result.clsms.formUnion(other.clsms)
+        result.ptsms.formUnion(other.ptsms)
+        result.sismProposals.formUnion(other.sismProposals)
+        result.qpvActions.formUnion(other.qpvActions)
+        result.communeSurroundings.formUnion(other.communeSurroundings)
+        result.qpvSurroundings.formUnion(other.qpvSurroundings)
+        result.clsmsInDepartements.formUnion(other.clsmsInDepartements)
+        result.sismSchedules.formUnion(other.sismSchedules)
+        result.sismProgrammes.formUnion(other.sismProgrammes)
+        return result
+    }
+}
+
+public struct SismScheduleKey: Sendable, Hashable, Codable {
+    public var edition: Int
+    public var commune: String
+
+    public init(edition: Int, commune: String) {
+        self.edition = edition
+        self.commune = commune
+    }
+}
+
+public struct SismProgrammeKey: Sendable, Hashable, Codable {
+    public var edition: Int
+    /// The region is the one of this CLSM's record.
+    public var clsmId: String
+
+    public init(edition: Int, clsmId: String) {
+        self.edition = edition
+        self.clsmId = clsmId
+    }
+}
+
+extension HubState {
+    /// The part of this state that `requirements` asks for, and nothing else: the in-memory
+    /// reference for storage's loading queries (and the test that the engine reads no more).
+    public func slice(_ requirements: StateRequirements) -> HubState {
+        var slice = HubState()
+        let reference = self.reference
+
+        func takeCommune(_ code: String) {
+            guard let commune = reference.communes[code] else { return }
+            slice.reference.communes[code] = commune
+            if let departement = reference.departements[commune.departement] {
+                slice.reference.departements[departement.code] = departement
+            }
+        }
+        func takeClsm(_ id: String) {
+            if let record = clsms[id] { slice.clsms[id] = record }
+        }
+
+        slice.processedEvents = processedEvents.intersection(requirements.events)
+        for code in requirements.regions { slice.reference.regions[code] = reference.regions[code] }
+        for code in requirements.departements { slice.reference.departements[code] = reference.departements[code] }
+        for code in requirements.communes { takeCommune(code) }
+        for year in requirements.sismEditions { slice.reference.sismEditions[year] = reference.sismEditions[year] }
+        for id in requirements.cls { slice.reference.cls[id] = reference.cls[id] }
+        for id in requirements.asvs { slice.reference.asvs[id] = reference.asvs[id] }
+        for id in requirements.clsms { takeClsm(id) }
+        for id in requirements.ptsms { slice.ptsms[id] = ptsms[id] }
+        for id in requirements.sismProposals { slice.sismProposals[id] = sismProposals[id] }
+        for id in requirements.qpvActions { slice.qpvActions[id] = qpvActions[id] }
+
+        for code in requirements.communeSurroundings {
+            takeCommune(code)
+            for qpv in reference.qpvs.values where qpv.communes.contains(code) {
+                slice.reference.qpvs[qpv.code] = qpv
+                for asv in reference.asvs.values where asv.qpvs.contains(qpv.code) { slice.reference.asvs[asv.id] = asv }
+            }
+            for cls in reference.cls.values where cls.communes.contains(code) { slice.reference.cls[cls.id] = cls }
+            for record in clsms.values where record.declaration.communes.contains(code) { slice.clsms[record.id] = record }
+            if let departement = reference.communes[code]?.departement {
+                for record in ptsms.values where record.diagnostic.departements.contains(departement) {
+                    slice.ptsms[record.id] = record
+                }
+            }
+        }
+        for code in requirements.qpvSurroundings {
+            guard let qpv = reference.qpvs[code] else { continue }
+            slice.reference.qpvs[code] = qpv
+            qpv.communes.forEach(takeCommune)
+            for asv in reference.asvs.values where asv.qpvs.contains(code) { slice.reference.asvs[asv.id] = asv }
+            for cls in reference.cls.values where !cls.communes.allSatisfy({ !qpv.communes.contains($0) }) {
+                slice.reference.cls[cls.id] = cls
+            }
+        }
+        for record in clsms.values where !record.departements.isDisjoint(with: requirements.clsmsInDepartements) {
+            slice.clsms[record.id] = record
+        }
+        for key in requirements.sismSchedules {
+            for record in sismProposals.values where record.proposal.edition == key.edition && record.proposal.commune == key.commune {
+                slice.sismProposals[record.id] = record
+            }
+        }
+        for key in requirements.sismProgrammes {
+            guard let region = clsms[key.clsmId]?.declaration.region else { continue }
+            for record in sismProposals.values where record.proposal.edition == key.edition && record.region == region {
+                slice.sismProposals[record.id] = record
+            }
+        }
+        return slice
+    }
+}
