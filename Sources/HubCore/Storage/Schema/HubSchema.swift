@@ -35,12 +35,15 @@ public enum HubSchema {
                 UNIQUE (event_source, event_id)
             );
 
-            -- Notifications waiting to be relayed to hub.notifications, in order.
+            -- Records waiting to be relayed to Kafka (hub.notifications, and hub.deadletter
+            -- for dead letters), in sequence order. kafka_key is raw bytes (a dead letter keeps
+            -- its original key, which may be absent or not UTF-8); headers is a JSON array of
+            -- {"name": text, "value": base64 or null} (see OutboxHeaders).
             CREATE TABLE hub_outbox (
                 sequence bigserial PRIMARY KEY,
                 notification_id uuid NOT NULL UNIQUE,
                 topic text NOT NULL,
-                kafka_key text NOT NULL,
+                kafka_key bytea,
                 headers jsonb NOT NULL,
                 value bytea NOT NULL,
                 created_at timestamptz NOT NULL DEFAULT now(),
