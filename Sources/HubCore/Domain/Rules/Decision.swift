@@ -13,9 +13,9 @@ public struct Decision: Sendable, Hashable {
     public var outcome: Outcome
     public var changes: [StateChange]
     /// Sorted by rule (table order), then recipient kind and id.
-    public var notifications: [Notification]
+    public var notifications: [HubNotification]
 
-    public init(outcome: Outcome, changes: [StateChange], notifications: [Notification]) {
+    public init(outcome: Outcome, changes: [StateChange], notifications: [HubNotification]) {
         self.outcome = outcome
         self.changes = changes
         self.notifications = notifications

@@ -71,8 +71,8 @@ public struct RulesEngine: Sendable {
         let notifications = output.drafts
             .sorted { ($0.rule.order, $0.recipient) < ($1.rule.order, $1.recipient) }
             .map { draft in
-                Notification(
-                    notificationId: Notification.makeId(cause: event.identity, rule: draft.rule, recipient: draft.recipient),
+                HubNotification(
+                    notificationId: HubNotification.makeId(cause: event.identity, rule: draft.rule, recipient: draft.recipient),
                     rule: draft.rule, severity: draft.rule.severity, recipient: draft.recipient, region: draft.region,
                     cause: cause, subject: draft.subject, message: draft.message, data: draft.data, time: event.time)
             }

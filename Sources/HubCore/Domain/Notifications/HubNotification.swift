@@ -56,8 +56,8 @@ public struct NotificationSubject: Sendable, Hashable, Codable {
 ///
 /// The payload holds exactly the contract's fields; `time` is not in the payload but is the
 /// record's `ce_time` (the cause event's time, so that a replay gives the same bytes).
-public struct Notification: Sendable, Hashable {
-    /// UUID v5, see `Notification.makeId`.
+public struct HubNotification: Sendable, Hashable {
+    /// UUID v5, see `HubNotification.makeId`.
     public var notificationId: String
     public var rule: NotificationRule
     public var severity: Severity
@@ -122,7 +122,7 @@ public struct Notification: Sendable, Hashable {
     /// The CloudEvent (binary mode content) of this notification.
     public var cloudEvent: CloudEvent {
         CloudEvent(
-            id: notificationId, source: Notification.source, type: HubTopic.notificationType, time: time,
+            id: notificationId, source: HubNotification.source, type: HubTopic.notificationType, time: time,
             datacontenttype: KafkaCloudEventCodec.jsonContentType, data: payloadBytes())
     }
 
@@ -136,7 +136,7 @@ public struct Notification: Sendable, Hashable {
     }
 
     /// Reads a notification back from its CloudEvent (e.g. from the outbox or the topic).
-    public static func decode(_ event: CloudEvent) throws -> Notification {
+    public static func decode(_ event: CloudEvent) throws -> HubNotification {
         let json = try JSONParser.parse(event.data)
         struct Wire: Decodable {
             var notificationId: String
@@ -150,7 +150,7 @@ public struct Notification: Sendable, Hashable {
             var data: JSONValue
         }
         let wire = try json.decoding(Wire.self)
-        return Notification(
+        return HubNotification(
             notificationId: wire.notificationId, rule: wire.rule, severity: wire.severity, recipient: wire.recipient,
             region: wire.region, cause: wire.cause, subject: wire.subject, message: wire.message, data: wire.data,
             time: event.time)

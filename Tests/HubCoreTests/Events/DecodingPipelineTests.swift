@@ -1,0 +1,197 @@
+import Testing
+
+@testable import HubCore
+
+/// One test (at least) per dead-letter code, through the same entry point the workers use.
+@Suite("Decoding pipeline and dead-letter codes")
+struct DecodingPipelineTests {
+    static let validClsm: JSONValue = [
+        "clsmId": "clsm-1", "name": "CLSM test", "region": "11", "status": "active", "scale": "communal",
+        "communes": ["93066"], "governance": ["copil": true, "plenaryAssembly": true, "members": ["elected", "users"]],
+    ]
+
+    static func headers(type: String = "clsm.declared.v1", id: String = "e-1") -> [KafkaHeader] {
+        [
+            KafkaHeader(name: "ce_specversion", string: "1.0"), KafkaHeader(name: "ce_id", string: id),
+            KafkaHeader(name: "ce_source", string: "urn:test"), KafkaHeader(name: "ce_type", string: type),
+            KafkaHeader(name: "ce_time", string: "2026-09-01T10:00:00+02:00"),
+            KafkaHeader(name: "content-type", string: "application/json"),
+        ]
+    }
+
+    static func decode(_ data: JSONValue, topic: String = "clsm.declared", type: String = "clsm.declared.v1") -> Result<DecodedEvent, EventRejection> {
+        Result { () throws(EventRejection) in
+            try InboundDecoder().decode(topic: topic, headers: headers(type: type), value: data.canonicalBytes())
+        }
+    }
+
+    static func rejected(_ data: JSONValue, topic: String = "clsm.declared", type: String = "clsm.declared.v1") throws -> EventRejection {
+        switch decode(data, topic: topic, type: type) {
+        case .success: throw TestFailure("expected a rejection")
+        case .failure(let error): return error
+        }
+    }
+
+    struct TestFailure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    @Test("dead-letter codes have the contract's raw values")
+    func codes() {
+        #expect(DeadLetterCode.allCases.map(\.rawValue) == [
+            "malformed_envelope", "unsupported_type", "schema_violation", "personal_data", "unknown_reference", "too_large", "internal",
+        ])
+    }
+
+    @Test("a valid record decodes to a typed event with its identity and time")
+    func valid() throws {
+        let event = try Self.decode(Self.validClsm).get()
+        #expect(event.identity == EventIdentity(source: "urn:test", id: "e-1"))
+        #expect(event.time.text == "2026-09-01T10:00:00+02:00")
+        guard case .clsmDeclared(let payload) = event.event else { Issue.record("wrong type"); return }
+        #expect(payload.communes == ["93066"])
+        #expect(payload.governance.members == [.elected, .users])
+    }
+
+    @Test("too_large: the record is measured before anything else")
+    func tooLarge() throws {
+        let decoder = InboundDecoder(maxRecordBytes: 300)
+        let big = Array(repeating: UInt8(ascii: " "), count: 400)
+        let error = try #require(rejection { try decoder.decode(topic: "clsm.declared", headers: [KafkaHeader](), value: big) })
+        #expect(error.code == .tooLarge)
+        #expect(error.message.contains("above the limit of 300 bytes"))
+        #expect(InboundDecoder().maxRecordBytes == 256 * 1024)
+    }
+
+    @Test("malformed_envelope: no CloudEvents headers")
+    func malformed() throws {
+        let error = try #require(rejection { try InboundDecoder().decode(topic: "clsm.declared", headers: [KafkaHeader](), value: Self.validClsm.canonicalBytes()) })
+        #expect(error.code == .malformedEnvelope)
+        #expect(error.violations.count == 5)
+    }
+
+    @Test("unsupported_type: unknown type, type of another topic, non-JSON content", arguments: [
+        ("clsm.declared", "clsm.declared.v2"), ("clsm.declared", "sism.event.proposed.v1"), ("hub.notifications", "hub.notification.v1"),
+    ])
+    func unsupported(topic: String, type: String) throws {
+        #expect(try Self.rejected(Self.validClsm, topic: topic, type: type).code == .unsupportedType)
+    }
+
+    @Test("unsupported_type: data content type that is not JSON")
+    func nonJSON() throws {
+        var headers = Self.headers()
+        headers[5] = KafkaHeader(name: "content-type", string: "application/xml")
+        let error = try #require(rejection { try InboundDecoder().decode(topic: "clsm.declared", headers: headers, value: Array("<x/>".utf8)) })
+        #expect(error.code == .unsupportedType)
+    }
+
+    @Test("schema_violation: data that is not JSON")
+    func notJSON() throws {
+        let error = try #require(rejection { try InboundDecoder().decode(topic: "clsm.declared", headers: Self.headers(), value: Array("{".utf8)) })
+        #expect(error.code == .schemaViolation)
+    }
+
+    @Test("personal_data is checked before the schema")
+    func personalBeforeSchema() throws {
+        var data = Self.validClsm.objectValue!
+        data["contact"] = "coordination.clsm@ville-exemple.fr"
+        let error = try Self.rejected(.object(data))
+        #expect(error.code == .personalData)
+        #expect(error.violations == [Violation(path: "contact", reason: "contains an e-mail address")])
+    }
+
+    @Test("schema_violation: every violation is listed with its path")
+    func everyViolation() throws {
+        var data = Self.validClsm.objectValue!
+        data["status"] = "dormant"
+        data["communes"] = ["93066", "ABCDE", "93066"]
+        data["governance"] = ["copil": "yes", "plenaryAssembly": true, "members": ["elected", "mayor"]]
+        data["colour"] = "blue"
+        data["coordinator"] = ["fte": 1.5, "employer": "Ville"]
+        data.removeValue(forKey: "name")
+        let error = try Self.rejected(.object(data))
+        #expect(error.code == .schemaViolation)
+        #expect(error.violations.map(\.path) == [
+            "colour", "communes[1]", "communes[2]", "coordinator.fte", "governance.copil", "governance.members[1]", "name", "status",
+        ])
+        #expect(error.violations.first { $0.path == "colour" }?.reason == "unknown field")
+        #expect(error.violations.first { $0.path == "name" }?.reason == "is required")
+    }
+
+    /// Table: one mutation of a valid payload -> the paths reported.
+    @Test("schema_violation table", arguments: [
+        ("sism.event.proposed", #"{"endsAt":"2026-10-07T13:00:00+02:00"}"#, ["endsAt"]),
+        ("sism.event.proposed", #"{"startsAt":"2026-10-07T14:00:00"}"#, ["startsAt"]),
+        ("sism.event.proposed", #"{"format":"concert"}"#, ["format"]),
+        ("sism.event.proposed", #"{"edition":"2026"}"#, ["edition"]),
+        ("sism.event.proposed", #"{"qpv":"Q123"}"#, ["qpv"]),
+        ("sism.event.proposed", #"{"themes":["sism","unknownTheme"]}"#, ["themes[1]"]),
+        ("ptsm.diagnostic.published", #"{"version":0}"#, ["version"]),
+        ("ptsm.diagnostic.published", #"{"priorities":[]}"#, ["priorities"]),
+        ("ptsm.diagnostic.published", #"{"departements":["930"]}"#, ["departements[0]"]),
+        ("ptsm.diagnostic.published", #"{"documentUrl":"ftp://x"}"#, ["documentUrl"]),
+        ("qpv.action.recorded", #"{"participants":-1}"#, ["participants"]),
+        ("qpv.action.recorded", #"{"participants":2.5}"#, ["participants"]),
+        ("qpv.action.recorded", #"{"recordedBy":{"kind":"mairie","id":"x","extra":1}}"#, ["recordedBy.extra", "recordedBy.kind"]),
+        ("qpv.action.recorded", #"{"date":"2026-13-01"}"#, ["date"]),
+        ("clsm.declared", #"{"communes":[]}"#, ["communes"]),
+        ("clsm.declared", #"{"coordinator":{"fte":-0.1}}"#, ["coordinator.employer", "coordinator.fte"]),
+        ("clsm.declared", #"{"population":"many"}"#, ["population"]),
+        ("clsm.declared", #"{"clsmId":"has space"}"#, ["clsmId"]),
+    ])
+    func schemaTable(topic: String, patch: String, paths: [String]) throws {
+        let base = Self.validPayloads[topic]!
+        var object = base.objectValue!
+        for (key, value) in try JSONParser.parse(patch).objectValue! { object[key] = value }
+        let error = try Self.rejected(.object(object), topic: topic, type: topic + ".v1")
+        #expect(error.code == .schemaViolation)
+        #expect(error.violations.map(\.path) == paths)
+    }
+
+    static let validPayloads: [String: JSONValue] = [
+        "clsm.declared": validClsm,
+        "sism.event.proposed": [
+            "proposalId": "p-1", "clsmId": "clsm-1", "edition": 2026, "title": "Conférence", "format": "conference",
+            "startsAt": "2026-10-07T14:00:00+02:00", "endsAt": "2026-10-07T16:00:00+02:00", "commune": "93066",
+            "venue": "Salle", "audience": "grand public",
+        ],
+        "ptsm.diagnostic.published": [
+            "ptsmId": "ptsm-93", "name": "PTSM 93", "region": "11", "departements": ["93"], "version": 1,
+            "publishedOn": "2026-09-10", "priorities": ["housing"],
+        ],
+        "qpv.action.recorded": [
+            "actionId": "a-1", "qpv": "QN09301M", "recordedBy": ["kind": "asv", "id": "asv-1"], "type": "awareness",
+            "title": "Action", "date": "2026-10-10", "participants": 12,
+        ],
+    ]
+
+    @Test("every valid base payload of the table decodes", arguments: Array(validPayloads.keys).sorted())
+    func validBases(topic: String) throws {
+        _ = try Self.decode(Self.validPayloads[topic]!, topic: topic, type: topic + ".v1").get()
+    }
+
+    @Test("optional fields may be null")
+    func nulls() throws {
+        var object = Self.validPayloads["sism.event.proposed"]!.objectValue!
+        object["qpv"] = .null
+        object["cancelled"] = .null
+        _ = try Self.decode(.object(object), topic: "sism.event.proposed", type: "sism.event.proposed.v1").get()
+    }
+
+    @Test("unknown_reference comes from the engine, against the state")
+    func unknownReference() throws {
+        let event = try Self.decode(Self.validClsm).get()
+        let error = try #require(rejection { try RulesEngine().decide(event, in: HubState()) })
+        #expect(error.code == .unknownReference)
+        #expect(error.violations.map(\.path) == ["communes[0]", "region"])
+    }
+
+    @Test("the header message stays bounded and carries the violations")
+    func headerMessage() {
+        let many = (0..<1000).map { Violation(path: "communes[\($0)]", reason: "unknown commune") }
+        let rejection = EventRejection(code: .unknownReference, message: "m", violations: many)
+        #expect(rejection.headerMessage().utf8.count <= 4096 + 10)
+        #expect(rejection.headerMessage().hasPrefix("m; communes[0]: unknown commune"))
+    }
+}

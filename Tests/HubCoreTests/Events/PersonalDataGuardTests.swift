@@ -1,0 +1,49 @@
+import Testing
+
+@testable import HubCore
+
+@Suite("Personal data guard")
+struct PersonalDataGuardTests {
+    let guardian = PersonalDataGuard()
+
+    @Test("keys that name individuals are refused", arguments: [
+        "firstName", "lastName", "last_name", "birthDate", "dateOfBirth", "email", "contactEmail", "phone", "phoneNumber",
+        "telephone", "patient", "patientName", "nir", "NIR", "socialSecurityNumber", "prenom",
+    ])
+    func keys(key: String) {
+        let findings = guardian.findings(in: ["members": [.object([key: "x"])]])
+        #expect(findings.count == 1)
+        #expect(findings.first?.path == "members[0].\(key)")
+    }
+
+    @Test("values holding contacts or an NIR are refused", arguments: [
+        ("écrire à jeanne.martin@example.org", "contains an e-mail address"),
+        ("tél. 01 23 45 67 89", "contains a phone number"),
+        ("06.12.34.56.78", "contains a phone number"),
+        ("+33 6 12 34 56 78", "contains a phone number"),
+        ("0033612345678", "contains a phone number"),
+        ("NIR 1 85 05 78 006 084 36", "contains a social security number (NIR)"),
+        ("2850578006084", "contains a social security number (NIR)"),
+    ])
+    func values(text: String, reason: String) {
+        #expect(guardian.findings(in: ["title": .string(text)]) == [Violation(path: "title", reason: reason)])
+    }
+
+    @Test("ordinary payload values pass", arguments: [
+        "2026-10-07T14:00:00+02:00", "93066", "QN09301M", "Maison de quartier du Franc-Moisin, 12 rue de la Paix",
+        "SISM 2026 : 12 ateliers, 3 conférences", "https://example.org/ptsm-93/diagnostic-v2.pdf", "CLSM @ Saint-Denis",
+        "75056", "sd-2026-014", "Ville de Saint-Denis", "3f0c1a52-6b1e-4f7e-9a51-0d1f5a7c2b01",
+    ])
+    func clean(text: String) {
+        #expect(guardian.findings(in: ["title": .string(text)]).isEmpty)
+    }
+
+    @Test("counts are fine even when their name mentions patients, and every example passes")
+    func allowed() throws {
+        #expect(guardian.findings(in: ["patientCount": 3]).isEmpty)
+        for file in try Fixture.exampleEventFiles() {
+            let json = try JSONParser.parse(Fixture.bytes("docs/examples/events/" + file))
+            #expect(guardian.findings(in: json["data"]!).isEmpty, "\(file)")
+        }
+    }
+}
