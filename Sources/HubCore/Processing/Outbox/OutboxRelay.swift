@@ -1,0 +1,481 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// How an `OutboxRelay` finds its work and paces itself.
+public struct OutboxRelayConfiguration: Sendable {
+    /// The relays' advisory lock key: ASCII "hubOutbx". Relays of one database that share
+    /// it elect one publisher; give another key to hubs sharing a database in separate schemas.
+    public static let defaultLockKey: Int64 = 0x6875_624F_7574_6278
+
+    /// Channel `OutboxWriter.append` notifies (`OutboxWriter.defaultChannel`).
+    public var channel: String
+    /// Key of the session-level advisory lock that lets one relay publish at a time.
+    public var lockKey: Int64
+    /// Rows read and sent per batch.
+    public var batchSize: Int = 500
+    /// Longest wait for a notification before looking at the table anyway (notifications
+    /// sent while the session was broken are lost; rows are not).
+    public var pollInterval: Duration = .seconds(1)
+    /// How often a relay that does not hold the lock tries to take it.
+    public var standbyInterval: Duration = .seconds(5)
+    /// First wait after a failure; doubles on each further failure up to `maximumBackoff`.
+    public var initialBackoff: Duration = .milliseconds(200)
+    public var maximumBackoff: Duration = .seconds(30)
+    /// How often the `hub_outbox_backlog` gauge is refreshed with `count(*)` while busy.
+    public var backlogRefreshInterval: Duration = .seconds(5)
+
+    public init(channel: String = OutboxWriter.defaultChannel, lockKey: Int64 = OutboxRelayConfiguration.defaultLockKey) {
+        self.channel = channel
+        self.lockKey = lockKey
+    }
+}
+
+/// What a relay is doing, for health checks and tests.
+public struct OutboxRelayStatus: Sendable, Hashable {
+    public enum Role: String, Sendable, Hashable {
+        /// Not yet connected, or reconnecting.
+        case starting
+        /// Another relay holds the lock; this one checks again every `standbyInterval`.
+        case standby
+        /// Holds the lock and publishes.
+        case active
+        /// `run()` returned.
+        case stopped
+    }
+
+    public var role: Role = .starting
+    /// End of the last cycle that completed without error (active or standby).
+    public var lastSuccess: Date?
+    /// Start of the current run of failures; nil when the last cycle succeeded.
+    public var failingSince: Date?
+    public var lastError: String?
+    /// Rows this relay published and marked sent since it started.
+    public var relayedCount: Int = 0
+    /// Unsent rows at the last count (active relay only).
+    public var backlog: Int?
+
+    /// Healthy unless it has been failing for `tolerance` or more, or has stopped.
+    public func isHealthy(at now: Date = Date(), tolerance: TimeInterval = 30) -> Bool {
+        if role == .stopped { return false }
+        guard let failingSince else { return true }
+        return now.timeIntervalSince(failingSince) < tolerance
+    }
+}
+
+/// Publishes the transactional outbox (`hub_outbox`) to Kafka, in `sequence` order.
+///
+/// The processing transaction writes its notifications (and dead letters) to `hub_outbox`
+/// with `OutboxWriter`, together with its other effects, and notifies the channel. The relay
+/// listens to that channel (and looks anyway every `pollInterval`), reads unsent rows in
+/// `sequence` order, `batchSize` at a time, sends them with the idempotent `KafkaProducer`
+/// in that order (so records with one key, e.g. one recipient's notifications, keep their
+/// order within their partition), and once the broker acknowledged them sets `sent_at`.
+///
+/// **Delivery is at least once.** If the relay stops after Kafka acknowledged a record but
+/// before `sent_at` is written (crash, database gone), the record is published again by the
+/// next relay. That is acceptable only because consumers of `hub.notifications` deduplicate
+/// on `ce_id`, which is the notificationId (the row's `notification_id`), and dead letters
+/// carry a deterministic id too. The idempotent producer prevents the other source of
+/// duplicates: librdkafka's own retries. A record whose delivery failed while later records
+/// of the same batch were delivered is sent again after them: rare (the idempotent
+/// producer fails a partition's queue in order), and again consumers deduplicate by id.
+/// Records committed by concurrent transactions have no order between them; records of
+/// one transaction, and of transactions that follow one another, are sent in order.
+///
+/// **Nothing is dropped.** Failures (broker down or frozen, database down, a record Kafka
+/// refuses) are retried with capped exponential backoff; undelivered rows stay unsent and
+/// block the rows behind them, which keeps the order and shows in `hub_outbox_backlog`,
+/// the logs and `status` (see `OutboxRelayStatus.isHealthy`).
+///
+/// **One publisher.** Several `hub-workers` each run a relay; only the one holding the
+/// session-level advisory lock `lockKey` publishes, the others stay on standby and try the
+/// lock every `standbyInterval`. The lock goes with its session: a holder that dies or loses
+/// its connection frees it for another. After its session is replaced (PostgreSQL restart)
+/// a relay notices that it no longer holds the lock (every read checks `pg_locks` in the
+/// same statement) and competes for it again.
+///
+/// **Graceful shutdown** (ServiceLifecycle, or `stop()`) lets the in-flight batch finish
+/// (its delivery reports, bounded by librdkafka's `message.timeout.ms`) and its rows be
+/// marked, then releases the lock and returns.
+///
+/// Metrics (swift-metrics; bootstrap the metrics system before creating the relay):
+/// counter `hub_notifications_relayed_total` (dimension `topic`), gauge
+/// `hub_outbox_backlog` (unsent rows), timer `hub_outbox_relay_batch_duration_seconds`
+/// (read, send, acknowledgements and marking of one batch), gauge
+/// `hub_outbox_relay_active` (1 while this relay holds the lock).
+public final class OutboxRelay: Service, Sendable {
+    private let database: PostgresConfiguration
+    private let kafka: KafkaConfiguration
+    public let configuration: OutboxRelayConfiguration
+    private let logger: Logger
+    private let state = Locked(OutboxRelayStatus())
+    private let stopRequested = Locked(false)
+    private let backlogGauge: Gauge
+    private let activeGauge: Gauge
+    private let batchTimer: Metrics.Timer
+
+    /// - Parameters:
+    ///   - database: where `hub_outbox` is (its search_path decides the schema). The relay
+    ///     opens its own connection.
+    ///   - kafka: the producer's configuration (idempotence is always on).
+    public init(database: PostgresConfiguration, kafka: KafkaConfiguration,
+                configuration: OutboxRelayConfiguration = OutboxRelayConfiguration(),
+                logger: Logger = Logger(label: "hub.outbox.relay")) {
+        self.database = database
+        self.kafka = kafka
+        self.configuration = configuration
+        self.logger = logger
+        backlogGauge = Gauge(label: "hub_outbox_backlog")
+        activeGauge = Gauge(label: "hub_outbox_relay_active")
+        batchTimer = Metrics.Timer(label: "hub_outbox_relay_batch_duration_seconds")
+    }
+
+    /// A snapshot of what the relay is doing.
+    public var status: OutboxRelayStatus { state.current }
+
+    /// Asks the relay to stop as a graceful shutdown would: the in-flight batch finishes,
+    /// then `run()` returns.
+    public func stop() {
+        stopRequested.withLock { $0 = true }
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await self.relay()
+        } onGracefulShutdown: { [stopRequested] in
+            stopRequested.withLock { $0 = true }
+        }
+    }
+
+    // MARK: The loop
+
+    /// Per-run state, owned by the one task that runs the loop.
+    private final class Session {
+        var connection: PostgresConnection?
+        var producer: KafkaProducer?
+        var holdsLock = false
+        /// Delivered rows whose `sent_at` could not be written yet.
+        var pendingMarks: [Int64] = []
+        var counters: [String: Counter] = [:]
+        var lastBacklogCount: ContinuousClock.Instant?
+    }
+
+    private enum Outcome {
+        /// A full batch went out: look again at once.
+        case more
+        /// Nothing left: wait for a notification or `pollInterval`.
+        case idle
+        /// Another relay holds the lock.
+        case standby
+    }
+
+    private var shouldStop: Bool {
+        stopRequested.current || Task.isCancelled || Task.isShuttingDownGracefully
+    }
+
+    private func relay() async {
+        let session = Session()
+        var backoff = configuration.initialBackoff
+        logger.info("outbox relay starting", metadata: [
+            "channel": "\(configuration.channel)", "lockKey": "\(configuration.lockKey)",
+        ])
+        while !shouldStop {
+            do {
+                let outcome = try await cycle(session)
+                backoff = configuration.initialBackoff
+                state.withLock { status in
+                    status.lastSuccess = Date()
+                    status.failingSince = nil
+                    status.lastError = nil
+                }
+                switch outcome {
+                case .more: continue
+                case .idle: await waitForWork(session)
+                case .standby: await pause(configuration.standbyInterval)
+                }
+            } catch {
+                if shouldStop { break }
+                recordFailure(error, session: session, retryIn: backoff)
+                await pause(backoff)
+                backoff = min(backoff * 2, configuration.maximumBackoff)
+            }
+        }
+        await finish(session)
+    }
+
+    /// One look at the outbox: make sure of the connection and the lock, then publish at
+    /// most one batch.
+    private func cycle(_ session: Session) async throws -> Outcome {
+        let connection: PostgresConnection
+        if let existing = session.connection {
+            connection = existing
+        } else {
+            connection = try await PostgresConnection.connect(database, logger: logger)
+            session.connection = connection
+        }
+
+        if !session.holdsLock {
+            let acquired = try await connection.query("SELECT pg_try_advisory_lock($1)", [.int(configuration.lockKey)])
+                .scalar(Bool.self)
+            guard acquired else {
+                let previous = state.withLock { status -> OutboxRelayStatus.Role in
+                    let was = status.role
+                    status.role = .standby
+                    return was
+                }
+                if previous != .standby {
+                    logger.info("outbox relay on standby: another relay holds the lock")
+                }
+                return .standby
+            }
+            // LISTEN before the first read: whatever commits after the read wakes us.
+            try await connection.listen(configuration.channel)
+            session.holdsLock = true
+            state.withLock { $0.role = .active }
+            activeGauge.record(1)
+            logger.info("outbox relay active: holds the lock")
+        }
+
+        if !session.pendingMarks.isEmpty {
+            try await markSent(session.pendingMarks, on: connection)
+            session.pendingMarks = []
+        }
+
+        let started = ContinuousClock.now
+        let rows = try await fetchUnsent(on: connection)
+        guard !rows.isEmpty else {
+            // Nothing to send, or the session was replaced and the lock is gone with it.
+            guard try await holdsLock(on: connection) else {
+                lostLock(session)
+                return .more
+            }
+            setBacklog(0, session: session)
+            return .idle
+        }
+
+        let producer = try session.producer ?? KafkaProducer(configuration: kafka, logger: logger)
+        session.producer = producer
+        let results = try await producer.send(rows.map(\.message))
+
+        var delivered: [Int64] = []
+        var deliveredTopics: [String: Int] = [:]
+        var failures: [(OutboxRow, KafkaError)] = []
+        for (row, result) in zip(rows, results) {
+            switch result {
+            case .success:
+                delivered.append(row.sequence)
+                deliveredTopics[row.message.topic, default: 0] += 1
+            case .failure(let error):
+                failures.append((row, error))
+            }
+        }
+        if !delivered.isEmpty {
+            // Kept until written: a database failure here must not make us send them again.
+            session.pendingMarks = delivered
+            try await markSent(delivered, on: connection)
+            session.pendingMarks = []
+        }
+        for (topic, count) in deliveredTopics {
+            counter(for: topic, session: session).increment(by: count)
+        }
+        state.withLock { $0.relayedCount += delivered.count }
+        batchTimer.recordNanoseconds(Int64((ContinuousClock.now - started).nanoseconds))
+        logger.debug("outbox batch relayed", metadata: [
+            "delivered": "\(delivered.count)", "failed": "\(failures.count)",
+            "firstSequence": "\(rows.first!.sequence)", "lastSequence": "\(rows.last!.sequence)",
+        ])
+
+        if let (row, error) = failures.first {
+            throw OutboxRelayError.deliveryFailed(
+                count: failures.count, firstSequence: row.sequence, topic: row.message.topic, cause: error)
+        }
+        if rows.count == configuration.batchSize {
+            try await refreshBacklog(on: connection, session: session, force: false)
+            return .more
+        }
+        try await refreshBacklog(on: connection, session: session, force: true)
+        return .idle
+    }
+
+    /// Waits for a notification on the channel, or `pollInterval`, in slices so that a
+    /// stop request ends the wait at once.
+    private func waitForWork(_ session: Session) async {
+        guard let connection = session.connection else { return }
+        let end = ContinuousClock.now + configuration.pollInterval
+        do {
+            while !shouldStop {
+                let remaining = end - ContinuousClock.now
+                guard remaining > .zero else { return }
+                if try await !connection.notifications(timeout: min(remaining, .milliseconds(250))).isEmpty { return }
+            }
+        } catch {
+            // The next cycle meets the problem and handles it; do not spin meanwhile.
+            if !shouldStop { await pause(configuration.pollInterval) }
+        }
+    }
+
+    /// Sleeps `duration` in short slices, ending early when asked to stop.
+    private func pause(_ duration: Duration) async {
+        let end = ContinuousClock.now + duration
+        while !shouldStop {
+            let remaining = end - ContinuousClock.now
+            guard remaining > .zero else { return }
+            do {
+                try await Task.sleep(for: min(remaining, .milliseconds(100)))
+            } catch {
+                return
+            }
+        }
+    }
+
+    private func recordFailure(_ error: any Error, session: Session, retryIn: Duration) {
+        state.withLock { status in
+            status.failingSince = status.failingSince ?? Date()
+            status.lastError = "\(error)"
+        }
+        logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(retryIn)"])
+        if let error = error as? PostgresError {
+            switch error.kind {
+            case .connectionLost, .connectionFailed, .connectionClosed, .timeout, .cancelled:
+                // Start again from a new session: the lock went with the old one.
+                let connection = session.connection
+                session.connection = nil
+                lostLock(session)
+                state.withLock { $0.role = .starting }
+                if let connection { Task { await connection.close() } }
+            default:
+                break
+            }
+        }
+        if let error = error as? KafkaError, error.kind == .fatal || error.kind == .closed {
+            // A fatal idempotent-producer error makes the producer unusable: use a new one.
+            session.producer = nil
+        }
+        if case .deliveryFailed(_, _, _, let cause) = error as? OutboxRelayError, cause.kind == .fatal {
+            session.producer = nil
+        }
+    }
+
+    private func lostLock(_ session: Session) {
+        guard session.holdsLock else { return }
+        session.holdsLock = false
+        activeGauge.record(0)
+        state.withLock { $0.role = .starting }
+        logger.warning("outbox relay no longer holds the lock (its session ended); competing for it again")
+    }
+
+    /// Releases the lock and the connection, flushes the producer.
+    private func finish(_ session: Session) async {
+        if let connection = session.connection {
+            if session.holdsLock {
+                _ = try? await connection.query("SELECT pg_advisory_unlock($1)", [.int(configuration.lockKey)])
+            }
+            await connection.close()
+        }
+        session.connection = nil
+        if session.holdsLock {
+            session.holdsLock = false
+            activeGauge.record(0)
+        }
+        if let producer = session.producer {
+            do {
+                try producer.close(timeout: .seconds(5))
+            } catch {
+                logger.warning("outbox relay: producer did not flush on close", metadata: ["error": "\(error)"])
+            }
+        }
+        state.withLock { $0.role = .stopped }
+        logger.info("outbox relay stopped")
+    }
+
+    // MARK: SQL
+
+    struct OutboxRow: Sendable {
+        var sequence: Int64
+        var notificationId: UUID
+        var message: OutgoingKafkaMessage
+    }
+
+    /// Whether this session holds the relay's advisory lock, as an SQL condition on $1 (the
+    /// key). A bigint advisory lock shows in pg_locks as classid = high 32 bits, objid = low
+    /// 32 bits, objsubid = 1.
+    private static let holdsLockCondition = """
+        EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+                AND objsubid = 1 AND classid = (($1::bigint >> 32) & 4294967295)::oid
+                AND objid = ($1::bigint & 4294967295)::oid)
+        """
+
+    /// Unsent rows in order, only if this session holds the lock (checked in the same
+    /// statement, so a silently replaced session reads nothing).
+    private func fetchUnsent(on connection: PostgresConnection) async throws -> [OutboxRow] {
+        let rows = try await connection.query(
+            """
+            SELECT sequence, notification_id, topic, kafka_key, headers::text AS headers, value
+              FROM hub_outbox
+             WHERE sent_at IS NULL AND \(Self.holdsLockCondition)
+             ORDER BY sequence
+             LIMIT $2
+            """, [.int(configuration.lockKey), .int(configuration.batchSize)])
+        return try rows.map { row in
+            let key = try row.decode(Data?.self, at: "kafka_key")
+            let message = OutgoingKafkaMessage(
+                topic: try row.decode(String.self, at: "topic"),
+                key: key.map { [UInt8]($0) },
+                value: [UInt8](try row.decode(Data.self, at: "value")),
+                headers: try OutboxHeaders.decode(try row.decode(String.self, at: "headers")))
+            return OutboxRow(sequence: try row.decode(Int64.self, at: "sequence"),
+                             notificationId: try row.decode(UUID.self, at: "notification_id"), message: message)
+        }
+    }
+
+    private func holdsLock(on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query("SELECT \(Self.holdsLockCondition)", [.int(configuration.lockKey)]).scalar(Bool.self)
+    }
+
+    private func markSent(_ sequences: [Int64], on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            "UPDATE hub_outbox SET sent_at = now() WHERE sequence = ANY($1) AND sent_at IS NULL",
+            [.intArray(sequences)])
+    }
+
+    private func refreshBacklog(on connection: PostgresConnection, session: Session, force: Bool) async throws {
+        let now = ContinuousClock.now
+        if !force, let last = session.lastBacklogCount, now - last < configuration.backlogRefreshInterval { return }
+        let count = try await connection.query("SELECT count(*) FROM hub_outbox WHERE sent_at IS NULL").scalar(Int.self)
+        setBacklog(count, session: session)
+    }
+
+    private func setBacklog(_ count: Int, session: Session) {
+        session.lastBacklogCount = ContinuousClock.now
+        backlogGauge.record(count)
+        state.withLock { $0.backlog = count }
+    }
+
+    private func counter(for topic: String, session: Session) -> Counter {
+        if let counter = session.counters[topic] { return counter }
+        let counter = Counter(label: "hub_notifications_relayed_total", dimensions: [("topic", topic)])
+        session.counters[topic] = counter
+        return counter
+    }
+}
+
+/// Why a relay cycle did not complete.
+public enum OutboxRelayError: Error, Sendable, CustomStringConvertible {
+    /// Kafka did not acknowledge some records; they stay unsent and are retried.
+    case deliveryFailed(count: Int, firstSequence: Int64, topic: String, cause: KafkaError)
+
+    public var description: String {
+        switch self {
+        case .deliveryFailed(let count, let first, let topic, let cause):
+            return "\(count) outbox record(s) not delivered (first: sequence \(first) to \(topic)): \(cause)"
+        }
+    }
+}
+
+extension Duration {
+    fileprivate var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import HubCore
+import Testing
+
+@Suite("Dead letters (pure)")
+struct DeadLetterTests {
+    static let original = KafkaMessage(
+        topic: "clsm.declared", partition: 4, offset: 123_456_789_012, key: [0xFF, 0x00, 0x41],
+        value: [0x7B, 0x00, 0xFE, 0x22, 0x0A, 0x5C] + Array("ça ne passe pas".utf8),
+        headers: [
+            KafkaHeader(name: "ce_id", string: "e-1"),
+            KafkaHeader(name: "ce_source", string: "urn:test"),
+            KafkaHeader(name: "binary", value: [0, 255, 0xC3, 0x28]),
+            KafkaHeader(name: "none", value: nil),
+            KafkaHeader(name: "ce_id", string: "dup"),
+        ],
+        timestampMilliseconds: 1_700_000_000_000)
+
+    @Test("value, key and headers kept byte for byte, the five hub_* headers added")
+    func construction() throws {
+        let letter = DeadLetter.make(from: Self.original, code: .schemaViolation, reason: "governance.members: required")
+        #expect(letter.topic == "hub.deadletter")
+        #expect(letter.partition == nil)
+        #expect(letter.key == Self.original.key)
+        #expect(letter.value == Self.original.value)
+        #expect(Array(letter.headers.prefix(Self.original.headers.count)) == Self.original.headers)
+        let added = Array(letter.headers.dropFirst(Self.original.headers.count))
+        #expect(added == [
+            KafkaHeader(name: "hub_error_code", string: "schema_violation"),
+            KafkaHeader(name: "hub_error_message", string: "governance.members: required"),
+            KafkaHeader(name: "hub_original_topic", string: "clsm.declared"),
+            KafkaHeader(name: "hub_original_partition", string: "4"),
+            KafkaHeader(name: "hub_original_offset", string: "123456789012"),
+        ])
+    }
+
+    @Test("an absent key stays absent; hub_* headers already there are replaced, not repeated")
+    func absentKeyAndReplacedHeaders() {
+        var message = Self.original
+        message.key = nil
+        message.headers.append(KafkaHeader(name: "hub_error_code", string: "internal"))
+        message.headers.append(KafkaHeader(name: "hub_original_offset", string: "1"))
+        let letter = DeadLetter.make(from: message, code: .tooLarge, reason: "too big")
+        #expect(letter.key == nil)
+        #expect(letter.headers.filter { $0.name == "hub_error_code" } == [KafkaHeader(name: "hub_error_code", string: "too_large")])
+        #expect(letter.headers.filter { $0.name == "hub_original_offset" }.count == 1)
+        #expect(Array(letter.headers.prefix(Self.original.headers.count)) == Self.original.headers)
+    }
+
+    @Test("a rejection gives its code and its message with the violations")
+    func fromRejection() {
+        let rejection = EventRejection(code: .personalData, message: "personal data in clsm.declared",
+                                       violations: [Violation(path: "coordinator.email", reason: "e-mail address")])
+        let letter = DeadLetter.make(from: Self.original, rejection: rejection)
+        #expect(letter.headers.first { $0.name == "hub_error_code" }?.stringValue == "personal_data")
+        #expect(letter.headers.first { $0.name == "hub_error_message" }?.stringValue
+            == "personal data in clsm.declared; coordinator.email: e-mail address")
+    }
+
+    @Test("a long reason is cut under 4 KiB at a character boundary")
+    func longReason() throws {
+        let reason = String(repeating: "é", count: 5000)
+        let letter = DeadLetter.make(from: Self.original, code: .internal, reason: reason)
+        let header = try #require(letter.headers.first { $0.name == "hub_error_message" })
+        let text = try #require(header.stringValue)
+        #expect(header.value!.count <= DeadLetter.maximumMessageBytes)
+        #expect(text.hasSuffix("…"))
+        #expect(text.dropLast().allSatisfy { $0 == "é" })
+    }
+
+    @Test("the id is a deterministic UUID v5 of topic|partition|offset")
+    func identity() {
+        let id = DeadLetter.id(for: Self.original)
+        #expect(id == DeadLetter.id(topic: "clsm.declared", partition: 4, offset: 123_456_789_012))
+        #expect(id == UUIDv5.make(namespace: DeadLetter.idNamespace, name: "clsm.declared|4|123456789012"))
+        #expect(id != DeadLetter.id(topic: "clsm.declared", partition: 4, offset: 123_456_789_013))
+        #expect(id.uuidString.lowercased().dropFirst(14).first == "5")  // version 5
+        let record = DeadLetter.outboxRecord(from: Self.original, code: .internal, reason: "x")
+        #expect(record.notificationId == id)
+        #expect(record.message == DeadLetter.make(from: Self.original, code: .internal, reason: "x"))
+    }
+}
+
+@Suite("Outbox header encoding (pure)")
+struct OutboxHeadersTests {
+    @Test("any header bytes, empty and absent values, duplicates and order round-trip")
+    func roundTrip() throws {
+        let headers = [
+            KafkaHeader(name: "ce_id", string: "a"),
+            KafkaHeader(name: "bytes", value: Array(0...255)),
+            KafkaHeader(name: "empty", value: []),
+            KafkaHeader(name: "none", value: nil),
+            KafkaHeader(name: "ce_id", string: "b « é » \"'\\"),
+        ]
+        let json = OutboxHeaders.encode(headers)
+        #expect(try OutboxHeaders.decode(json) == headers)
+        #expect(json.contains(#""value":null"#))
+        #expect(try OutboxHeaders.decode(OutboxHeaders.encode([])) == [])
+        // As PostgreSQL prints jsonb: other key order and spacing.
+        #expect(try OutboxHeaders.decode(#"[{"value": "AP8=", "name": "x"}]"#) == [KafkaHeader(name: "x", value: [0, 255])])
+        #expect(throws: (any Error).self) { try OutboxHeaders.decode(#"[{"name": "x", "value": "***"}]"#) }
+    }
+}

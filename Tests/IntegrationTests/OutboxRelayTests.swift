@@ -1,0 +1,193 @@
+import Foundation
+import HubCore
+import Testing
+
+@Suite("Outbox relay", .enabled(if: TestServers.hasDatabase && TestServers.hasKafka))
+struct OutboxRelayTests {
+    @Test("rows written by OutboxWriter reach Kafka in sequence order, intact, and are marked sent")
+    func relaysInOrder() async throws {
+        try await OutboxTestContext.with { context in
+            let topic = try await KafkaTestSupport.freshTopic("outbox", partitions: 3)
+            let first = OutboxSamples.records(count: 40, topic: topic, tag: "a")
+            let second = OutboxSamples.records(count: 25, topic: topic, tag: "b")
+            #expect(try await context.append(first) == 40)
+            #expect(try await context.append(second) == 25)
+            // Written again (a redelivered event): nothing new.
+            #expect(try await context.append(Array(first.prefix(5))) == 0)
+            let written = first + second
+
+            // Stored in the order given.
+            let stored = try await context.connection.query(
+                "SELECT notification_id FROM hub_outbox ORDER BY sequence").map { try $0.decode(UUID.self, at: 0) }
+            #expect(stored == written.map(\.notificationId))
+
+            let relay = RunningRelay(try context.makeRelay())
+            let consumer = try KafkaTestSupport.consumer(group: TestServers.uniqueName("outbox"), topics: [topic])
+            let received = try await KafkaTestSupport.consume(consumer, count: written.count)
+            try await consumer.close()
+
+            #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
+            #expect(relay.relay.status.role == .active)
+            #expect(relay.relay.status.relayedCount == written.count)
+            try await relay.stop()
+            #expect(relay.relay.status.role == .stopped)
+
+            #expect(received.count == written.count)
+            let byID = Dictionary(uniqueKeysWithValues: written.map { ($0.notificationId.uuidString.lowercased(), $0.message) })
+            for message in received {
+                guard let id = OutboxSamples.id(message), let sent = byID[id] else {
+                    Issue.record("unexpected record \(message)")
+                    continue
+                }
+                #expect(message.key == sent.key)
+                #expect(message.value == sent.value)
+                #expect(message.headers == sent.headers)
+            }
+            // Per key, the order written.
+            for key in Set(written.compactMap(\.message.key)) {
+                let expected = written.filter { $0.message.key == key }.map { $0.notificationId.uuidString.lowercased() }
+                let got = received.filter { $0.key == key }.map { OutboxSamples.id($0) ?? "?" }
+                #expect(got == expected, "order for key \(String(decoding: key, as: UTF8.self))")
+            }
+
+            let sent = try await context.connection.query(
+                "SELECT count(*) FROM hub_outbox WHERE sent_at IS NOT NULL AND sent_at >= created_at").scalar(Int.self)
+            #expect(sent == written.count)
+        }
+    }
+
+    @Test("a record written while the relay runs is published promptly (notification wakes it)")
+    func wakesOnNotification() async throws {
+        try await OutboxTestContext.with { context in
+            let topic = try await KafkaTestSupport.freshTopic("outbox_wake")
+            var configuration = context.relayConfiguration
+            configuration.pollInterval = .seconds(30)  // only a notification can wake it in time
+            let relay = RunningRelay(OutboxRelay(
+                database: context.database, kafka: try KafkaTestSupport.configuration(),
+                configuration: configuration, logger: OutboxTestContext.logger))
+            #expect(try await Eventually.wait { relay.relay.status.role == .active && relay.relay.status.lastSuccess != nil })
+            try await Task.sleep(for: .milliseconds(300))  // it is now waiting for notifications
+
+            let records = OutboxSamples.records(count: 3, topic: topic)
+            try await context.append(records)
+            #expect(try await Eventually.wait(timeout: .seconds(10)) { try await context.unsentCount() == 0 })
+            // A stop request ends the wait at once, not after pollInterval.
+            let stopping = ContinuousClock.now
+            try await relay.stop()
+            #expect(ContinuousClock.now - stopping < .seconds(3))
+        }
+    }
+
+    @Test("a second relay stays on standby while the first holds the lock, and takes over when it stops")
+    func oneActiveRelay() async throws {
+        try await OutboxTestContext.with { context in
+            let topic = try await KafkaTestSupport.freshTopic("outbox_lock")
+            let first = RunningRelay(try context.makeRelay())
+            #expect(try await Eventually.wait { first.relay.status.role == .active })
+            let second = RunningRelay(try context.makeRelay())
+            #expect(try await Eventually.wait { second.relay.status.role == .standby })
+
+            let before = OutboxSamples.records(count: 10, topic: topic, tag: "before")
+            try await context.append(before)
+            #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
+            #expect(first.relay.status.relayedCount == 10)
+            #expect(second.relay.status.relayedCount == 0)
+            #expect(second.relay.status.role == .standby)
+
+            try await first.stop()
+            #expect(try await Eventually.wait { second.relay.status.role == .active })
+            let after = OutboxSamples.records(count: 7, topic: topic, tag: "after")
+            try await context.append(after)
+            #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
+            #expect(second.relay.status.relayedCount == 7)
+            try await second.stop()
+
+            let consumer = try KafkaTestSupport.consumer(group: TestServers.uniqueName("outbox_lock"), topics: [topic])
+            let received = try await KafkaTestSupport.consume(consumer, count: 17)
+            try await consumer.close()
+            #expect(received.compactMap(OutboxSamples.id)
+                == (before + after).map { $0.notificationId.uuidString.lowercased() })
+        }
+    }
+
+    @Test("a relay whose session is killed gets the lock back on a new session and goes on")
+    func survivesSessionLoss() async throws {
+        try await OutboxTestContext.with { context in
+            let topic = try await KafkaTestSupport.freshTopic("outbox_kill")
+            let relay = RunningRelay(try context.makeRelay())
+            #expect(try await Eventually.wait { relay.relay.status.role == .active })
+            try await context.append(OutboxSamples.records(count: 5, topic: topic, tag: "one"))
+            #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
+
+            // As a crash of its backend (or a server restart) would: the lock goes with it.
+            let terminated = try await context.connection.query(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                [.text(context.database.applicationName)]).scalar(Int.self)
+            #expect(terminated == 1)
+            try await Task.sleep(for: .milliseconds(300))
+
+            try await context.append(OutboxSamples.records(count: 5, topic: topic, tag: "two"))
+            #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
+            #expect(relay.relay.status.role == .active)
+            #expect(relay.relay.status.relayedCount == 10)
+            let holders = try await context.connection.query(
+                """
+                SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                 WHERE l.locktype = 'advisory' AND a.application_name = $1
+                """, [.text(context.database.applicationName)]).scalar(Int.self)
+            #expect(holders == 1)
+            try await relay.stop()
+        }
+    }
+}
+
+/// Freezes the broker (SIGSTOP): other suites would time out meanwhile, so it runs alone
+/// and briefly, and always thaws.
+@Suite("Outbox relay with a frozen broker", .serialized, .enabled(if: TestServers.hasDatabase && TestServers.hasKafka))
+struct OutboxFrozenBrokerTests {
+    @Test("rows written while the broker is frozen are delivered once it resumes, none lost")
+    func frozenBroker() async throws {
+        try await OutboxTestContext.with { context in
+            let topic = try await KafkaTestSupport.freshTopic("outbox_frozen", partitions: 2)
+            let relay = RunningRelay(try context.makeRelay())
+            let warmUp = OutboxSamples.records(count: 3, topic: topic, tag: "warm")
+            try await context.append(warmUp)
+            #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
+
+            let frozen = OutboxSamples.records(count: 30, topic: topic, tag: "frozen")
+            try TestServers.environmentScript("freeze-kafka")
+            do {
+                defer { try? TestServers.environmentScript("thaw-kafka") }
+                try await context.append(Array(frozen.prefix(15)))
+                try await Task.sleep(for: .seconds(1))
+                try await context.append(Array(frozen.suffix(15)))
+                try await Task.sleep(for: .seconds(2))
+                // Nothing can have been acknowledged.
+                #expect(try await context.unsentCount() == 30)
+            }
+
+            #expect(try await Eventually.wait(timeout: .seconds(60)) { try await context.unsentCount() == 0 })
+            try await relay.stop()
+
+            let consumer = try KafkaTestSupport.consumer(group: TestServers.uniqueName("outbox_frozen"), topics: [topic])
+            let expected = Set((warmUp + frozen).map { $0.notificationId.uuidString.lowercased() })
+            var received: [KafkaMessage] = []
+            _ = try await Eventually.wait(timeout: .seconds(30)) {
+                received += try await consumer.poll(maxCount: 100, timeout: .milliseconds(200))
+                return expected.isSubset(of: Set(received.compactMap(OutboxSamples.id)))
+            }
+            try await consumer.close()
+            let ids = received.compactMap(OutboxSamples.id)
+            #expect(expected.subtracting(ids).isEmpty, "lost: \(expected.subtracting(ids).count)")
+            // Per key, in the order written (a duplicate, if any, repeats a suffix only).
+            for key in Set(frozen.compactMap(\.message.key)) {
+                let order = (warmUp + frozen).filter { $0.message.key == key }.map { $0.notificationId.uuidString.lowercased() }
+                var firstSeen: [String] = []
+                for message in received where message.key == key {
+                    if let id = OutboxSamples.id(message), !firstSeen.contains(id) { firstSeen.append(id) }
+                }
+                #expect(firstSeen == order)
+            }
+        }
+    }
+}
