@@ -23,8 +23,8 @@ struct OutboxTestContext {
     ) async throws -> T {
         try await PostgresTestDatabase.withSchema { connection, schema in
             try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema, logger: logger).migrate(on: connection)
-            var relayConfiguration = OutboxRelayConfiguration(
-                channel: "outbox_\(schema)", lockKey: Int64.random(in: 1...Int64.max))
+            // The default lock key, derived from the schema, is already one of our own.
+            var relayConfiguration = OutboxRelayConfiguration(channel: "outbox_\(schema)")
             relayConfiguration.pollInterval = .milliseconds(500)
             relayConfiguration.standbyInterval = .milliseconds(300)
             relayConfiguration.initialBackoff = .milliseconds(100)

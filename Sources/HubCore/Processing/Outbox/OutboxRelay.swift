@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import Metrics
@@ -5,14 +6,13 @@ import ServiceLifecycle
 
 /// How an `OutboxRelay` finds its work and paces itself.
 public struct OutboxRelayConfiguration: Sendable {
-    /// The relays' advisory lock key: ASCII "hubOutbx". Relays of one database that share
-    /// it elect one publisher; give another key to hubs sharing a database in separate schemas.
-    public static let defaultLockKey: Int64 = 0x6875_624F_7574_6278
-
     /// Channel `OutboxWriter.append` notifies (`OutboxWriter.defaultChannel`).
     public var channel: String
-    /// Key of the session-level advisory lock that lets one relay publish at a time.
-    public var lockKey: Int64
+    /// Key of the session-level advisory lock that lets one relay publish at a time. nil
+    /// (the default): `lockKey(forSchema:)` of the relay connection's current schema, so
+    /// every relay of one hub shares it and hubs in other schemas of the same database do
+    /// not wait for one another.
+    public var lockKey: Int64?
     /// Rows read and sent per batch.
     public var batchSize: Int = 500
     /// Longest wait for a notification before looking at the table anyway (notifications
@@ -26,9 +26,15 @@ public struct OutboxRelayConfiguration: Sendable {
     /// How often the `hub_outbox_backlog` gauge is refreshed with `count(*)` while busy.
     public var backlogRefreshInterval: Duration = .seconds(5)
 
-    public init(channel: String = OutboxWriter.defaultChannel, lockKey: Int64 = OutboxRelayConfiguration.defaultLockKey) {
+    public init(channel: String = OutboxWriter.defaultChannel, lockKey: Int64? = nil) {
         self.channel = channel
         self.lockKey = lockKey
+    }
+
+    /// 64 bits of SHA-256("hub_outbox_relay:" + schema).
+    public static func lockKey(forSchema schema: String) -> Int64 {
+        let digest = Array(SHA256.hash(data: Data("hub_outbox_relay:\(schema)".utf8)))
+        return digest.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
     }
 }
 
@@ -90,7 +96,7 @@ public struct OutboxRelayStatus: Sendable, Hashable {
 /// the logs and `status` (see `OutboxRelayStatus.isHealthy`).
 ///
 /// **One publisher.** Several `hub-workers` each run a relay; only the one holding the
-/// session-level advisory lock `lockKey` publishes, the others stay on standby and try the
+/// session-level advisory lock (`lockKey`, by default one per schema) publishes, the others stay on standby and try the
 /// lock every `standbyInterval`. The lock goes with its session: a holder that dies or loses
 /// its connection frees it for another. After its session is replaced (PostgreSQL restart)
 /// a relay notices that it no longer holds the lock (every read checks `pg_locks` in the
@@ -156,6 +162,8 @@ public final class OutboxRelay: Service, Sendable {
         var connection: PostgresConnection?
         var producer: KafkaProducer?
         var holdsLock = false
+        /// `configuration.lockKey`, or the one derived from the schema once connected.
+        var lockKey: Int64?
         /// Delivered rows whose `sent_at` could not be written yet.
         var pendingMarks: [Int64] = []
         var counters: [String: Counter] = [:]
@@ -179,7 +187,7 @@ public final class OutboxRelay: Service, Sendable {
         let session = Session()
         var backoff = configuration.initialBackoff
         logger.info("outbox relay starting", metadata: [
-            "channel": "\(configuration.channel)", "lockKey": "\(configuration.lockKey)",
+            "channel": "\(configuration.channel)",
         ])
         while !shouldStop {
             do {
@@ -215,9 +223,18 @@ public final class OutboxRelay: Service, Sendable {
             connection = try await PostgresConnection.connect(database, logger: logger)
             session.connection = connection
         }
+        let lockKey: Int64
+        if let known = session.lockKey ?? configuration.lockKey {
+            lockKey = known
+        } else {
+            let schema = try await connection.query("SELECT coalesce(current_schema(), '')").scalar(String.self)
+            lockKey = OutboxRelayConfiguration.lockKey(forSchema: schema)
+            logger.debug("outbox relay lock key", metadata: ["schema": "\(schema)", "lockKey": "\(lockKey)"])
+        }
+        session.lockKey = lockKey
 
         if !session.holdsLock {
-            let acquired = try await connection.query("SELECT pg_try_advisory_lock($1)", [.int(configuration.lockKey)])
+            let acquired = try await connection.query("SELECT pg_try_advisory_lock($1)", [.int(lockKey)])
                 .scalar(Bool.self)
             guard acquired else {
                 let previous = state.withLock { status -> OutboxRelayStatus.Role in
@@ -244,10 +261,10 @@ public final class OutboxRelay: Service, Sendable {
         }
 
         let started = ContinuousClock.now
-        let rows = try await fetchUnsent(on: connection)
+        let rows = try await fetchUnsent(on: connection, lockKey: lockKey)
         guard !rows.isEmpty else {
             // Nothing to send, or the session was replaced and the lock is gone with it.
-            guard try await holdsLock(on: connection) else {
+            guard try await holdsLock(lockKey, on: connection) else {
                 lostLock(session)
                 return .more
             }
@@ -369,8 +386,8 @@ public final class OutboxRelay: Service, Sendable {
     /// Releases the lock and the connection, flushes the producer.
     private func finish(_ session: Session) async {
         if let connection = session.connection {
-            if session.holdsLock {
-                _ = try? await connection.query("SELECT pg_advisory_unlock($1)", [.int(configuration.lockKey)])
+            if session.holdsLock, let lockKey = session.lockKey {
+                _ = try? await connection.query("SELECT pg_advisory_unlock($1)", [.int(lockKey)])
             }
             await connection.close()
         }
@@ -409,7 +426,7 @@ public final class OutboxRelay: Service, Sendable {
 
     /// Unsent rows in order, only if this session holds the lock (checked in the same
     /// statement, so a silently replaced session reads nothing).
-    private func fetchUnsent(on connection: PostgresConnection) async throws -> [OutboxRow] {
+    private func fetchUnsent(on connection: PostgresConnection, lockKey: Int64) async throws -> [OutboxRow] {
         let rows = try await connection.query(
             """
             SELECT sequence, notification_id, topic, kafka_key, headers::text AS headers, value
@@ -417,7 +434,7 @@ public final class OutboxRelay: Service, Sendable {
              WHERE sent_at IS NULL AND \(Self.holdsLockCondition)
              ORDER BY sequence
              LIMIT $2
-            """, [.int(configuration.lockKey), .int(configuration.batchSize)])
+            """, [.int(lockKey), .int(configuration.batchSize)])
         return try rows.map { row in
             let key = try row.decode(Data?.self, at: "kafka_key")
             let message = OutgoingKafkaMessage(
@@ -430,8 +447,8 @@ public final class OutboxRelay: Service, Sendable {
         }
     }
 
-    private func holdsLock(on connection: PostgresConnection) async throws -> Bool {
-        try await connection.query("SELECT \(Self.holdsLockCondition)", [.int(configuration.lockKey)]).scalar(Bool.self)
+    private func holdsLock(_ lockKey: Int64, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query("SELECT \(Self.holdsLockCondition)", [.int(lockKey)]).scalar(Bool.self)
     }
 
     private func markSent(_ sequences: [Int64], on connection: PostgresConnection) async throws {
