@@ -67,5 +67,92 @@ public enum HubSchema {
                 UNIQUE (topic, kafka_partition, kafka_offset)
             );
             """),
+        Migration(version: 2, name: "reference data and dispositifs", sql: """
+            -- Reference data (hub-admin reference import). Each row keeps its JSON document;
+            -- the columns beside it are the keys the loading queries search by.
+            CREATE TABLE ref_regions (code text PRIMARY KEY, doc jsonb NOT NULL);
+            CREATE TABLE ref_departements (code text PRIMARY KEY, region text NOT NULL, doc jsonb NOT NULL);
+            CREATE TABLE ref_communes (code text PRIMARY KEY, departement text NOT NULL, doc jsonb NOT NULL);
+            CREATE TABLE ref_qpvs (code text PRIMARY KEY, communes text[] NOT NULL, doc jsonb NOT NULL);
+            CREATE INDEX ref_qpvs_communes ON ref_qpvs USING gin (communes);
+            CREATE TABLE ref_cls (id text PRIMARY KEY, region text NOT NULL, communes text[] NOT NULL, doc jsonb NOT NULL);
+            CREATE INDEX ref_cls_communes ON ref_cls USING gin (communes);
+            CREATE TABLE ref_asvs (id text PRIMARY KEY, qpvs text[] NOT NULL, doc jsonb NOT NULL);
+            CREATE INDEX ref_asvs_qpvs ON ref_asvs USING gin (qpvs);
+            CREATE TABLE ref_sism_editions (year integer PRIMARY KEY, doc jsonb NOT NULL);
+
+            -- The dispositifs as the rules left them: one JSON record each (HubCore's
+            -- ClsmRecord, PtsmRecord, SismProposalRecord, QpvActionRecord).
+            CREATE TABLE clsms (
+                id text PRIMARY KEY,
+                region text NOT NULL,
+                status text NOT NULL,
+                communes text[] NOT NULL,
+                departements text[] NOT NULL,
+                record jsonb NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX clsms_communes ON clsms USING gin (communes);
+            CREATE INDEX clsms_departements ON clsms USING gin (departements);
+            CREATE INDEX clsms_region ON clsms (region);
+
+            CREATE TABLE ptsms (
+                id text PRIMARY KEY,
+                region text NOT NULL,
+                version integer NOT NULL,
+                departements text[] NOT NULL,
+                record jsonb NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX ptsms_departements ON ptsms USING gin (departements);
+
+            -- Every published version of every PTSM diagnostic.
+            CREATE TABLE ptsm_diagnostics (
+                ptsm_id text NOT NULL,
+                version integer NOT NULL,
+                event_source text NOT NULL,
+                event_id text NOT NULL,
+                diagnostic jsonb NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (ptsm_id, version)
+            );
+
+            CREATE TABLE sism_proposals (
+                id text PRIMARY KEY,
+                clsm_id text NOT NULL,
+                edition integer NOT NULL,
+                commune text NOT NULL,
+                region text NOT NULL,
+                accepted boolean NOT NULL,
+                cancelled boolean NOT NULL,
+                record jsonb NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX sism_proposals_schedule ON sism_proposals (edition, commune);
+            CREATE INDEX sism_proposals_programme ON sism_proposals (edition, region);
+
+            CREATE TABLE qpv_actions (
+                id text PRIMARY KEY,
+                qpv text NOT NULL,
+                record jsonb NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX qpv_actions_qpv ON qpv_actions (qpv);
+
+            -- The articulation read model: each CLSM against the other systems, one row per
+            -- link, read from the CLSM's record (kept by the rules).
+            CREATE VIEW clsm_articulation AS
+                SELECT c.id AS clsm_id, c.region, 'ptsm' AS kind, p.value AS target
+                  FROM clsms c, jsonb_array_elements_text(c.record -> 'articulation' -> 'ptsms') p
+                UNION ALL
+                SELECT c.id, c.region, 'cls', k.key FROM clsms c, jsonb_each(c.record -> 'articulation' -> 'cls') k
+                UNION ALL
+                SELECT c.id, c.region, 'asv', k.key FROM clsms c, jsonb_each(c.record -> 'articulation' -> 'asvs') k
+                UNION ALL
+                SELECT c.id, c.region, 'qpvWithoutAsv', q.value
+                  FROM clsms c, jsonb_array_elements_text(c.record -> 'articulation' -> 'qpvsWithoutAsv') q
+                UNION ALL
+                SELECT c.id, c.region, 'overlap', k.key FROM clsms c, jsonb_each(c.record -> 'articulation' -> 'overlaps') k;
+            """),
     ]
 }

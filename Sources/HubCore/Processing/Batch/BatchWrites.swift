@@ -1,0 +1,66 @@
+import Foundation
+
+/// The rows one batch adds besides the domain records: inbox, event log, outbox, dead
+/// letters. Collected while deciding, written with a few multi-row statements.
+struct BatchWrites {
+    var changes = StateChangeSet()
+    var outcome = BatchOutcome()
+    private var inbox: [[PostgresValue]] = []
+    private var eventLog: [[PostgresValue]] = []
+    private var outbox: [OutboxRecord] = []
+    private var deadLetters: [(message: KafkaMessage, code: DeadLetterCode, reason: String)] = []
+
+    mutating func record(_ decision: Decision, of event: DecodedEvent, from message: KafkaMessage) {
+        outcome.count(message.topic, decision.outcome.rawValue)
+        switch decision.outcome {
+        case .duplicate:
+            outcome.duplicates += 1
+            return
+        case .stale:
+            outcome.stale += 1
+        case .applied:
+            outcome.applied += 1
+        }
+        let position: [PostgresValue] = [.text(message.topic), .int(Int64(message.partition)), .int(message.offset)]
+        inbox.append([.text(event.identity.source), .text(event.identity.id)] + position + [.text(decision.outcome.rawValue)])
+        eventLog.append([.text(event.identity.source), .text(event.identity.id), .text(event.topic.eventType),
+                         .text(event.time.description)] + position
+                        + [message.keyString.map(PostgresValue.text) ?? .null,
+                           .json(String(decoding: event.event.canonicalJSON(), as: UTF8.self))])
+        for notification in decision.notifications {
+            outbox.append(OutboxRecord(notificationId: UUID(uuidString: notification.notificationId)!,
+                                       message: notification.kafkaMessage()))
+        }
+        outcome.notifications += decision.notifications.count
+    }
+
+    mutating func deadLetter(_ message: KafkaMessage, _ error: any Error) {
+        let rejection = (error as? EventRejection)
+            ?? EventRejection(code: .internal, message: "processing failed: \(error)")
+        deadLetters.append((message, rejection.code, rejection.headerMessage()))
+        outcome.deadLetters[rejection.code, default: 0] += 1
+        outcome.count(message.topic, "deadletter_" + rejection.code.rawValue)
+    }
+
+    func flush(on connection: PostgresConnection) async throws {
+        if !inbox.isEmpty {
+            try await connection.insert(
+                into: "hub_inbox",
+                columns: ["event_source", "event_id", "topic", "kafka_partition", "kafka_offset", "outcome"],
+                rows: inbox, suffix: "ON CONFLICT DO NOTHING")
+        }
+        if !eventLog.isEmpty {
+            try await connection.insert(
+                into: "hub_event_log",
+                columns: ["event_source", "event_id", "event_type", "event_time", "topic", "kafka_partition",
+                          "kafka_offset", "kafka_key", "data"],
+                rows: eventLog, suffix: "ON CONFLICT DO NOTHING")
+        }
+        var records = outbox
+        for entry in deadLetters {
+            try await DeadLetterStore.record(entry.message, code: entry.code, reason: entry.reason, on: connection)
+            records.append(DeadLetter.outboxRecord(from: entry.message, code: entry.code, reason: entry.reason))
+        }
+        try await OutboxWriter.append(records, on: connection)
+    }
+}

@@ -1,0 +1,122 @@
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// The workers' main loop: poll a batch, process it in one transaction, then commit the
+/// offsets. Transient failures (database or broker unreachable) are retried with backoff,
+/// never skipped; a batch that fails for another reason is split record by record, and a
+/// record that still fails is dead-lettered as `internal`, so the partition moves on.
+public struct InboundProcessingService: Service {
+    public var consumer: KafkaConsumer
+    public var database: PostgresConnection
+    public var processor: BatchProcessor
+    public var maxBatchSize: Int
+    public var logger: Logger
+    /// Told after each committed batch (health, progress).
+    public var onBatchCommitted: @Sendable (BatchOutcome) -> Void
+
+    public init(consumer: KafkaConsumer, database: PostgresConnection, processor: BatchProcessor,
+                maxBatchSize: Int = 500, logger: Logger, onBatchCommitted: @escaping @Sendable (BatchOutcome) -> Void = { _ in }) {
+        self.consumer = consumer
+        self.database = database
+        self.processor = processor
+        self.maxBatchSize = maxBatchSize
+        self.logger = logger
+        self.onBatchCommitted = onBatchCommitted
+    }
+
+    public func run() async throws {
+        logger.info("processing", metadata: ["topics": "\(HubTopics.inbound)", "group": "\(consumer.groupID)"])
+        // A graceful shutdown lets the batch in hand finish and commit; polling stops.
+        while !Task.isShuttingDownGracefully {
+            let batch = try await consumer.poll(maxCount: maxBatchSize, timeout: .milliseconds(250))
+            guard !batch.isEmpty else { continue }
+            let started = ContinuousClock.now
+            let outcome = try await processPersistently(batch)
+            try await commitPersistently(batch)
+            record(outcome, batch: batch, duration: ContinuousClock.now - started)
+            onBatchCommitted(outcome)
+        }
+        logger.info("shutting down: leaving the group")
+        try await consumer.close()
+    }
+
+    /// Processes until it succeeds; only transient failures are retried as they are.
+    private func processPersistently(_ batch: [KafkaMessage]) async throws -> BatchOutcome {
+        try await retryingTransient("process a batch of \(batch.count)") {
+            do {
+                return try await processor.process(batch, on: database)
+            } catch where !Self.isTransient(error) && batch.count > 1 {
+                logger.error("batch failed; processing its records one by one", metadata: ["error": "\(error)"])
+                var total = BatchOutcome()
+                for message in batch {
+                    total = total + (try await processAlone(message))
+                }
+                return total
+            }
+        }
+    }
+
+    private func processAlone(_ message: KafkaMessage) async throws -> BatchOutcome {
+        try await retryingTransient("process \(message.topic)[\(message.partition)]@\(message.offset)") {
+            do {
+                return try await processor.process([message], on: database)
+            } catch where !Self.isTransient(error) {
+                logger.error("record failed; dead-lettering it as internal", metadata: [
+                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                    "error": "\(error)",
+                ])
+                try await processor.deadLetterAsInternal(message, reason: "processing failed: \(error)", on: database)
+                var outcome = BatchOutcome()
+                outcome.deadLetters[.internal] = 1
+                outcome.count(message.topic, "deadletter_internal")
+                return outcome
+            }
+        }
+    }
+
+    private func commitPersistently(_ batch: [KafkaMessage]) async throws {
+        // Safe to retry: the records are already processed; a redelivery would find them in
+        // the inbox.
+        try await retryingTransient("commit offsets") { try await consumer.commit(after: batch) }
+    }
+
+    private func retryingTransient<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        var wait = Duration.milliseconds(200)
+        while true {
+            do {
+                return try await body()
+            } catch where Self.isTransient(error) {
+                logger.warning("cannot \(what) yet; retrying", metadata: ["error": "\(error)", "retryIn": "\(wait)"])
+                Counter(label: "hub_transient_failures_total", dimensions: [("operation", what.components(separatedBy: " ").first ?? what)]).increment()
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(5))
+            }
+        }
+    }
+
+    static func isTransient(_ error: any Error) -> Bool {
+        if let error = error as? PostgresError {
+            return [.connectionFailed, .connectionLost, .timeout].contains(error.kind)
+                || (error.sqlState.map { $0.hasPrefix("08") || $0 == "57P01" || $0 == "57P03" || $0 == "40001" || $0 == "40P01" } ?? false)
+        }
+        if let error = error as? KafkaError { return error.isTransient }
+        return false
+    }
+
+    private func record(_ outcome: BatchOutcome, batch: [KafkaMessage], duration: Duration) {
+        Timer(label: "hub_batch_duration_seconds").recordNanoseconds(duration.wholeNanoseconds)
+        for (topic, count) in Dictionary(grouping: batch, by: \.topic).mapValues(\.count) {
+            Counter(label: "hub_records_consumed_total", dimensions: [("topic", topic)]).increment(by: count)
+        }
+        for (key, count) in outcome.byTopicAndOutcome {
+            Counter(label: "hub_events_total", dimensions: [("topic", key.topic), ("outcome", key.outcome)]).increment(by: count)
+        }
+        Counter(label: "hub_notifications_written_total").increment(by: outcome.notifications)
+        logger.info("batch committed", metadata: [
+            "records": "\(batch.count)", "applied": "\(outcome.applied)", "duplicates": "\(outcome.duplicates)",
+            "stale": "\(outcome.stale)", "deadLetters": "\(outcome.deadLettered)", "notifications": "\(outcome.notifications)",
+            "ms": "\(duration.wholeNanoseconds / 1_000_000)",
+        ])
+    }
+}

@@ -1,0 +1,11 @@
+extension Duration {
+    /// Whole milliseconds, for C APIs that take `int` timeouts.
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Whole nanoseconds, for swift-metrics timers.
+    var wholeNanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import HubCore
+import Logging
+import Testing
+
+/// The batch processor against a real PostgreSQL: what it stores and writes to the outbox
+/// must be what the pure core decides, and a redelivered batch must take effect once.
+@Suite("Batch processing in PostgreSQL", .enabled(if: TestServers.hasDatabase))
+struct ProcessingTests {
+    let processor = BatchProcessor(logger: Logger(label: "tests.processing"))
+
+    private func prepared(_ connection: PostgresConnection, _ schema: String) async throws {
+        _ = try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema).migrate(on: connection)
+        try await StateStore().importReference(try ExampleEvents.referenceDocument(), on: connection)
+    }
+
+    /// The pure core's notifications for the same events, folded over a full in-memory state.
+    private func expectedNotificationIds() throws -> [String] {
+        var state = HubState(reference: try ExampleEvents.referenceDocument())
+        let engine = RulesEngine()
+        var ids: [String] = []
+        for message in try ExampleEvents.consumedMessages() {
+            let event = try InboundDecoder().decode(topic: message.topic, headers: message.headers, value: message.value)
+            guard let decision = try? engine.decide(event, in: state) else { continue }
+            state.apply(decision.changes)
+            ids += decision.notifications.map(\.notificationId)
+        }
+        return ids
+    }
+
+    private func outboxIds(_ connection: PostgresConnection) async throws -> [String] {
+        try await connection.query("SELECT notification_id::text FROM hub_outbox WHERE topic = 'hub.notifications' ORDER BY sequence")
+            .map { try $0.decode(String.self, at: 0) }
+    }
+
+    @Test("the examples processed in one batch give the pure core's notifications, in order")
+    func oneBatchMatchesThePureCore() async throws {
+        try await PostgresTestDatabase.withSchema { connection, schema in
+            try await prepared(connection, schema)
+            let outcome = try await processor.process(try ExampleEvents.consumedMessages(), on: connection)
+            let expected = try expectedNotificationIds()
+            #expect(expected.count > 20)
+            #expect(outcome.applied == 9)
+            #expect(outcome.notifications == expected.count)
+            #expect(outcome.deadLettered == 0, "\(outcome.deadLetters)")
+            #expect(try await outboxIds(connection) == expected)
+            let logged = try await connection.query("SELECT count(*) FROM hub_event_log").scalar(Int.self)
+            #expect(logged == outcome.applied + outcome.stale)
+        }
+    }
+
+    @Test("processed one event per batch, the result is the same as in one batch")
+    func batchSizeDoesNotMatter() async throws {
+        try await PostgresTestDatabase.withSchema { connection, schema in
+            try await prepared(connection, schema)
+            for message in try ExampleEvents.consumedMessages() {
+                _ = try await processor.process([message], on: connection)
+            }
+            #expect(try await outboxIds(connection) == (try expectedNotificationIds()))
+        }
+    }
+
+    @Test("a redelivered batch takes effect once")
+    func redeliveryTakesEffectOnce() async throws {
+        try await PostgresTestDatabase.withSchema { connection, schema in
+            try await prepared(connection, schema)
+            let messages = try ExampleEvents.consumedMessages()
+            let first = try await processor.process(messages, on: connection)
+            let before = try await connection.query("SELECT count(*) FROM hub_outbox").scalar(Int.self)
+            let clsmsBefore = try await connection.query("SELECT record::text FROM clsms ORDER BY id").map { try $0.decode(String.self, at: 0) }
+            let second = try await processor.process(messages, on: connection)
+            #expect(second.applied == 0)
+            #expect(second.duplicates == first.applied + first.stale)
+            #expect(try await connection.query("SELECT count(*) FROM hub_outbox").scalar(Int.self) == before)
+            #expect(try await connection.query("SELECT record::text FROM clsms ORDER BY id").map { try $0.decode(String.self, at: 0) } == clsmsBefore)
+        }
+    }
+
+    @Test("a record that cannot be processed is dead-lettered with its code, and the rest goes on")
+    func deadLetters() async throws {
+        try await PostgresTestDatabase.withSchema { connection, schema in
+            try await prepared(connection, schema)
+            let garbage = KafkaMessage(topic: "clsm.declared", partition: 3, offset: 42, key: Array("k".utf8),
+                                       value: Array("not json".utf8), headers: ExampleEvents.structuredHeaders,
+                                       timestampMilliseconds: nil)
+            let messages = [garbage] + (try ExampleEvents.consumedMessages(firstOffset: 100))
+            let outcome = try await processor.process(messages, on: connection)
+            #expect(outcome.deadLetters[.malformedEnvelope] == 1)
+            #expect(outcome.applied > 0)
+            let rows = try await connection.query("SELECT error_code, topic, kafka_partition, kafka_offset FROM hub_dead_letters")
+            #expect(rows.count == 1)
+            #expect(try rows[0].decode(String.self, at: 0) == "malformed_envelope")
+            #expect(try rows[0].decode(Int.self, at: 3) == 42)
+            let relayed = try await connection.query("SELECT count(*) FROM hub_outbox WHERE topic = 'hub.deadletter'").scalar(Int.self)
+            #expect(relayed == 1)
+            // Delivered again, the dead letter is not recorded twice.
+            _ = try await processor.process([garbage], on: connection)
+            #expect(try await connection.query("SELECT count(*) FROM hub_dead_letters").scalar(Int.self) == 1)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import HubCore
+
+/// The example events and reference data of docs/examples, as Kafka records.
+enum ExampleEvents {
+    static let examples = TestServers.repositoryRoot.appendingPathComponent("docs/examples")
+
+    static func referenceDocument() throws -> ReferenceDataDocument {
+        let bytes = try [UInt8](Data(contentsOf: examples.appendingPathComponent("reference-demo.json")))
+        return try ReferenceDataDocument.decode(bytes)
+    }
+
+    /// Each example file as a structured-mode CloudEvent on its topic, in file order.
+    static func records() throws -> [(topic: String, value: [UInt8])] {
+        let folder = examples.appendingPathComponent("events")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
+        return try files.map { file in
+            let data = try Data(contentsOf: folder.appendingPathComponent(file))
+            let json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+            let type = json["type"] as! String
+            return (String(type.dropLast(".v1".count)), [UInt8](data))
+        }
+    }
+
+    static let structuredHeaders = [KafkaHeader(name: "content-type", string: KafkaCloudEventCodec.structuredContentType)]
+
+    /// The examples as consumed records with made-up positions (for the processor alone).
+    static func consumedMessages(firstOffset: Int64 = 0) throws -> [KafkaMessage] {
+        try records().enumerated().map { index, record in
+            KafkaMessage(topic: record.topic, partition: 0, offset: firstOffset + Int64(index), key: nil,
+                         value: record.value, headers: structuredHeaders, timestampMilliseconds: nil)
+        }
+    }
+}
