@@ -59,6 +59,12 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             if let value = option.pointee.val { values[String(cString: keyword)] = String(cString: value) }
             option += 1
         }
+        // libpq checks port numbers only when connecting; a typo should stop the start-up.
+        for port in (values["port"] ?? "").split(separator: ",", omittingEmptySubsequences: false) where !port.isEmpty {
+            guard let number = Int(port.trimmingCharacters(in: .whitespaces)), (1...65_535).contains(number) else {
+                throw PostgresError(.invalidConfiguration, "the database URL has an invalid port \"\(port)\"")
+            }
+        }
         connectionString = url
         password = values["password"].flatMap { $0.isEmpty ? nil : $0 }
         host = values["host"] ?? values["hostaddr"]

@@ -11,6 +11,7 @@ extension PostgresConnection {
     /// If the session breaks inside, the work is lost and `connectionLost` is thrown (never
     /// retried here: only the caller knows whether running `body` again is right). If it
     /// breaks during COMMIT, whether the transaction committed is unknown; the error says so.
+    @discardableResult
     public func transaction<T>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> T

@@ -67,9 +67,6 @@ public struct PostgresMigrator: Sendable {
     /// changed or the database has a version this code does not know (a newer hub ran).
     @discardableResult
     public func migrate(on connection: PostgresConnection) async throws -> MigrationReport {
-        if let schema {
-            try await connection.executeScript("CREATE SCHEMA IF NOT EXISTS " + PostgresIdentifier.quote(schema))
-        }
         let lockKey = try await advisoryLockKey(on: connection)
         // First look, under the lock: create the table and check every recorded checksum,
         // so a changed migration is refused before anything new runs.
@@ -101,11 +98,14 @@ public struct PostgresMigrator: Sendable {
 
     private var table: String { PostgresIdentifier.qualified(Self.tableName, schema: schema) }
 
-    /// Inside a migration transaction: wait for other migrators, resolve unqualified names
-    /// in `schema` (SET LOCAL: only for this transaction), make sure the table exists.
+    /// Inside a migration transaction: wait for other migrators, create `schema` if needed and
+    /// resolve unqualified names in it (set_config local: only for this transaction), make
+    /// sure the table exists.
     private func prepareTransaction(on connection: PostgresConnection, lockKey: Int64) async throws {
         try await connection.query("SELECT pg_advisory_xact_lock($1)", [.int(lockKey)])
         if let schema {
+            // Under the lock: concurrent CREATE SCHEMA IF NOT EXISTS can collide.
+            try await connection.executeScript("CREATE SCHEMA IF NOT EXISTS " + PostgresIdentifier.quote(schema))
             try await connection.query("SELECT set_config('search_path', $1, true)", [.text(PostgresIdentifier.quote(schema))])
         }
         try await connection.executeScript("""
