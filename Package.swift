@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "HubCore", targets: ["HubCore"]),
         .executable(name: "hub-workers", targets: ["Workers"]),
         .executable(name: "hub-admin", targets: ["hub-admin"]),
+        .executable(name: "hub-bench", targets: ["hub-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -56,9 +57,21 @@ let package = Package(
             ]
         ),
 
+        // Synthetic national-scale territories and event streams (benchmark and fault tests).
+        .target(name: "HubSimulation", dependencies: ["HubCore"]),
+        .executableTarget(
+            name: "hub-bench",
+            dependencies: [
+                "HubCore",
+                "HubSimulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Pure tests: no server needed.
-        .testTarget(name: "HubCoreTests", dependencies: ["HubCore"]),
+        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubSimulation"]),
         // Tests against real PostgreSQL and Kafka-compatible servers (scripts/test.sh starts them).
-        .testTarget(name: "IntegrationTests", dependencies: ["HubCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["HubCore", "HubSimulation"]),
     ]
 )

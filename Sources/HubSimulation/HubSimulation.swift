@@ -1,0 +1,1 @@
+// Synthetic territories and event streams: see SyntheticTerritory and SyntheticEventStream.

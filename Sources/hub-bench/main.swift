@@ -1,0 +1,1 @@
+print("hub-bench: not written yet")
