@@ -9,6 +9,9 @@ struct WorkersApplication {
 
     static func start(configuration: HubConfiguration, logger: Logger) async throws -> WorkersApplication {
         logger.info("hub-workers starting", metadata: ["configuration": "\(configuration)"])
+        // Before anything makes a metric: a metric made earlier would stay a no-op.
+        WorkersObservability.bootstrapMetrics()
+        let observability = try WorkersObservability.Settings()
 
         let database = try await ServerConnections.connectDatabase(configuration.database, logger: logger)
         let report = try await PostgresMigrator(migrations: HubSchema.migrations, logger: logger).migrate(on: database)
@@ -26,7 +29,13 @@ struct WorkersApplication {
 
         let consumer = try KafkaConsumer(configuration: configuration.kafka, groupID: configuration.groupID,
                                          topics: HubTopics.inbound, logger: logger)
-        return WorkersApplication(services: [InboundLoggingService(consumer: consumer, database: database, logger: logger)])
+        let relay = OutboxRelay(database: configuration.database, kafka: configuration.kafka,
+                                logger: Logger(label: "hub.outbox.relay"))
+        let health = HealthState()
+        health.register(relay: relay)
+        return WorkersApplication(
+            services: [InboundLoggingService(consumer: consumer, database: database, logger: logger), relay]
+                + WorkersObservability.makeServices(health: health, settings: observability, logger: logger))
     }
 }
 

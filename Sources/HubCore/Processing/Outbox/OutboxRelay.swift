@@ -22,7 +22,7 @@ public struct OutboxRelayConfiguration: Sendable {
     public var standbyInterval: Duration = .seconds(5)
     /// First wait after a failure; doubles on each further failure up to `maximumBackoff`.
     public var initialBackoff: Duration = .milliseconds(200)
-    public var maximumBackoff: Duration = .seconds(30)
+    public var maximumBackoff: Duration = .seconds(10)
     /// How often the `hub_outbox_backlog` gauge is refreshed with `count(*)` while busy.
     public var backlogRefreshInterval: Duration = .seconds(5)
 
