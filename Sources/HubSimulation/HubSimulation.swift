@@ -1,1 +1,0 @@
-// Synthetic territories and event streams: see SyntheticTerritory and SyntheticEventStream.
