@@ -21,7 +21,12 @@ struct OutboxRelayTests {
                 "SELECT notification_id FROM hub_outbox ORDER BY sequence").map { try $0.decode(UUID.self, at: 0) }
             #expect(stored == written.map(\.notificationId))
 
-            let relay = RunningRelay(try context.makeRelay())
+            // Small batches: the order holds across batches too.
+            var configuration = context.relayConfiguration
+            configuration.batchSize = 16
+            let relay = RunningRelay(OutboxRelay(
+                database: context.database, kafka: try KafkaTestSupport.configuration(),
+                configuration: configuration, logger: OutboxTestContext.logger))
             let consumer = try KafkaTestSupport.consumer(group: TestServers.uniqueName("outbox"), topics: [topic])
             let received = try await KafkaTestSupport.consume(consumer, count: written.count)
             try await consumer.close()
@@ -188,6 +193,30 @@ struct OutboxFrozenBrokerTests {
                 }
                 #expect(firstSeen == order)
             }
+        }
+    }
+
+    @Test("a stop request while a batch waits for a frozen broker lets the batch finish and be marked")
+    func stopFinishesInFlightBatch() async throws {
+        try await OutboxTestContext.with { context in
+            let topic = try await KafkaTestSupport.freshTopic("outbox_stop")
+            let relay = RunningRelay(try context.makeRelay())
+            try await context.append(OutboxSamples.records(count: 2, topic: topic, tag: "warm"))
+            #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
+
+            try TestServers.environmentScript("freeze-kafka")
+            do {
+                defer { try? TestServers.environmentScript("thaw-kafka") }
+                try await context.append(OutboxSamples.records(count: 5, topic: topic, tag: "in-flight"))
+                try await Task.sleep(for: .seconds(1))  // the relay is now waiting for acknowledgements
+                relay.relay.stop()
+                try await Task.sleep(for: .seconds(1))
+                #expect(relay.relay.status.role == .active)  // still finishing its batch
+            }
+            try await relay.stop()
+            #expect(relay.relay.status.role == .stopped)
+            #expect(try await context.unsentCount() == 0)
+            #expect(relay.relay.status.relayedCount == 7)
         }
     }
 }
