@@ -104,15 +104,22 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
             throw EventRejection(code: .schemaViolation, message: "reference data is not valid JSON", violations: [Violation(path: "$", reason: error.description)])
         }
         let document = try strictDecode(json, typeName: "reference data")
-        let duplicates = document.duplicateKeys()
+        try document.validate(existing: existing)
+        return document
+    }
+
+    /// The document's consistency, whatever its source (JSON or CSV): no key twice
+    /// (`schema_violation`), and every code referred to exists in the document or in
+    /// `existing` (`unknown_reference`).
+    public func validate(existing: ReferenceData = ReferenceData()) throws(EventRejection) {
+        let duplicates = duplicateKeys()
         if !duplicates.isEmpty {
             throw EventRejection(code: .schemaViolation, message: "reference data lists some keys twice", violations: duplicates)
         }
-        let dangling = document.danglingReferences(existing: existing)
+        let dangling = danglingReferences(existing: existing)
         if !dangling.isEmpty {
             throw EventRejection(code: .unknownReference, message: "reference data refers to codes that exist neither in the file nor in the hub (\(dangling.count))", violations: dangling)
         }
-        return document
     }
 
     func duplicateKeys() -> [Violation] {
