@@ -113,6 +113,30 @@ struct PostgresConnectionFailureTests {
         }
     }
 
+    @Test("cancelling the task cancels the running statement; statement_timeout is a timeout")
+    func cancellationAndTimeout() async throws {
+        try await PostgresTestDatabase.withSchema { connection, _ in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let sleeper = Task { try await connection.query("SELECT pg_sleep(20)") }
+            try await Task.sleep(for: .milliseconds(300))
+            sleeper.cancel()
+            let cancelled = await #expect(throws: PostgresError.self) { try await sleeper.value }
+            #expect(cancelled?.kind == .cancelled)
+            #expect(cancelled?.sqlState == "57014")
+            #expect(clock.now - started < .seconds(5))
+
+            let timedOut = await #expect(throws: PostgresError.self) {
+                try await connection.transaction { tx in
+                    try await tx.query("SELECT set_config('statement_timeout', $1, true)", ["100ms"])
+                    try await tx.query("SELECT pg_sleep(5)")
+                }
+            }
+            #expect(timedOut?.kind == .timeout)
+            #expect(try await connection.query("SELECT 1").scalar(Int.self) == 1)
+        }
+    }
+
     @Test("configuration errors are clear and keep the password out")
     func configurationErrors() throws {
         #expect(throws: PostgresError.self) { try PostgresConfiguration.fromEnvironment(HubEnvironment([:])) }
