@@ -57,3 +57,20 @@ struct SchemaConsistencyTests {
         #expect(Set(notification.payload.objectValue!.keys) == Set(required))
     }
 }
+
+@Suite("AsyncAPI document")
+struct AsyncAPITests {
+    @Test("names every topic, type, schema and dead-letter code of the contract")
+    func coverage() throws {
+        let text = String(decoding: try Fixture.bytes("docs/asyncapi.yaml"), as: UTF8.self)
+        #expect(text.hasPrefix("asyncapi: 3.0.0"))
+        for topic in InboundTopic.allCases {
+            #expect(text.contains("address: \(topic.rawValue)\n"))
+            #expect(text.contains("name: \(topic.eventType)\n"))
+            #expect(text.contains("./schemas/\(topic.eventType).schema.json"))
+        }
+        #expect(text.contains("address: hub.notifications\n") && text.contains("address: hub.deadletter\n"))
+        #expect(text.contains("./schemas/hub.notification.v1.schema.json"))
+        for code in DeadLetterCode.allCases { #expect(text.contains(code.rawValue)) }
+    }
+}
