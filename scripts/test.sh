@@ -12,6 +12,12 @@ source .hub-env/env
 export HUB_REQUIRE_SERVERS=1
 
 swift build --build-tests
-# Tests run in parallel within a suite by default; suites that restart or freeze a server
-# are serialized in code.
-swift test --skip-build "$@"
+if [ $# -gt 0 ]; then
+    exec swift test --skip-build "$@"
+fi
+# Two runs: first every suite that shares the servers politely (in parallel), then, alone,
+# the suites that run hub-workers on the contract's topic names or freeze and restart the
+# servers (serialized in code).
+disruptive='WorkersEndToEndTests|FaultTests|OutboxFrozenBrokerTests'
+swift test --skip-build --skip "$disruptive"
+swift test --skip-build --filter "$disruptive"

@@ -34,34 +34,8 @@ struct WorkersApplication {
         let health = HealthState()
         health.register(relay: relay)
         return WorkersApplication(
-            services: [InboundLoggingService(consumer: consumer, database: database, logger: logger), relay]
+            services: [InboundProcessingService(consumer: consumer, database: database,
+                                                processor: BatchProcessor(logger: logger), logger: logger), relay]
                 + WorkersObservability.makeServices(health: health, settings: observability, logger: logger))
-    }
-}
-
-/// For now the workers only log what they receive and commit it; processing comes with
-/// the domain core (issue 4).
-struct InboundLoggingService: Service {
-    let consumer: KafkaConsumer
-    let database: PostgresConnection
-    let logger: Logger
-
-    func run() async throws {
-        logger.info("consuming", metadata: ["topics": "\(HubTopics.inbound)", "group": "\(consumer.groupID)"])
-        while !Task.isShuttingDownGracefully {
-            let batch = try await consumer.poll(maxCount: 500, timeout: .milliseconds(500))
-            guard !batch.isEmpty else { continue }
-            for message in batch {
-                logger.info("received", metadata: [
-                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
-                    "key": "\(message.keyString ?? "")", "ce_type": "\(message.header("ce_type")?.stringValue ?? "?")",
-                    "ce_id": "\(message.header("ce_id")?.stringValue ?? "?")", "bytes": "\(message.value.count)",
-                ])
-            }
-            try await consumer.commit(after: batch)
-        }
-        logger.info("shutting down: leaving the group")
-        try await consumer.close()
-        await database.close()
     }
 }

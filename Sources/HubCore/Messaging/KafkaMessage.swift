@@ -36,6 +36,11 @@ public struct OutgoingKafkaMessage: Sendable, Hashable {
     public init(topic: String, key: String?, value: [UInt8], headers: [KafkaHeader] = []) {
         self.init(topic: topic, key: key.map { Array($0.utf8) }, value: value, headers: headers)
     }
+
+    public var keyString: String? { key.flatMap { String(validating: $0, as: UTF8.self) } }
+
+    /// The first header with that name.
+    public func header(_ name: String) -> KafkaHeader? { headers.first { $0.name == name } }
 }
 
 /// A consumed record, bytes as they came.

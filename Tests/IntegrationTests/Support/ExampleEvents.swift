@@ -24,6 +24,16 @@ enum ExampleEvents {
 
     static let structuredHeaders = [KafkaHeader(name: "content-type", string: KafkaCloudEventCodec.structuredContentType)]
 
+    /// Each example as the record a CLSM tool would produce: structured mode, keyed as the
+    /// contract says (clsmId, ptsmId or qpv).
+    static func outgoing() throws -> [OutgoingKafkaMessage] {
+        try records().map { record in
+            let event = try InboundDecoder().decode(topic: record.topic, headers: structuredHeaders, value: record.value)
+            return OutgoingKafkaMessage(topic: record.topic, key: event.event.partitionKey, value: record.value,
+                                        headers: structuredHeaders)
+        }
+    }
+
     /// The examples as consumed records with made-up positions (for the processor alone).
     static func consumedMessages(firstOffset: Int64 = 0) throws -> [KafkaMessage] {
         try records().enumerated().map { index, record in

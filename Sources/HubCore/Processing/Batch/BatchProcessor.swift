@@ -11,7 +11,8 @@ import Logging
 /// records of other partitions may change, and serial transactions keep every decision
 /// made on the state left by the previous one. Decoding and relaying stay parallel.
 public struct BatchProcessor: Sendable {
-    /// `pg_advisory_xact_lock` key of the processing transactions ("CLSM").
+    /// First half of the `pg_advisory_xact_lock` key of the processing transactions ("CLSM");
+    /// the second half is a hash of the schema, so hubs in other schemas don't wait.
     public static let processingLockKey: Int64 = 0x434C_534D
 
     public var decoder: InboundDecoder
@@ -31,7 +32,8 @@ public struct BatchProcessor: Sendable {
     public func process(_ messages: [KafkaMessage], on database: PostgresConnection) async throws -> BatchOutcome {
         let entries = messages.map(decode)
         return try await database.transaction { connection in
-            try await connection.execute("SELECT pg_advisory_xact_lock($1)", [.int(Self.processingLockKey)])
+            try await connection.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
+                                         [.int(Self.processingLockKey)])
             var requirements = StateRequirements()
             for case .decoded(let event, _) in entries {
                 requirements = requirements.union(engine.requirements(for: event))

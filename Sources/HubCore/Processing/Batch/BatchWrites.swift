@@ -24,7 +24,7 @@ struct BatchWrites {
         let position: [PostgresValue] = [.text(message.topic), .int(Int64(message.partition)), .int(message.offset)]
         inbox.append([.text(event.identity.source), .text(event.identity.id)] + position + [.text(decision.outcome.rawValue)])
         eventLog.append([.text(event.identity.source), .text(event.identity.id), .text(event.topic.eventType),
-                         .text(event.time.description)] + position
+                         .text(event.time.text), .text(event.time.text)] + position
                         + [message.keyString.map(PostgresValue.text) ?? .null,
                            .json(String(decoding: event.event.canonicalJSON(), as: UTF8.self))])
         for notification in decision.notifications {
@@ -52,7 +52,7 @@ struct BatchWrites {
         if !eventLog.isEmpty {
             try await connection.insert(
                 into: "hub_event_log",
-                columns: ["event_source", "event_id", "event_type", "event_time", "topic", "kafka_partition",
+                columns: ["event_source", "event_id", "event_type", "ce_time", "event_time", "topic", "kafka_partition",
                           "kafka_offset", "kafka_key", "data"],
                 rows: eventLog, suffix: "ON CONFLICT DO NOTHING")
         }

@@ -19,13 +19,16 @@ public enum HubSchema {
                 PRIMARY KEY (event_source, event_id)
             );
 
-            -- Every accepted inbound event, in processing order: the source of replays.
+            -- Every accepted inbound event, in processing order: the source of replays, which
+            -- fold it through the rules again. ce_time is kept as sent (its text is part of
+            -- the notifications' bytes); event_time is the same instant, for queries.
             CREATE TABLE hub_event_log (
                 sequence bigserial PRIMARY KEY,
                 event_source text NOT NULL,
                 event_id text NOT NULL,
                 event_type text NOT NULL,
-                event_time timestamptz,
+                ce_time text NOT NULL,
+                event_time timestamptz NOT NULL,
                 topic text NOT NULL,
                 kafka_partition integer NOT NULL,
                 kafka_offset bigint NOT NULL,

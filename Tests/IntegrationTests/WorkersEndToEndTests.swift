@@ -1,0 +1,61 @@
+import Foundation
+import HubCore
+import Testing
+
+/// hub-workers as users run it: the real executable, real Kafka, real PostgreSQL. These
+/// suites use the contract's topic names, so they run one at a time, in their own
+/// `swift test` invocation (scripts/test.sh) because some freeze or restart the servers.
+@Suite("Workers end to end", .serialized, .enabled(if: TestServers.hasKafka && TestServers.hasDatabase))
+struct WorkersEndToEndTests {
+    /// What the pure core decides for `records`, folded in order over the reference data.
+    static func expected(_ records: [(topic: String, value: [UInt8], headers: [KafkaHeader])],
+                         reference: ReferenceDataDocument) throws -> (state: HubState, notificationIds: Set<String>) {
+        var state = HubState(reference: reference)
+        var ids: Set<String> = []
+        for record in records {
+            guard let event = try? InboundDecoder().decode(topic: record.topic, headers: record.headers, value: record.value),
+                  let decision = try? RulesEngine().decide(event, in: state) else { continue }
+            state.apply(decision.changes)
+            ids.formUnion(decision.notifications.map(\.notificationId))
+        }
+        return (state, ids)
+    }
+
+    @Test("declared CLSMs and the other examples come out as notifications on hub.notifications")
+    func examplesProduceNotifications() async throws {
+        let reference = try ExampleEvents.referenceDocument()
+        let run = try await HubTestRun.start(reference: reference)
+        let worker = try run.startWorker()
+        do {
+            let messages = try ExampleEvents.outgoing()
+            let records = messages.map { ($0.topic, $0.value, $0.headers) }
+            let expected = try Self.expected(records, reference: reference)
+            #expect(expected.notificationIds.count > 20)
+            // One at a time: records of different topics and partitions have no order
+            // between them, and the examples build on each other (a SISM proposal needs its
+            // CLSM; a clash is reported on the later of two proposals).
+            for message in messages {
+                try await run.producer.send(message)
+                #expect(try await run.waitUntilCaughtUp(within: .seconds(60)))
+            }
+            let received = try await run.notifications(expecting: expected.notificationIds)
+            let ids = Set(received.compactMap { $0.header("ce_id")?.stringValue })
+            #expect(ids == expected.notificationIds,
+                    "missing: \(expected.notificationIds.subtracting(ids)), unexpected: \(ids.subtracting(expected.notificationIds))")
+            // Every notification is a binary-mode CloudEvent keyed by its recipient.
+            for message in received {
+                #expect(message.header("ce_type")?.stringValue == "hub.notification.v1")
+                #expect(message.keyString?.contains(":") == true)
+            }
+            let stored = try await StateStore().loadEverything(on: run.database)
+            #expect(stored.clsms == expected.state.clsms)
+            #expect(stored.sismProposals == expected.state.sismProposals)
+            #expect(stored.processedEvents == expected.state.processedEvents)
+        } catch {
+            Issue.record("worker log:\n\(worker.log.suffix(3000))")
+            throw error
+        }
+        #expect(await worker.stop() == 0, "a SIGTERM ends the worker cleanly")
+        await run.finish()
+    }
+}
