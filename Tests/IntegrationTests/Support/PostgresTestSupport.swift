@@ -144,31 +144,11 @@ enum PostgresTestDatabase {
 
 /// Fault injection for the PostgreSQL tests.
 enum PostgresServerControl {
-    /// `scripts/env.sh restart-postgres`, waited for with posix_spawn and waitpid on a
-    /// thread of its own. Not `Process.waitUntilExit`: on Linux it was seen never to return
-    /// after this script (the exited child stayed a zombie), hanging the whole test run.
+    /// `scripts/env.sh restart-postgres` on a thread of its own, so that waiting for it
+    /// does not hold one of the few threads of Swift's cooperative pool.
     static func restart() async throws {
-        let script = TestServers.repositoryRoot.appendingPathComponent("scripts/env.sh").path
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result { try run(["/bin/bash", script, "restart-postgres"]) })
-            }
-            thread.start()
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread { continuation.resume(with: Result { try TestServers.environmentScript("restart-postgres") }) }.start()
         }
-        guard status == 0 else { throw TestServers.ScriptFailed(action: "restart-postgres", status: status) }
-    }
-
-    private static func run(_ arguments: [String]) throws -> Int32 {
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], nil, nil, argv, environ)
-        guard spawned == 0 else { throw TestServers.ScriptFailed(action: arguments.joined(separator: " "), status: spawned) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 {
-            guard errno == EINTR else { throw TestServers.ScriptFailed(action: arguments.joined(separator: " "), status: -errno) }
-        }
-        // WIFEXITED / WEXITSTATUS, which Swift does not import.
-        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }

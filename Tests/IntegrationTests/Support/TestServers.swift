@@ -36,15 +36,25 @@ enum TestServers {
     }
 
     /// Runs `scripts/env.sh ACTION` (restart-postgres, freeze-kafka, thaw-kafka).
+    ///
+    /// posix_spawn and waitpid, not Foundation.Process: on Linux, Process learns that its
+    /// child exited when a socket inherited by the child closes, and `pg_ctl restart` hands
+    /// it on to the new postmaster, so `waitUntilExit` never returned and the test run hung
+    /// (swift-corelibs-foundation#4795). waitpid only looks at the child itself.
     static func environmentScript(_ action: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repositoryRoot.appendingPathComponent("scripts/env.sh").path, action]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ScriptFailed(action: action, status: process.terminationStatus)
+        let arguments = ["/bin/bash", repositoryRoot.appendingPathComponent("scripts/env.sh").path, action]
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], nil, nil, argv, environ)
+        guard spawned == 0 else { throw ScriptFailed(action: action, status: spawned) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            guard errno == EINTR else { throw ScriptFailed(action: action, status: -errno) }
         }
+        // WIFEXITED / WEXITSTATUS, which Swift does not import.
+        let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard exitStatus == 0 else { throw ScriptFailed(action: action, status: exitStatus) }
     }
 
     /// A name no other test run uses, for topics, groups and schemas.
