@@ -56,7 +56,7 @@ struct ClsmRulesTests {
         let notification = try decision.only(.clsmGovernanceIncomplete, to: .clsm("a"))
         #expect(notification.severity == .action)
         #expect(notification.data["missingMembers"] == .strings([missing.rawValue]))
-        #expect(notification.message.contains("« quatre quarts »"))
+        #expect(notification.message.contains("il manque \(French.member(missing)) parmi les « quatre quarts »"))
     }
 
     @Test("child psychiatry absent is told to the CLSM only; a complete governance triggers nothing")
@@ -151,6 +151,18 @@ struct ClsmRulesTests {
         var renamed = Fixture.clsm("a", communes: ["93066", "93001"])
         renamed.name = "Renamed"
         #expect(try hub.send(.clsmDeclared(renamed)).notifications(.clsmTerritoryOverlap).isEmpty)
+    }
+
+    @Test("an overlap that ended and came back is reported again")
+    func overlapComesBack() throws {
+        var hub = try Harness.demo()
+        try hub.send(.clsmDeclared(Fixture.clsm("x", communes: ["93001"])))
+        #expect(try hub.send(.clsmDeclared(Fixture.clsm("c", communes: ["93066", "93001"]))).notifications(.clsmTerritoryOverlap).count == 3)
+        try hub.send(.clsmDeclared(Fixture.clsm("c", communes: ["93066"])))  // c leaves 93001
+        try hub.send(.clsmDeclared(Fixture.clsm("x", communes: ["93001"], status: .project)))  // x pauses
+        try hub.send(.clsmDeclared(Fixture.clsm("c", communes: ["93066", "93001"])))  // c comes back, x inactive: no overlap
+        let back = try hub.send(.clsmDeclared(Fixture.clsm("x", communes: ["93001"])))  // x active again
+        #expect(back.notifications(.clsmTerritoryOverlap).map(\.recipient) == [.ars("11"), .clsm("c"), .clsm("x")])
     }
 
     @Test("clsm.governance.incomplete only when the set of missing members changed")

@@ -92,6 +92,17 @@ struct SismRulesTests {
         #expect(decision.notifications(.sismScheduleClash).isEmpty)
     }
 
+    @Test("a clash that was resolved and came back is reported again")
+    func clashComesBack() throws {
+        var hub = try Self.hub()
+        let evening = ("2026-10-09T18:00:00+02:00", "2026-10-09T20:00:00+02:00")
+        try hub.send(.sismEventProposed(Fixture.proposal("s-a", clsm: "a", commune: "93001", startsAt: evening.0, endsAt: evening.1)))
+        #expect(try hub.send(.sismEventProposed(Fixture.proposal("s-b", clsm: "b", commune: "93001", startsAt: evening.0, endsAt: evening.1))).notifications(.sismScheduleClash).count == 2)
+        try hub.send(.sismEventProposed(Fixture.proposal("s-b", clsm: "b", commune: "93001", startsAt: "2026-10-10T18:00:00+02:00", endsAt: "2026-10-10T20:00:00+02:00")))
+        let back = try hub.send(.sismEventProposed(Fixture.proposal("s-b", clsm: "b", commune: "93001", startsAt: evening.0, endsAt: evening.1)))
+        #expect(back.notifications(.sismScheduleClash).map(\.recipient) == [.clsm("a"), .clsm("b")])
+    }
+
     @Test("a cancelled proposal does not clash with later ones")
     func cancelledDoesNotClash() throws {
         var hub = try Self.hub()

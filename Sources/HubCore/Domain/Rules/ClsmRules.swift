@@ -19,7 +19,7 @@ enum ClsmRules {
         let previous = state.clsms[declaration.clsmId]
         let communes = Set(declaration.communes)
         let departements = Set(declaration.communes.compactMap { reference.communes[$0]?.departement })
-        let context = Context(declaration: declaration, communes: communes, reference: reference)
+        let context = Context(declaration: declaration, communes: communes, reference: reference, coveredQpvs: reference.qpvs(inCommunes: communes))
         var articulation = previous?.articulation ?? ClsmArticulation()
         var out = RuleOutput()
 
@@ -48,14 +48,13 @@ enum ClsmRules {
         var declaration: ClsmDeclared
         var communes: Set<String>
         var reference: ReferenceData
+        /// QPVs lying in the CLSM's communes (computed once: several rules read it).
+        var coveredQpvs: [Qpv]
 
         var id: String { declaration.clsmId }
         var region: String { declaration.region }
         var name: String { French.quoted(declaration.name) }
         var subject: NotificationSubject { NotificationSubject(kind: "clsm", id: declaration.clsmId) }
-
-        /// QPVs lying in the CLSM's communes.
-        var coveredQpvs: [Qpv] { reference.qpvs(inCommunes: communes) }
 
         /// The CGET intersection rule: an active CLSM intersects the politique de la ville
         /// when at least one of its communes (or arrondissements) holds a QPV.
@@ -111,13 +110,13 @@ enum ClsmRules {
         let members = Set(c.declaration.governance.members)
         let missing = GovernanceMember.quatreQuarts.subtracting(members)
         if !missing.isEmpty, missing != articulation.missingMembers {
-            let labels = missing.sorted().map(French.member)
+            let labels = missing.sorted { GovernanceMember.allCases.firstIndex(of: $0)! < GovernanceMember.allCases.firstIndex(of: $1)! }.map(French.member)
             let data: JSONValue = [
                 "clsmId": .string(c.id), "missingMembers": .sortedStrings(missing.map(\.rawValue)),
                 "previousMissingMembers": .sortedStrings(articulation.missingMembers.map(\.rawValue)),
                 "copil": .bool(c.declaration.governance.copil), "plenaryAssembly": .bool(c.declaration.governance.plenaryAssembly),
             ]
-            let message = "Gouvernance incomplète du CLSM \(c.name) : \(French.list(labels)) \(missing.count > 1 ? "manquent" : "manque") parmi les « quatre quarts » (élus, psychiatrie publique, usagers, aidants)."
+            let message = "Gouvernance incomplète du CLSM \(c.name) : il manque \(French.list(labels)) parmi les « quatre quarts » (élus, psychiatrie publique, usagers, aidants)."
             out.notify(.clsmGovernanceIncomplete, to: .ars(c.region), region: c.region, subject: c.subject, message: message, data: data)
             out.notify(.clsmGovernanceIncomplete, to: .clsm(c.id), region: c.region, subject: c.subject, message: message, data: data)
         }
@@ -230,7 +229,10 @@ enum ClsmRules {
             if other.articulation.overlaps[c.id] != shared {
                 out.changes.append(.recordOverlap(clsmId: otherId, otherClsmId: c.id, communes: shared))
             }
-            let new = shared.subtracting(articulation.overlaps[otherId] ?? [])
+            // Reported before only if both records say so: a side that stopped overlapping in
+            // between dropped its entry, and the overlap is news again.
+            let reported = (articulation.overlaps[otherId] ?? []).intersection(other.articulation.overlaps[c.id] ?? [])
+            let new = shared.subtracting(reported)
             if !new.isEmpty { newOverlaps.append((other, new)) }
         }
         articulation.overlaps = current

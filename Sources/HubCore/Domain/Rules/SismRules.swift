@@ -164,14 +164,24 @@ enum SismRules {
     // MARK: sism.schedule.clash
 
     static func clashes(_ c: Context, record: inout SismProposalRecord, state: HubState, out: inout RuleOutput) {
-        guard record.isScheduled else { return }
         let p = c.proposal
-        let clashing = state.sismProposals.values.filter { other in
+        let previouslyNotified = record.notifiedClashes
+        guard record.isScheduled else {
+            record.notifiedClashes = []
+            return
+        }
+        let current = state.sismProposals.values.filter { other in
             other.id != p.proposalId && other.isScheduled && other.proposal.clsmId != p.clsmId
                 && other.proposal.edition == p.edition && other.proposal.commune == p.commune
                 && other.proposal.startsAt.isBefore(p.endsAt) && p.startsAt.isBefore(other.proposal.endsAt)
-                && !record.notifiedClashes.contains(other.id)
         }.sorted { $0.id < $1.id }
+        // Reported before only if both records say so (a side that stopped clashing in
+        // between dropped its entry, and the clash is news again).
+        let clashing = current.filter { !(previouslyNotified.contains($0.id) && $0.notifiedClashes.contains(p.proposalId)) }
+        record.notifiedClashes = Set(current.map(\.id))
+        for other in current where !other.notifiedClashes.contains(p.proposalId) {
+            out.changes.append(.recordClash(proposalId: other.id, otherProposalId: p.proposalId))
+        }
         guard !clashing.isEmpty else { return }
 
         func entry(_ q: SismEventProposed) -> JSONValue {
@@ -190,10 +200,6 @@ enum SismRules {
                 .sismScheduleClash, to: .clsm(clsmId), region: c.region, subject: c.subject,
                 message: "Chevauchement d'horaires à \(commune) : \(c.title) (CLSM \(p.clsmId)) a lieu en même temps que \(French.list(theirs.map { French.quoted($0.proposal.title) })).",
                 data: ["edition": .int(p.edition), "commune": .string(p.commune), "proposal": entry(p), "clashesWith": .array(theirs.map { entry($0.proposal) })])
-        }
-        for other in clashing {
-            record.notifiedClashes.insert(other.id)
-            out.changes.append(.recordClash(proposalId: other.id, otherProposalId: p.proposalId))
         }
     }
 

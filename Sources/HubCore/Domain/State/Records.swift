@@ -38,7 +38,9 @@ public struct ClsmArticulation: Sendable, Hashable, Codable {
     /// Covered QPVs without ASV reported to the ARS (`ars.qpv.withoutAsv`).
     public var qpvsWithoutAsv: Set<String> = []
     /// Other CLSM id -> communes in common, already reported (`clsm.territory.overlap`).
-    /// Maintained on both sides of an overlap.
+    /// Written on both sides when reported; a CLSM's own declaration resets its side to the
+    /// current overlaps. An overlap counts as reported only when *both* sides hold it, so an
+    /// overlap that ended and came back is reported again.
     public var overlaps: [String: Set<String>] = [:]
     /// Missing "quatre quarts" members last reported (`clsm.governance.incomplete`).
     public var missingMembers: Set<GovernanceMember> = []
@@ -85,8 +87,9 @@ public struct SismProposalRecord: Sendable, Hashable, Codable {
     public var region: String
     /// Empty when accepted.
     public var rejectionReasons: [SismRejectionReason]
-    /// Proposal ids this one was reported clashing with (`sism.schedule.clash`), kept on
-    /// both sides.
+    /// Proposal ids this one clashes with, as of its last evaluation, written on both sides
+    /// when reported (`sism.schedule.clash`). A clash counts as reported only when both
+    /// sides hold it, so a clash that was resolved and came back is reported again.
     public var notifiedClashes: Set<String>
 
     public init(proposal: SismEventProposed, lastEvent: EventIdentity, region: String, rejectionReasons: [SismRejectionReason], notifiedClashes: Set<String>) {
