@@ -1,0 +1,243 @@
+import ArgumentParser
+import Foundation
+import HubCore
+import HubSimulation
+
+extension Bench {
+    /// The database's view of progress.
+    struct Progress {
+        var inbox = 0
+        var deadLetters = 0
+        var unsent = 0
+        var accounted: Int { inbox + deadLetters }
+    }
+
+    func progress() async throws -> Progress {
+        let rows = try await database.query("""
+            SELECT (SELECT count(*) FROM hub_inbox), (SELECT count(*) FROM hub_dead_letters),
+                   (SELECT count(*) FROM hub_outbox WHERE sent_at IS NULL)
+            """)
+        return Progress(inbox: try rows[0].decode(Int.self, at: 0), deadLetters: try rows[0].decode(Int.self, at: 1),
+                        unsent: try rows[0].decode(Int.self, at: 2))
+    }
+
+    /// Waits until `expected.accountable` records are in the inbox or dead letters and the
+    /// outbox is drained. Fails when the workers exit, or nothing moves for `stall`, or
+    /// `timeout` passes.
+    func waitForHub(timeout: Duration, stall: Duration = .seconds(300), label: String) async throws -> Progress {
+        let deadline = clock.now.advanced(by: timeout)
+        var lastChange = clock.now
+        var last = Progress()
+        var lastReport = clock.now
+        while true {
+            try checkWorkers()
+            let now = try await progress()
+            if now.accounted >= expected.accountable, now.unsent == 0 { return now }
+            if now.accounted != last.accounted || now.unsent != last.unsent { lastChange = clock.now }
+            if clock.now - lastReport >= .seconds(10) {
+                print("  [\(label)] \(now.accounted)/\(expected.accountable) records accounted for, \(now.unsent) notifications to relay")
+                lastReport = clock.now
+            }
+            last = now
+            guard clock.now < deadline else {
+                throw ValidationError("timed out: \(now.accounted)/\(expected.accountable) accounted for, \(now.unsent) unsent")
+            }
+            guard clock.now - lastChange < stall else {
+                throw ValidationError("no progress for \(stall): \(now.accounted)/\(expected.accountable) accounted for, \(now.unsent) unsent; workers log:\n\(logTail())")
+            }
+            try await Task.sleep(for: .milliseconds(now.accounted + 2000 > expected.accountable ? 200 : 1000))
+        }
+    }
+
+    /// The next `count` records of the stream (and the iterator after them).
+    static func take(_ iterator: SyntheticEventStream.Iterator, _ count: Int) -> ([SyntheticEvent], SyntheticEventStream.Iterator) {
+        var iterator = iterator
+        var chunk: [SyntheticEvent] = []
+        chunk.reserveCapacity(count)
+        while chunk.count < count, let event = iterator.next() { chunk.append(event) }
+        return (chunk, iterator)
+    }
+
+    /// Sends `events` and waits for the acknowledgements; records publish instants.
+    func publish(_ events: [SyntheticEvent], with producer: KafkaProducer) async throws {
+        let messages = events.map { $0.kafkaMessage() }
+        let instant = Date().timeIntervalSince1970
+        for event in events {
+            expected.add(event)
+            if event.expectation != .duplicate { publishTimes[event.sequence] = instant }
+        }
+        let results = try await producer.send(messages)
+        for (index, result) in results.enumerated() {
+            if case .failure(let error) = result {
+                throw ValidationError("record \(events[index].sequence) was not delivered: \(error)")
+            }
+        }
+    }
+
+    func publishAndMeasure(publishChunk: Int, timeout: Duration) async throws {
+        let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
+        defer { try? producer.close() }
+        let setupCount = stream.setupCount
+
+        // 1. Set-up: the CLSM declarations and PTSM diagnostics the activity refers to,
+        //    processed before the activity starts (records of different topics are consumed
+        //    in no particular order relative to each other).
+        let setupStart = clock.now
+        var (setupEvents, iterator) = Self.take(stream.makeIterator(), setupCount)
+        try await publish(setupEvents, with: producer)
+        setupEvents = []
+        _ = try await waitForHub(timeout: .seconds(300), label: "set-up")
+        let setupDuration = clock.now - setupStart
+        print("  set-up: \(setupCount) records (CLSM declarations, PTSM diagnostics) published and processed in \(Self.seconds(setupDuration)) s (includes the workers joining the group)")
+
+        // 2. Activity, as fast as the producer is acknowledged; the next chunk is generated
+        //    while the current one is in flight.
+        let activityStartWall = Date().timeIntervalSince1970
+        let activityStart = clock.now
+        var (chunk, rest) = Self.take(iterator, publishChunk)
+        iterator = rest
+        var published = 0
+        var lastReport = clock.now
+        while !chunk.isEmpty {
+            let current = iterator
+            async let next = Self.take(current, publishChunk)
+            try await publish(chunk, with: producer)
+            published += chunk.count
+            if clock.now - lastReport >= .seconds(10) {
+                try checkWorkers()
+                let rate = Double(published) / Self.elapsed(clock.now - activityStart)
+                print("  [publish] \(published) activity records published (\(Int(rate))/s)")
+                lastReport = clock.now
+            }
+            (chunk, rest) = await next
+            iterator = rest
+        }
+        let publishDuration = clock.now - activityStart
+        print("  activity: \(published) records published in \(Self.seconds(publishDuration)) s")
+        let final = try await waitForHub(timeout: timeout, label: "hub")
+        let caughtUp = clock.now - activityStart
+        if let workers, workers.isRunning { workersPeakRSS = Self.peakRSS(pid: workers.processIdentifier) }
+        try await report(Figures(
+            setupCount: setupCount, setupDuration: setupDuration, activityCount: published,
+            activityStartWall: activityStartWall, publishDuration: publishDuration, caughtUp: caughtUp, final: final))
+    }
+
+    struct Figures {
+        var setupCount: Int
+        var setupDuration: Duration
+        var activityCount: Int
+        var activityStartWall: Double
+        var publishDuration: Duration
+        var caughtUp: Duration
+        var final: Progress
+    }
+
+    static func elapsed(_ duration: Duration) -> Double {
+        max(1e-9, Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+
+    // MARK: - Report
+
+    func report(_ figures: Figures) async throws {
+        // Ends: last notification relayed, last record processed or dead-lettered.
+        let ends = try await database.query("""
+            SELECT extract(epoch FROM (SELECT max(sent_at) FROM hub_outbox))::float8,
+                   extract(epoch FROM (SELECT max(processed_at) FROM hub_inbox))::float8,
+                   extract(epoch FROM (SELECT max(recorded_at) FROM hub_dead_letters))::float8,
+                   (SELECT count(*) FROM hub_outbox WHERE topic = 'hub.notifications'),
+                   (SELECT count(*) FROM hub_outbox WHERE topic = 'hub.deadletter')
+            """)
+        let lastSent = try ends[0].decode(Double?.self, at: 0) ?? figures.activityStartWall
+        let lastProcessed = max(try ends[0].decode(Double?.self, at: 1) ?? 0, try ends[0].decode(Double?.self, at: 2) ?? 0)
+        let notifications = try ends[0].decode(Int.self, at: 3)
+        let deadLettersRelayed = try ends[0].decode(Int.self, at: 4)
+        let outcomes = try await database.query("SELECT outcome, count(*) FROM hub_inbox GROUP BY 1 ORDER BY 1")
+        let codes = try await database.query("SELECT error_code, count(*) FROM hub_dead_letters GROUP BY 1 ORDER BY 1")
+        let rules = try await database.query("""
+            SELECT convert_from(value, 'UTF8')::jsonb ->> 'rule', count(*) FROM hub_outbox
+             WHERE topic = 'hub.notifications' GROUP BY 1 ORDER BY 2 DESC
+            """)
+        let size = try await database.query("""
+            SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
+              JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'
+            """, [.text(schema)])
+
+        // Latency: publish instant to the first relayed notification the record caused.
+        let firsts = try await database.query("""
+            SELECT convert_from(value, 'UTF8')::jsonb #>> '{cause,id}', extract(epoch FROM min(sent_at))::float8
+              FROM hub_outbox WHERE topic = 'hub.notifications' GROUP BY 1
+            """)
+        let prefix = "synthetic-\(data.seed)-"
+        var activityLatencies: [Double] = []
+        var setupLatencies: [Double] = []
+        activityLatencies.reserveCapacity(firsts.count)
+        for row in firsts {
+            guard let id = row[0].text, id.hasPrefix(prefix), let sequence = Int(id.dropFirst(prefix.count)),
+                sequence < publishTimes.count, let sent = try row.decode(Double?.self, at: 1)
+            else { continue }
+            let published = publishTimes[sequence]
+            guard !published.isNaN else { continue }
+            if sequence < figures.setupCount {
+                setupLatencies.append(sent - published)
+            } else {
+                activityLatencies.append(sent - published)
+            }
+        }
+        activityLatencies.sort()
+        setupLatencies.sort()
+
+        let end = max(lastSent, lastProcessed)
+        let sustained = Double(figures.activityCount) / max(1e-9, end - figures.activityStartWall)
+        let publishRate = Double(figures.activityCount) / Self.elapsed(figures.publishDuration)
+        let benchRSS = Self.peakRSS(pid: getpid())
+
+        print("")
+        print("## hub-bench results")
+        print("")
+        print("| figure | value |")
+        print("| --- | --- |")
+        print("| records published | \(expected.published) (set-up \(figures.setupCount), activity \(figures.activityCount)) |")
+        print("| expected | \(expected.processed) processed, \(expected.duplicates) duplicates, \(expected.deadLetters.values.reduce(0, +)) dead letters |")
+        print("| hub_inbox | \(outcomes.map { "\($0[0].text ?? "?") \($0[1].text ?? "?")" }.joined(separator: ", ")) |")
+        print("| hub_dead_letters | \(codes.isEmpty ? "0" : codes.map { "\($0[0].text ?? "?") \($0[1].text ?? "?")" }.joined(separator: ", ")) |")
+        print("| set-up (publish + processing, incl. group join) | \(Self.seconds(figures.setupDuration)) s |")
+        print("| activity publish | \(Self.seconds(figures.publishDuration)) s, \(Int(publishRate)) records/s |")
+        print("| activity end to end (first publish to last relay/processing) | \(String(format: "%.1f", end - figures.activityStartWall)) s |")
+        print("| sustained throughput (activity) | \(Int(sustained)) records/s |")
+        print("| notifications relayed | \(notifications) (+ \(deadLettersRelayed) dead letters to hub.deadletter) |")
+        print("| latency publish → first notification relayed (activity, \(activityLatencies.count) records) | \(Self.percentiles(activityLatencies)) |")
+        print("| latency (set-up records, \(setupLatencies.count)) | \(Self.percentiles(setupLatencies)) |")
+        print("| peak RSS hub-workers (VmHWM) | \(workersPeakRSS.map(Self.mebibytes) ?? "?") |")
+        print("| peak RSS hub-bench (VmHWM) | \(benchRSS.map(Self.mebibytes) ?? "?") |")
+        print("| schema size (tables + indexes + TOAST) | \(Self.mebibytes((try? size[0].decode(Int.self, at: 0)) ?? 0)) |")
+        print("")
+        print("notifications by rule: " + rules.map { "\($0[0].text ?? "?") \($0[1].text ?? "?")" }.joined(separator: ", "))
+
+        // Consistency: what arrived is what was sent.
+        if figures.final.inbox != expected.processed {
+            print("WARNING: hub_inbox has \(figures.final.inbox) rows, \(expected.processed) expected")
+        }
+        var seenCodes: [String: Int] = [:]
+        for row in codes { seenCodes[row[0].text ?? "?"] = Int(row[1].text ?? "") ?? 0 }
+        if seenCodes != expected.deadLetters {
+            print("WARNING: dead letters \(seenCodes) differ from the expected \(expected.deadLetters)")
+        }
+    }
+
+    static func percentiles(_ sorted: [Double]) -> String {
+        guard !sorted.isEmpty else { return "n/a" }
+        func at(_ p: Double) -> String {
+            let index = min(sorted.count - 1, max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1))
+            return milliseconds(sorted[index])
+        }
+        return "p50 \(at(0.50)), p95 \(at(0.95)), p99 \(at(0.99)), max \(milliseconds(sorted.last!))"
+    }
+
+    static func milliseconds(_ seconds: Double) -> String {
+        seconds >= 10 ? String(format: "%.1f s", seconds) : String(format: "%.0f ms", seconds * 1000)
+    }
+
+    static func mebibytes(_ bytes: Int) -> String {
+        String(format: "%.0f MiB", Double(bytes) / 1_048_576)
+    }
+}

@@ -1,0 +1,266 @@
+import ArgumentParser
+import Foundation
+import HubCore
+import HubSimulation
+import Logging
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Publish a synthetic stream to Kafka, let a hub-workers child process handle it, and report throughput, latency and memory.",
+        discussion: """
+            Steps: fresh schema bench_<timestamp> (migrated, synthetic reference data imported), \
+            topics created, a fresh consumer group whose offsets start at the current end of the \
+            four inbound topics, hub-workers started on them; then the set-up records (CLSM \
+            declarations, PTSM diagnostics) are published and awaited, then the activity records \
+            as fast as the idempotent producer acknowledges them. The run ends when every record \
+            is in hub_inbox or hub_dead_letters (duplicates aside) and the outbox is drained.
+            """)
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Records per inbound batch in the workers (passed as HUB_BATCH_SIZE).")
+    var batchSize: Int = 500
+
+    @Option(help: "Records per producer send (each send awaits the broker's acknowledgements).")
+    var publishChunk: Int = 5000
+
+    @Option(help: "The hub-workers executable (default: next to hub-bench).")
+    var workersBinary: String?
+
+    @Option(help: "HUB_LOG_LEVEL of the workers.")
+    var workersLogLevel: String = "info"
+
+    @Option(help: "Seconds to wait for the hub to catch up after the last record is published.")
+    var timeout: Int = 3600
+
+    @Flag(help: "Keep the bench schema (dropped by default).")
+    var keep = false
+
+    func run() async throws {
+        let environment = HubEnvironment()
+        let configuration: HubConfiguration
+        do {
+            configuration = try HubConfiguration(environment: environment)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        var logger = Logger(label: "hub.bench")
+        logger.logLevel = .warning
+        let bench = try await Bench.prepare(
+            configuration: configuration, databaseURL: environment["HUB_DATABASE_URL"]!, data: data, logger: logger)
+        var failure: Error?
+        do {
+            try await bench.start(workersBinary: workersBinary.map { URL(fileURLWithPath: $0) } ?? Bench.defaultWorkersBinary,
+                                  batchSize: batchSize, logLevel: workersLogLevel)
+            try await bench.publishAndMeasure(publishChunk: publishChunk, timeout: .seconds(timeout))
+        } catch {
+            failure = error
+            print("hub-bench: \(error)")
+        }
+        await bench.finish(keep: keep)
+        if let failure { throw failure }
+    }
+}
+
+/// One benchmark run: its schema, group, data, child process and figures.
+final class Bench: @unchecked Sendable {
+    static var defaultWorkersBinary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hub-workers")
+    }
+
+    let configuration: HubConfiguration
+    let databaseURL: String
+    let data: DataOptions
+    let logger: Logger
+    let schema: String
+    let group: String
+    let territory: SyntheticTerritory
+    let stream: SyntheticEventStream
+    let database: PostgresConnection
+    let admin: KafkaAdmin
+    var workers: Process?
+    var workersLog: URL?
+    var workersPeakRSS: Int?
+    /// Publish instants (seconds since 1970) by stream sequence; NaN where not published (yet).
+    var publishTimes: [Double]
+    var expected = Expected()
+    let clock = ContinuousClock()
+
+    struct Expected {
+        var processed = 0
+        var deadLetters: [String: Int] = [:]
+        var duplicates = 0
+        var published = 0
+        var accountable: Int { processed + deadLetters.values.reduce(0, +) }
+
+        mutating func add(_ event: SyntheticEvent) {
+            published += 1
+            switch event.expectation {
+            case .applied, .stale: processed += 1
+            case .duplicate: duplicates += 1
+            case .deadLetter(let code): deadLetters[code.rawValue, default: 0] += 1
+            }
+        }
+    }
+
+    private init(configuration: HubConfiguration, databaseURL: String, data: DataOptions, logger: Logger, schema: String,
+                 group: String, territory: SyntheticTerritory, database: PostgresConnection, admin: KafkaAdmin) {
+        self.configuration = configuration
+        self.databaseURL = databaseURL
+        self.data = data
+        self.logger = logger
+        self.schema = schema
+        self.group = group
+        self.territory = territory
+        self.stream = data.stream(territory)
+        self.database = database
+        self.admin = admin
+        self.publishTimes = Array(repeating: .nan, count: data.events)
+    }
+
+    /// Schema migrated and loaded, topics created, the group's offsets at the end of the topics.
+    static func prepare(configuration: HubConfiguration, databaseURL: String, data: DataOptions, logger: Logger) async throws -> Bench {
+        let stamp = Self.stamp()
+        let schema = "bench_" + stamp
+        let group = "hub-bench-" + stamp
+        print("hub-bench run: \(data.events) events, seed \(data.seed), schema \(schema), group \(group)")
+        print("  kafka \(configuration.kafka.brokers), database \(configuration.database)")
+
+        let started = ContinuousClock.now
+        let territory = data.territory
+        print("  synthetic territory: \(territory.reference.communes.count) communes, \(territory.reference.qpvs.count) QPVs, \(territory.clsms.count) CLSMs, \(territory.reference.cls.count) CLS, \(territory.reference.asvs.count) ASV (\(Self.seconds(ContinuousClock.now - started)) s)")
+
+        let setup = try await ServerConnections.connectDatabase(configuration.database, logger: logger)
+        try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema, logger: logger).migrate(on: setup)
+        await setup.close()
+        let database = try await PostgresConnection.connect(configuration.database.withSearchPath([schema]), logger: logger)
+        try await StateStore().importReference(territory.reference, on: database)
+        print("  schema \(schema) migrated, reference data imported")
+
+        let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
+        try await ServerConnections.waitForKafka(admin, brokers: configuration.kafka.brokers, logger: logger)
+        _ = try await admin.createTopics(HubTopics.specifications())
+        var offsets: [TopicPartitionOffset] = []
+        for topic in HubTopics.inbound {
+            for partition in try await admin.partitions(of: topic) {
+                let high = try await admin.watermarks(of: TopicPartition(topic: topic, partition: partition)).high
+                offsets.append(TopicPartitionOffset(topic: topic, partition: partition, offset: high))
+            }
+        }
+        try await admin.commitOffsets(group: group, offsets)
+        print("  group \(group) starts at the end of the inbound topics (\(offsets.map(\.offset).reduce(0, +)) earlier records skipped)")
+        return Bench(configuration: configuration, databaseURL: databaseURL, data: data, logger: logger, schema: schema,
+                     group: group, territory: territory, database: database, admin: admin)
+    }
+
+    static func stamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        return String(format: "%04d%02d%02d_%02d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+
+    // MARK: - The workers
+
+    func start(workersBinary: URL, batchSize: Int, logLevel: String) async throws {
+        guard FileManager.default.isExecutableFile(atPath: workersBinary.path) else {
+            throw ValidationError("no hub-workers executable at \(workersBinary.path) (build it, or give --workers-binary)")
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["HUB_GROUP_ID"] = group
+        environment["HUB_DATABASE_URL"] = Self.url(databaseURL, searchPath: schema)
+        environment["HUB_METRICS_PORT"] = String(try Self.freePort())
+        environment["HUB_BATCH_SIZE"] = String(batchSize)
+        environment["HUB_LOG_LEVEL"] = logLevel
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("hub-bench-\(schema)-workers.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        let process = Process()
+        process.executableURL = workersBinary
+        process.environment = environment
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        workers = process
+        workersLog = log
+        print("  hub-workers started: pid \(process.processIdentifier), metrics port \(environment["HUB_METRICS_PORT"]!), log \(log.path)")
+    }
+
+    /// The libpq URL with `search_path` set through the `options` parameter.
+    static func url(_ url: String, searchPath schema: String) -> String {
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            return url + (url.contains("?") ? "&" : "?") + "options=-c%20search_path%3D" + schema
+        }
+        return url + " options='-c search_path=\(schema)'"
+    }
+
+    static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw ValidationError("cannot open a socket to find a free port") }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+        }
+        guard bound == 0 else { throw ValidationError("cannot bind a socket to find a free port") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func checkWorkers() throws {
+        guard let workers, workers.isRunning else {
+            throw ValidationError("hub-workers exited (status \(workers?.terminationStatus ?? -1)); last lines of its log:\n\(logTail())")
+        }
+    }
+
+    func logTail(lines: Int = 30) -> String {
+        guard let workersLog, let text = try? String(contentsOf: workersLog, encoding: .utf8) else { return "" }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
+    static func peakRSS(pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return line.split(separator: " ").compactMap { Int($0) }.first.map { $0 * 1024 }
+        }
+        return nil
+    }
+
+    func finish(keep: Bool) async {
+        if let workers {
+            if workers.isRunning {
+                workersPeakRSS = workersPeakRSS ?? Self.peakRSS(pid: workers.processIdentifier)
+                workers.terminate()
+                let deadline = clock.now.advanced(by: .seconds(30))
+                while workers.isRunning, clock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+                if workers.isRunning {
+                    kill(workers.processIdentifier, SIGKILL)
+                    workers.waitUntilExit()
+                }
+            }
+            print("  hub-workers stopped (exit status \(workers.terminationStatus))")
+        }
+        if keep {
+            print("  kept schema \(schema)")
+        } else {
+            do {
+                _ = try await database.execute("DROP SCHEMA \(PostgresIdentifier.quote(schema)) CASCADE")
+                print("  dropped schema \(schema)")
+            } catch {
+                print("  could not drop schema \(schema): \(error)")
+            }
+        }
+        await database.close()
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        String(format: "%.1f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+}

@@ -1,1 +1,0 @@
-print("hub-bench: not written yet")
