@@ -6,6 +6,9 @@ import Testing
 /// run to run. A digest of every notification record produced by the documented examples,
 /// fixed here, catches any order that leaks into the bytes (the in-process replay property
 /// cannot, since both replays share one seed).
+///
+/// When a rule's message or data changes on purpose, these digests change: that is a change
+/// of the public contract (consumers see different bytes), update the constants knowingly.
 @Suite("Golden bytes")
 struct GoldenBytesTests {
     static let expectedDigest = "269ca6e4-3f5d-5f09-8b90-e803deba9121"

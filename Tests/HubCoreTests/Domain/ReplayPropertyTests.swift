@@ -43,6 +43,18 @@ struct ReplayPropertyTests {
         #expect(try hub.send(proposal).notifications(.sismProposalAccepted).count == 1)
     }
 
+    @Test("RulesEngine.fold is the same fold")
+    func foldAPI() throws {
+        var generator = RandomEvents(seed: 21)
+        let events = generator.sequence(count: 60)
+        let initial = try Fixture.demoState()
+        let folded = RulesEngine().fold(events, from: initial)
+        let manual = replay(events, from: initial)
+        #expect(folded.state == manual.state)
+        #expect(folded.notifications.map { $0.kafkaMessage().value } == manual.notifications.map { Array($0.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false).last!) })
+        #expect(folded.rejections.map(\.rejection.code) == manual.rejections)
+    }
+
     @Test("notification ids never repeat across a whole replay")
     func uniqueIds() throws {
         var generator = RandomEvents(seed: 11)
