@@ -16,6 +16,8 @@ struct HubTestRun {
     let producer: KafkaProducer
     /// hub.notifications partitions' ends when the run started.
     let notificationsStart: [TopicPartitionOffset]
+    /// The inbound partitions' ends when the run started.
+    let inboundStart: [TopicPartitionOffset]
 
     static func start(reference: ReferenceDataDocument) async throws -> HubTestRun {
         let schema = TestServers.uniqueName("e2e")
@@ -30,10 +32,12 @@ struct HubTestRun {
 
         let admin = try KafkaTestSupport.admin()
         _ = try await admin.createTopics(HubTopics.specifications())
-        try await admin.commitOffsets(group: group, try await ends(of: HubTopics.inbound, admin: admin))
+        let inboundStart = try await ends(of: HubTopics.inbound, admin: admin)
+        try await admin.commitOffsets(group: group, inboundStart)
         let notificationsStart = try await ends(of: [HubTopics.notifications], admin: admin)
         return HubTestRun(schema: schema, group: group, database: database, admin: admin,
-                          producer: try KafkaTestSupport.producer(), notificationsStart: notificationsStart)
+                          producer: try KafkaTestSupport.producer(), notificationsStart: notificationsStart,
+                          inboundStart: inboundStart)
     }
 
     static func ends(of topics: [String], admin: KafkaAdmin) async throws -> [TopicPartitionOffset] {
@@ -96,6 +100,11 @@ struct HubTestRun {
 
     func finish() async {
         try? producer.close(timeout: .seconds(5))
+        if ProcessInfo.processInfo.environment["HUB_TEST_KEEP_SCHEMAS"] == "1" {
+            print("kept schema \(schema)")
+            await database.close()
+            return
+        }
         try? await database.executeScript("DROP SCHEMA IF EXISTS " + PostgresIdentifier.quote(schema) + " CASCADE")
         await database.close()
     }
