@@ -11,8 +11,8 @@ import Testing
 /// of the public contract (consumers see different bytes), update the constants knowingly.
 @Suite("Golden bytes")
 struct GoldenBytesTests {
-    static let expectedDigest = "269ca6e4-3f5d-5f09-8b90-e803deba9121"
-    static let expectedRandomDigest = "8bd5c17f-d0c3-5ba5-9936-5da2ee0d46fa"
+    static let expectedDigest = "543863c4-791e-5cb1-8c03-b4ff56860ceb"
+    static let expectedRandomDigest = "74e5665b-ceae-598f-8c0a-d34307cd75c8"
 
     @Test("the example story produces the same notification bytes in every process")
     func golden() throws {

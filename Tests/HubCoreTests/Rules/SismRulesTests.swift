@@ -60,7 +60,7 @@ struct SismRulesTests {
         #expect(rejected.data["reasons"]?.arrayValue?.compactMap { $0["code"]?.stringValue } == reasons)
         #expect(rejected.message.contains("n'est pas retenue"))
         #expect(hub.state.sismProposals["s1"]?.isAccepted == false)
-        #expect(try decision.only(.sismProgrammeUpdated, to: .ars("11")).data["proposals"] == 0)
+        #expect(decision.notifications(.sismProgrammeUpdated).isEmpty)  // a refusal alone leaves the programme as it was
     }
 
     @Test("sism.schedule.clash: same commune, overlapping times, another CLSM; told to both CLSMs")
@@ -123,6 +123,16 @@ struct SismRulesTests {
         #expect(cancelled.routing == ["sism.proposal.accepted -> clsm:a", "sism.programme.updated -> ars:11", "asv.sism.inQpv -> asv:asv-saint-denis"])
         #expect(try cancelled.only(.asvSismInQpv, to: .asv("asv-saint-denis")).message.contains("n'aura pas lieu"))
         #expect(try cancelled.only(.sismProgrammeUpdated, to: .ars("11")).data["cancelled"] == 1)
+    }
+
+    @Test("an accepted proposal moved out of the window leaves the programme: the ARS is told")
+    func leavesProgramme() throws {
+        var hub = try Self.hub()
+        try hub.send(.sismEventProposed(Fixture.proposal("s1", clsm: "a", commune: "93066")))
+        let moved = try hub.send(.sismEventProposed(Fixture.proposal("s1", clsm: "a", commune: "93066", startsAt: "2026-11-02T10:00:00+01:00", endsAt: "2026-11-02T12:00:00+01:00")))
+        #expect(moved.routing == ["sism.proposal.rejected -> clsm:a", "sism.programme.updated -> ars:11"])
+        let data = try moved.only(.sismProgrammeUpdated, to: .ars("11")).data
+        #expect(data["proposals"] == 0 && data["rejected"] == 1)
     }
 
     @Test("regional programme counts: by edition and region, formats, communes, CLSMs, QPV events")

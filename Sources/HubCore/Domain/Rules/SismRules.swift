@@ -150,7 +150,11 @@ enum SismRules {
         let before = state.sismProposals.values.filter(inProgramme)
         let after = before.filter { $0.id != record.id } + (inProgramme(record) ? [record] : [])
         let counts = ProgrammeCounts(after)
-        guard ProgrammeCounts(before) != counts else { return }
+        // A refusal alone does not change the programme: the ARS is told when what is
+        // scheduled (or cancelled) changes; `rejected` is context in the data.
+        var previous = ProgrammeCounts(before)
+        previous.rejected = counts.rejected
+        guard previous != counts else { return }
         let data = merging(counts.json, [
             "edition": .int(c.proposal.edition), "region": .string(c.region), "theme": .string(c.edition.theme),
             "changedProposalId": .string(record.id),
