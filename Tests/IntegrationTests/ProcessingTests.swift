@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubSimulation
 import Logging
 import Testing
 
@@ -96,6 +97,42 @@ struct ProcessingTests {
             // Delivered again, the dead letter is not recorded twice.
             _ = try await processor.process([garbage], on: connection)
             #expect(try await connection.query("SELECT count(*) FROM hub_dead_letters").scalar(Int.self) == 1)
+        }
+    }
+
+    @Test("a synthetic stream processed in batches of 200 gives the pure core's notifications, byte for byte")
+    func syntheticStreamInBatches() async throws {
+        let territory = SyntheticTerritory.make(seed: 11, clsmCount: 30, qpvCount: 150)
+        let stream = SyntheticEventStream(territory: territory, seed: 11, count: 1200,
+                                          options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
+        let messages = stream.enumerated().map { index, event in
+            let outgoing = event.kafkaMessage()
+            return KafkaMessage(topic: outgoing.topic, partition: 0, offset: Int64(index), key: outgoing.key,
+                                value: outgoing.value, headers: outgoing.headers, timestampMilliseconds: nil)
+        }
+        var state = HubState(reference: territory.reference)
+        var expected: [[UInt8]] = []
+        for message in messages {
+            guard let event = try? InboundDecoder().decode(topic: message.topic, headers: message.headers, value: message.value),
+                  let decision = try? RulesEngine().decide(event, in: state) else { continue }
+            state.apply(decision.changes)
+            expected += decision.notifications.map { $0.kafkaMessage().value }
+        }
+        try await PostgresTestDatabase.withSchema { connection, schema in
+            _ = try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema).migrate(on: connection)
+            try await StateStore().importReference(territory.reference, on: connection)
+            for start in stride(from: 0, to: messages.count, by: 200) {
+                _ = try await processor.process(Array(messages[start..<min(start + 200, messages.count)]), on: connection)
+            }
+            let stored = try await connection.query(
+                "SELECT value FROM hub_outbox WHERE topic = 'hub.notifications' ORDER BY sequence").map { [UInt8](try $0.decode(Data.self, at: 0)) }
+            #expect(stored.count == expected.count)
+            #expect(stored == expected)
+            let loaded = try await StateStore().loadEverything(on: connection)
+            #expect(loaded.clsms == state.clsms)
+            #expect(loaded.sismProposals == state.sismProposals)
+            #expect(loaded.ptsms == state.ptsms)
+            #expect(loaded.qpvActions == state.qpvActions)
         }
     }
 }

@@ -2,10 +2,17 @@ import Foundation
 import HubCore
 import Testing
 
-/// hub-workers as users run it: the real executable, real Kafka, real PostgreSQL. These
-/// suites use the contract's topic names, so they run one at a time, in their own
-/// `swift test` invocation (scripts/test.sh) because some freeze or restart the servers.
-@Suite("Workers end to end", .serialized, .enabled(if: TestServers.hasKafka && TestServers.hasDatabase))
+/// The suites that run hub-workers on the contract's topic names: they would read each
+/// other's records, so they run one test at a time (`.serialized` applies to every suite
+/// nested here), in their own `swift test` invocation (scripts/test.sh), because some
+/// also freeze or restart the servers. Two such runs against one broker at the same time
+/// (two developers, say) interfere the same way.
+@Suite("Shared topics", .serialized, .enabled(if: TestServers.hasKafka && TestServers.hasDatabase))
+enum SharedTopicsTests {}
+
+/// hub-workers as users run it: the real executable, real Kafka, real PostgreSQL.
+extension SharedTopicsTests {
+@Suite("Workers end to end")
 struct WorkersEndToEndTests {
     /// What the pure core decides for `records`, folded in order over the reference data.
     static func expected(_ records: [(topic: String, value: [UInt8], headers: [KafkaHeader])],
@@ -58,4 +65,5 @@ struct WorkersEndToEndTests {
         #expect(await worker.stop() == 0, "a SIGTERM ends the worker cleanly")
         await run.finish()
     }
+}
 }
