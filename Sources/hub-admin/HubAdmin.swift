@@ -9,12 +9,12 @@ import Logging
 struct HubAdmin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub-admin",
-        abstract: "Administer the CLSM hub: schema, topics, health.",
+        abstract: "Administer the CLSM hub: schema, topics, reference data, publishing, health.",
         discussion: """
             Reads HUB_KAFKA_BROKERS (default 127.0.0.1:9092), HUB_DATABASE_URL (libpq URI), \
             HUB_GROUP_ID (default clsm-hub) and any librdkafka property as HUB_KAFKA_<PROPERTY>.
             """,
-        subcommands: [Migrate.self, Topics.self, Health.self]
+        subcommands: [Migrate.self, Topics.self, Reference.self, Publish.self, Notifications.self, Health.self]
     )
 }
 
