@@ -33,9 +33,17 @@ struct WorkersApplication {
                                 logger: Logger(label: "hub.outbox.relay"))
         let health = HealthState()
         health.register(relay: relay)
+        // The consumer is healthy while its loop polls: not while stuck retrying a batch.
+        let lastPoll = Locked<ContinuousClock.Instant?>(nil)
+        health.register("consumer") {
+            guard let last = lastPoll.current else { return .unhealthy("not polled yet") }
+            return ContinuousClock.now - last < .seconds(30) ? .healthy(nil) : .unhealthy("no poll for 30 s")
+        }
+        let processing = InboundProcessingService(
+            consumer: consumer, database: database, processor: BatchProcessor(logger: logger), logger: logger,
+            onPolled: { lastPoll.withLock { $0 = .now } })
         return WorkersApplication(
-            services: [InboundProcessingService(consumer: consumer, database: database,
-                                                processor: BatchProcessor(logger: logger), logger: logger), relay]
+            services: [processing, relay]
                 + WorkersObservability.makeServices(health: health, settings: observability, logger: logger))
     }
 }

@@ -149,6 +149,27 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
+    /// For each assigned partition, how many records are behind this member's position,
+    /// from the high watermarks the fetches last brought (no broker round trip).
+    public func lag() async throws -> [TopicPartition: Int64] {
+        try await onQueue("lag") { [client] in
+            var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+            guard rd_kafka_assignment(client.handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [:] }
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            _ = rd_kafka_position(client.handle, list)
+            var lag: [TopicPartition: Int64] = [:]
+            for (entry, _) in KafkaNative.entries(list) {
+                var low: Int64 = 0
+                var high: Int64 = 0
+                guard rd_kafka_get_watermark_offsets(client.handle, entry.topic, entry.partition, &low, &high)
+                        == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { continue }
+                let position = entry.offset >= 0 ? entry.offset : low
+                lag[entry.topicPartition] = max(0, high - position)
+            }
+            return lag
+        }
+    }
+
     /// Leaves the group cleanly (partitions are handed over at once, not after the session
     /// timeout). Commit before closing: nothing is committed here.
     public func close() async throws {

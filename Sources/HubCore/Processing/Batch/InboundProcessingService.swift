@@ -14,22 +14,33 @@ public struct InboundProcessingService: Service {
     public var logger: Logger
     /// Told after each committed batch (health, progress).
     public var onBatchCommitted: @Sendable (BatchOutcome) -> Void
+    /// Told after each poll that returned (health: the loop is alive and not stuck
+    /// retrying a batch).
+    public var onPolled: @Sendable () -> Void
 
     public init(consumer: KafkaConsumer, database: PostgresConnection, processor: BatchProcessor,
-                maxBatchSize: Int = 500, logger: Logger, onBatchCommitted: @escaping @Sendable (BatchOutcome) -> Void = { _ in }) {
+                maxBatchSize: Int = 500, logger: Logger, onBatchCommitted: @escaping @Sendable (BatchOutcome) -> Void = { _ in },
+                onPolled: @escaping @Sendable () -> Void = {}) {
         self.consumer = consumer
         self.database = database
         self.processor = processor
         self.maxBatchSize = maxBatchSize
         self.logger = logger
         self.onBatchCommitted = onBatchCommitted
+        self.onPolled = onPolled
     }
 
     public func run() async throws {
         logger.info("processing", metadata: ["topics": "\(HubTopics.inbound)", "group": "\(consumer.groupID)"])
         // A graceful shutdown lets the batch in hand finish and commit; polling stops.
+        var lagReported = ContinuousClock.now
         while !Task.isShuttingDownGracefully {
+            if ContinuousClock.now - lagReported > .seconds(5) {
+                lagReported = .now
+                await reportLag()
+            }
             let batch = try await consumer.poll(maxCount: maxBatchSize, timeout: .milliseconds(250))
+            onPolled()
             guard !batch.isEmpty else { continue }
             let started = ContinuousClock.now
             let outcome = try await processPersistently(batch)
@@ -92,6 +103,15 @@ public struct InboundProcessingService: Service {
                 try await Task.sleep(for: wait)
                 wait = min(wait * 2, .seconds(5))
             }
+        }
+    }
+
+    /// `hub_consumer_lag{topic,partition}`: records not yet read by this member.
+    private func reportLag() async {
+        guard let lag = try? await consumer.lag() else { return }
+        for (partition, records) in lag {
+            Gauge(label: "hub_consumer_lag", dimensions: [("topic", partition.topic), ("partition", "\(partition.partition)")])
+                .record(records)
         }
     }
 
