@@ -414,16 +414,21 @@ struct EventGenerator: Sendable {
             themes: themes, qpv: qpv, cancelled: nil)
     }
 
-    /// A changed version of `proposal`: new times (an hour later or earlier, same day),
-    /// another venue, title, audience or format. A cancelled proposal is reinstated.
+    /// A changed version of `proposal`: new times (another slot in the edition window, as
+    /// CLSMs do when the first dates are refused or a room is not free), another venue,
+    /// title, audience or format. A cancelled proposal is reinstated. Changes never
+    /// accumulate (no drift over many updates).
     mutating func updatedProposal(_ proposal: SismEventProposed) -> SismEventProposed {
         var updated = proposal
         updated.cancelled = nil
         switch random.below(4) {
         case 0:
-            let shift: Int64 = random.chance(0.5) ? 3600 : -3600
-            updated.startsAt = SyntheticTime.timestamp(epochSeconds: proposal.startsAt.epochMilliseconds / 1000 + shift)
-            updated.endsAt = SyntheticTime.timestamp(epochSeconds: proposal.endsAt.epochMilliseconds / 1000 + shift)
+            guard let edition = editions.first(where: { $0.year == proposal.edition }) else { break }
+            let span = edition.endsOn.daysSinceEpoch - edition.startsOn.daysSinceEpoch
+            let day = CalendarDate(daysSinceEpoch: edition.startsOn.daysSinceEpoch + random.int(0...span))
+            let start = SyntheticTime.epochSeconds(parisDate: day, hour: random.int(9...19), minute: random.pick([0, 15, 30, 45]))
+            updated.startsAt = SyntheticTime.timestamp(epochSeconds: start)
+            updated.endsAt = SyntheticTime.timestamp(epochSeconds: start + Int64(random.int(2...8)) * 1800)
         case 1:
             updated.venue = "\(random.pick(Self.venues)) (lieu synthétique, \(proposal.commune), salle \(random.int(1...9)))"
         case 2:
@@ -431,7 +436,7 @@ struct EventGenerator: Sendable {
             updated.audience = random.pick(Self.audiences)
         default:
             updated.format = random.pick(SismFormat.allCases)
-            updated.endsAt = SyntheticTime.timestamp(epochSeconds: proposal.endsAt.epochMilliseconds / 1000 + 1800)
+            updated.audience = random.pick(Self.audiences)
         }
         return updated
     }

@@ -12,9 +12,13 @@ extension Bench {
         var accounted: Int { inbox + deadLetters }
     }
 
+    /// `LIKE` pattern of this run's `ce_id`s: records other clients publish on the same
+    /// topics (a shared broker) are consumed too, but not counted as the run's.
+    var ownIdPattern: String { "synthetic-\(data.seed)-%" }
+
     func progress() async throws -> Progress {
         let rows = try await database.query("""
-            SELECT (SELECT count(*) FROM hub_inbox), (SELECT count(*) FROM hub_dead_letters),
+            SELECT (SELECT count(*) FROM hub_inbox WHERE event_id LIKE '\(ownIdPattern)'), (SELECT count(*) FROM hub_dead_letters),
                    (SELECT count(*) FROM hub_outbox WHERE sent_at IS NULL)
             """)
         return Progress(inbox: try rows[0].decode(Int.self, at: 0), deadLetters: try rows[0].decode(Int.self, at: 1),
@@ -32,10 +36,12 @@ extension Bench {
         while true {
             try checkWorkers()
             let now = try await progress()
-            if now.accounted >= expected.accountable, now.unsent == 0 { return now }
+            if now.inbox >= expected.processed, now.deadLetters >= expected.accountable - expected.processed, now.unsent == 0 {
+                return now
+            }
             if now.accounted != last.accounted || now.unsent != last.unsent { lastChange = clock.now }
             if clock.now - lastReport >= .seconds(10) {
-                print("  [\(label)] \(now.accounted)/\(expected.accountable) records accounted for, \(now.unsent) notifications to relay")
+                say("  [\(label)] \(now.accounted)/\(expected.accountable) records accounted for, \(now.unsent) notifications to relay")
                 lastReport = clock.now
             }
             last = now
@@ -74,7 +80,9 @@ extension Bench {
         }
     }
 
-    func publishAndMeasure(publishChunk: Int, timeout: Duration) async throws {
+    func publishAndMeasure(publishChunk requestedChunk: Int, rate: Int?, timeout: Duration) async throws {
+        // Paced: chunks of a twentieth of a second, sent on schedule.
+        let publishChunk = rate.map { max(1, min(requestedChunk, $0 / 20)) } ?? requestedChunk
         let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
         defer { try? producer.close() }
         let setupCount = stream.setupCount
@@ -88,7 +96,7 @@ extension Bench {
         setupEvents = []
         _ = try await waitForHub(timeout: .seconds(300), label: "set-up")
         let setupDuration = clock.now - setupStart
-        print("  set-up: \(setupCount) records (CLSM declarations, PTSM diagnostics) published and processed in \(Self.seconds(setupDuration)) s (includes the workers joining the group)")
+        say("  set-up: \(setupCount) records (CLSM declarations, PTSM diagnostics) published and processed in \(Self.seconds(setupDuration)) s (includes the workers joining the group)")
 
         // 2. Activity, as fast as the producer is acknowledged; the next chunk is generated
         //    while the current one is in flight.
@@ -99,6 +107,10 @@ extension Bench {
         var published = 0
         var lastReport = clock.now
         while !chunk.isEmpty {
+            if let rate {
+                let due = activityStart.advanced(by: .seconds(Double(published) / Double(rate)))
+                if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+            }
             let current = iterator
             async let next = Self.take(current, publishChunk)
             try await publish(chunk, with: producer)
@@ -106,14 +118,14 @@ extension Bench {
             if clock.now - lastReport >= .seconds(10) {
                 try checkWorkers()
                 let rate = Double(published) / Self.elapsed(clock.now - activityStart)
-                print("  [publish] \(published) activity records published (\(Int(rate))/s)")
+                say("  [publish] \(published) activity records published (\(Int(rate))/s)")
                 lastReport = clock.now
             }
             (chunk, rest) = await next
             iterator = rest
         }
         let publishDuration = clock.now - activityStart
-        print("  activity: \(published) records published in \(Self.seconds(publishDuration)) s")
+        say("  activity: \(published) records published in \(Self.seconds(publishDuration)) s\(rate.map { " (paced at \($0)/s)" } ?? "")")
         let final = try await waitForHub(timeout: timeout, label: "hub")
         let caughtUp = clock.now - activityStart
         if let workers, workers.isRunning { workersPeakRSS = Self.peakRSS(pid: workers.processIdentifier) }
@@ -144,19 +156,19 @@ extension Bench {
             SELECT extract(epoch FROM (SELECT max(sent_at) FROM hub_outbox))::float8,
                    extract(epoch FROM (SELECT max(processed_at) FROM hub_inbox))::float8,
                    extract(epoch FROM (SELECT max(recorded_at) FROM hub_dead_letters))::float8,
-                   (SELECT count(*) FROM hub_outbox WHERE topic = 'hub.notifications'),
                    (SELECT count(*) FROM hub_outbox WHERE topic = 'hub.deadletter')
             """)
         let lastSent = try ends[0].decode(Double?.self, at: 0) ?? figures.activityStartWall
         let lastProcessed = max(try ends[0].decode(Double?.self, at: 1) ?? 0, try ends[0].decode(Double?.self, at: 2) ?? 0)
-        let notifications = try ends[0].decode(Int.self, at: 3)
-        let deadLettersRelayed = try ends[0].decode(Int.self, at: 4)
-        let outcomes = try await database.query("SELECT outcome, count(*) FROM hub_inbox GROUP BY 1 ORDER BY 1")
+        let deadLettersRelayed = try ends[0].decode(Int.self, at: 3)
+        let outcomes = try await database.query(
+            "SELECT outcome, count(*) FROM hub_inbox WHERE event_id LIKE $1 GROUP BY 1 ORDER BY 1", [.text(ownIdPattern)])
         let codes = try await database.query("SELECT error_code, count(*) FROM hub_dead_letters GROUP BY 1 ORDER BY 1")
         let rules = try await database.query("""
             SELECT convert_from(value, 'UTF8')::jsonb ->> 'rule', count(*) FROM hub_outbox
-             WHERE topic = 'hub.notifications' GROUP BY 1 ORDER BY 2 DESC
-            """)
+             WHERE topic = 'hub.notifications' AND convert_from(value, 'UTF8')::jsonb #>> '{cause,id}' LIKE $1
+             GROUP BY 1 ORDER BY 2 DESC
+            """, [.text(ownIdPattern)])
         let size = try await database.query("""
             SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
               JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'
@@ -164,17 +176,23 @@ extension Bench {
 
         // Latency: publish instant to the first relayed notification the record caused.
         let firsts = try await database.query("""
-            SELECT convert_from(value, 'UTF8')::jsonb #>> '{cause,id}', extract(epoch FROM min(sent_at))::float8
+            SELECT convert_from(value, 'UTF8')::jsonb #>> '{cause,id}', extract(epoch FROM min(sent_at))::float8, count(*)
               FROM hub_outbox WHERE topic = 'hub.notifications' GROUP BY 1
             """)
         let prefix = "synthetic-\(data.seed)-"
         var activityLatencies: [Double] = []
         var setupLatencies: [Double] = []
+        var notifications = 0
+        var foreignNotifications = 0
         activityLatencies.reserveCapacity(firsts.count)
         for row in firsts {
             guard let id = row[0].text, id.hasPrefix(prefix), let sequence = Int(id.dropFirst(prefix.count)),
                 sequence < publishTimes.count, let sent = try row.decode(Double?.self, at: 1)
-            else { continue }
+            else {
+                foreignNotifications += (try? row.decode(Int.self, at: 2)) ?? 0
+                continue
+            }
+            notifications += try row.decode(Int.self, at: 2)
             let published = publishTimes[sequence]
             guard !published.isNaN else { continue }
             if sequence < figures.setupCount {
@@ -191,36 +209,39 @@ extension Bench {
         let publishRate = Double(figures.activityCount) / Self.elapsed(figures.publishDuration)
         let benchRSS = Self.peakRSS(pid: getpid())
 
-        print("")
-        print("## hub-bench results")
-        print("")
-        print("| figure | value |")
-        print("| --- | --- |")
-        print("| records published | \(expected.published) (set-up \(figures.setupCount), activity \(figures.activityCount)) |")
-        print("| expected | \(expected.processed) processed, \(expected.duplicates) duplicates, \(expected.deadLetters.values.reduce(0, +)) dead letters |")
-        print("| hub_inbox | \(outcomes.map { "\($0[0].text ?? "?") \($0[1].text ?? "?")" }.joined(separator: ", ")) |")
-        print("| hub_dead_letters | \(codes.isEmpty ? "0" : codes.map { "\($0[0].text ?? "?") \($0[1].text ?? "?")" }.joined(separator: ", ")) |")
-        print("| set-up (publish + processing, incl. group join) | \(Self.seconds(figures.setupDuration)) s |")
-        print("| activity publish | \(Self.seconds(figures.publishDuration)) s, \(Int(publishRate)) records/s |")
-        print("| activity end to end (first publish to last relay/processing) | \(String(format: "%.1f", end - figures.activityStartWall)) s |")
-        print("| sustained throughput (activity) | \(Int(sustained)) records/s |")
-        print("| notifications relayed | \(notifications) (+ \(deadLettersRelayed) dead letters to hub.deadletter) |")
-        print("| latency publish → first notification relayed (activity, \(activityLatencies.count) records) | \(Self.percentiles(activityLatencies)) |")
-        print("| latency (set-up records, \(setupLatencies.count)) | \(Self.percentiles(setupLatencies)) |")
-        print("| peak RSS hub-workers (VmHWM) | \(workersPeakRSS.map(Self.mebibytes) ?? "?") |")
-        print("| peak RSS hub-bench (VmHWM) | \(benchRSS.map(Self.mebibytes) ?? "?") |")
-        print("| schema size (tables + indexes + TOAST) | \(Self.mebibytes((try? size[0].decode(Int.self, at: 0)) ?? 0)) |")
-        print("")
-        print("notifications by rule: " + rules.map { "\($0[0].text ?? "?") \($0[1].text ?? "?")" }.joined(separator: ", "))
+        say("")
+        say("## hub-bench results")
+        say("")
+        say("| figure | value |")
+        say("| --- | --- |")
+        say("| records published | \(expected.published) (set-up \(figures.setupCount), activity \(figures.activityCount)) |")
+        say("| expected | \(expected.processed) processed, \(expected.duplicates) duplicates, \(expected.deadLetters.values.reduce(0, +)) dead letters |")
+        say("| hub_inbox | \(outcomes.map { "\($0[0].text ?? "?") \($0[1].text ?? "?")" }.joined(separator: ", ")) |")
+        say("| hub_dead_letters | \(codes.isEmpty ? "0" : codes.map { "\($0[0].text ?? "?") \($0[1].text ?? "?")" }.joined(separator: ", ")) |")
+        say("| set-up (publish + processing, incl. group join) | \(Self.seconds(figures.setupDuration)) s |")
+        say("| activity publish | \(Self.seconds(figures.publishDuration)) s, \(Int(publishRate)) records/s |")
+        say("| activity end to end (first publish to last relay/processing) | \(String(format: "%.1f", end - figures.activityStartWall)) s |")
+        say("| sustained throughput (activity) | \(Int(sustained)) records/s |")
+        say("| notifications relayed | \(notifications) (+ \(deadLettersRelayed) dead letters to hub.deadletter) |")
+        say("| latency publish → first notification relayed (activity, \(activityLatencies.count) records) | \(Self.percentiles(activityLatencies)) |")
+        say("| latency (set-up records, \(setupLatencies.count)) | \(Self.percentiles(setupLatencies)) |")
+        say("| peak RSS hub-workers (VmHWM) | \(workersPeakRSS.map(Self.mebibytes) ?? "?") |")
+        say("| peak RSS hub-bench (VmHWM) | \(benchRSS.map(Self.mebibytes) ?? "?") |")
+        say("| schema size (tables + indexes + TOAST) | \(Self.mebibytes((try? size[0].decode(Int.self, at: 0)) ?? 0)) |")
+        say("")
+        say("notifications by rule: " + rules.map { "\($0[0].text ?? "?") \($0[1].text ?? "?")" }.joined(separator: ", "))
 
         // Consistency: what arrived is what was sent.
+        if foreignNotifications > 0 || figures.final.accounted > expected.accountable {
+            say("NOTE: records from other clients of the broker were consumed too (\(foreignNotifications) notifications not caused by this run); use a broker of its own for clean figures")
+        }
         if figures.final.inbox != expected.processed {
-            print("WARNING: hub_inbox has \(figures.final.inbox) rows, \(expected.processed) expected")
+            say("WARNING: hub_inbox has \(figures.final.inbox) rows, \(expected.processed) expected")
         }
         var seenCodes: [String: Int] = [:]
         for row in codes { seenCodes[row[0].text ?? "?"] = Int(row[1].text ?? "") ?? 0 }
         if seenCodes != expected.deadLetters {
-            print("WARNING: dead letters \(seenCodes) differ from the expected \(expected.deadLetters)")
+            say("WARNING: dead letters \(seenCodes) differ from the expected \(expected.deadLetters)")
         }
     }
 

@@ -24,6 +24,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Records per producer send (each send awaits the broker's acknowledgements).")
     var publishChunk: Int = 5000
 
+    @Option(help: "Publish at most this many activity records per second (default: as fast as the broker acknowledges). A rate the hub sustains measures latency without a backlog.")
+    var rate: Int?
+
     @Option(help: "The hub-workers executable (default: next to hub-bench).")
     var workersBinary: String?
 
@@ -52,10 +55,10 @@ struct Run: AsyncParsableCommand {
         do {
             try await bench.start(workersBinary: workersBinary.map { URL(fileURLWithPath: $0) } ?? Bench.defaultWorkersBinary,
                                   batchSize: batchSize, logLevel: workersLogLevel)
-            try await bench.publishAndMeasure(publishChunk: publishChunk, timeout: .seconds(timeout))
+            try await bench.publishAndMeasure(publishChunk: publishChunk, rate: rate, timeout: .seconds(timeout))
         } catch {
             failure = error
-            print("hub-bench: \(error)")
+            say("hub-bench: \(error)")
         }
         await bench.finish(keep: keep)
         if let failure { throw failure }
@@ -123,34 +126,65 @@ final class Bench: @unchecked Sendable {
         let stamp = Self.stamp()
         let schema = "bench_" + stamp
         let group = "hub-bench-" + stamp
-        print("hub-bench run: \(data.events) events, seed \(data.seed), schema \(schema), group \(group)")
-        print("  kafka \(configuration.kafka.brokers), database \(configuration.database)")
+        say("hub-bench run: \(data.events) events, seed \(data.seed), schema \(schema), group \(group)")
+        say("  kafka \(configuration.kafka.brokers), database \(configuration.database)")
 
         let started = ContinuousClock.now
         let territory = data.territory
-        print("  synthetic territory: \(territory.reference.communes.count) communes, \(territory.reference.qpvs.count) QPVs, \(territory.clsms.count) CLSMs, \(territory.reference.cls.count) CLS, \(territory.reference.asvs.count) ASV (\(Self.seconds(ContinuousClock.now - started)) s)")
+        say("  synthetic territory: \(territory.reference.communes.count) communes, \(territory.reference.qpvs.count) QPVs, \(territory.clsms.count) CLSMs, \(territory.reference.cls.count) CLS, \(territory.reference.asvs.count) ASV (\(Self.seconds(ContinuousClock.now - started)) s)")
 
         let setup = try await ServerConnections.connectDatabase(configuration.database, logger: logger)
         try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema, logger: logger).migrate(on: setup)
         await setup.close()
         let database = try await PostgresConnection.connect(configuration.database.withSearchPath([schema]), logger: logger)
         try await StateStore().importReference(territory.reference, on: database)
-        print("  schema \(schema) migrated, reference data imported")
+        say("  schema \(schema) migrated, reference data imported")
 
         let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
         try await ServerConnections.waitForKafka(admin, brokers: configuration.kafka.brokers, logger: logger)
         _ = try await admin.createTopics(HubTopics.specifications())
-        var offsets: [TopicPartitionOffset] = []
-        for topic in HubTopics.inbound {
-            for partition in try await admin.partitions(of: topic) {
-                let high = try await admin.watermarks(of: TopicPartition(topic: topic, partition: partition)).high
-                offsets.append(TopicPartitionOffset(topic: topic, partition: partition, offset: high))
-            }
-        }
+        let offsets = try await endOffsets(admin: admin, configuration: configuration, group: group, logger: logger)
         try await admin.commitOffsets(group: group, offsets)
-        print("  group \(group) starts at the end of the inbound topics (\(offsets.map(\.offset).reduce(0, +)) earlier records skipped)")
+        say("  group \(group) starts at the end of the inbound topics (\(offsets.map(\.offset).reduce(0, +)) earlier records skipped)")
         return Bench(configuration: configuration, databaseURL: databaseURL, data: data, logger: logger, schema: schema,
                      group: group, territory: territory, database: database, admin: admin)
+    }
+
+    /// Where each inbound partition ends, so that the run's group reads only the run's
+    /// records. The high watermark is not enough: Tansu 0.6 (memory storage) reports one
+    /// that can lag behind the last record of a partition (by up to a produce batch). So a
+    /// throw-away consumer also reads what is there until the topics go quiet, and the end
+    /// is the larger of the two.
+    static func endOffsets(admin: KafkaAdmin, configuration: HubConfiguration, group: String, logger: Logger) async throws -> [TopicPartitionOffset] {
+        var ends: [TopicPartition: Int64] = [:]
+        for topic in HubTopics.inbound {
+            for partition in try await admin.partitions(of: topic) {
+                let key = TopicPartition(topic: topic, partition: partition)
+                ends[key] = try await admin.watermarks(of: key).high
+            }
+        }
+        let consumer = try KafkaConsumer(configuration: configuration.kafka, groupID: group + "-skip",
+                                         topics: HubTopics.inbound, logger: logger)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(600))
+        var quietSince = clock.now
+        var read = 0
+        while clock.now < deadline {
+            let messages = try await consumer.poll(maxCount: 5000, timeout: .milliseconds(500))
+            for message in messages {
+                let key = TopicPartition(topic: message.topic, partition: message.partition)
+                ends[key] = max(ends[key] ?? 0, message.offset + 1)
+            }
+            read += messages.count
+            if !messages.isEmpty {
+                quietSince = clock.now
+            } else if try await consumer.assignment().count == ends.count, clock.now - quietSince > .seconds(2) {
+                break
+            }
+        }
+        try await consumer.close()
+        if read > 0 { say("  read \(read) earlier records to find where the inbound partitions end") }
+        return ends.keys.sorted().map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: ends[$0]!) }
     }
 
     static func stamp() -> String {
@@ -184,7 +218,7 @@ final class Bench: @unchecked Sendable {
         try process.run()
         workers = process
         workersLog = log
-        print("  hub-workers started: pid \(process.processIdentifier), metrics port \(environment["HUB_METRICS_PORT"]!), log \(log.path)")
+        say("  hub-workers started: pid \(process.processIdentifier), metrics port \(environment["HUB_METRICS_PORT"]!), log \(log.path)")
     }
 
     /// The libpq URL with `search_path` set through the `options` parameter.
@@ -245,16 +279,16 @@ final class Bench: @unchecked Sendable {
                     workers.waitUntilExit()
                 }
             }
-            print("  hub-workers stopped (exit status \(workers.terminationStatus))")
+            say("  hub-workers stopped (exit status \(workers.terminationStatus))")
         }
         if keep {
-            print("  kept schema \(schema)")
+            say("  kept schema \(schema)")
         } else {
             do {
                 _ = try await database.execute("DROP SCHEMA \(PostgresIdentifier.quote(schema)) CASCADE")
-                print("  dropped schema \(schema)")
+                say("  dropped schema \(schema)")
             } catch {
-                print("  could not drop schema \(schema): \(error)")
+                say("  could not drop schema \(schema): \(error)")
             }
         }
         await database.close()
@@ -263,4 +297,10 @@ final class Bench: @unchecked Sendable {
     static func seconds(_ duration: Duration) -> String {
         String(format: "%.1f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
+}
+
+/// `print`, flushed at once: progress lines show up when the output is a log file.
+func say(_ text: String) {
+    print(text)
+    fflush(nil)
 }
