@@ -8,8 +8,8 @@
 #   scripts/env.sh down      stop what this script started (and only that)
 #   scripts/env.sh status    say what runs
 #   scripts/env.sh print     the environment variables to use, as shell exports
-#   scripts/env.sh restart-postgres | freeze-kafka | thaw-kafka
-#                            fault injection for the tests (fast restart, SIGSTOP, SIGCONT)
+#   scripts/env.sh restart-postgres | restart-kafka | freeze-kafka | thaw-kafka
+#                            for the tests (fast restart; restart = empty broker; SIGSTOP, SIGCONT)
 #
 # Everything lives in $HUB_ENV_DIR (default: .hub-env in the repository). Ports:
 # HUB_ENV_KAFKA_PORT (default 9092) and HUB_ENV_PG_PORT (default 55432).
@@ -185,7 +185,10 @@ case "${1:-}" in
         pg_running || die "PostgreSQL is not running"
         as_pg "$(pg_bindir)/pg_ctl" -D "$pgdata" -m fast -w restart >/dev/null
         say "PostgreSQL restarted" ;;
+    restart-kafka)
+        # Tansu keeps everything in memory: a restart empties every topic and group.
+        stop_tansu; start_tansu ;;
     freeze-kafka) tansu_running || die "Tansu is not running"; kill -STOP "$(cat "$tansu_pid")"; say "Tansu frozen" ;;
     thaw-kafka) tansu_running || die "Tansu is not running"; kill -CONT "$(cat "$tansu_pid")"; say "Tansu resumed" ;;
-    *) echo "usage: $0 install|up|down|status|print|restart-postgres|freeze-kafka|thaw-kafka" >&2; exit 2 ;;
+    *) echo "usage: $0 install|up|down|status|print|restart-postgres|restart-kafka|freeze-kafka|thaw-kafka" >&2; exit 2 ;;
 esac

@@ -3,9 +3,8 @@ import HubCore
 import Logging
 import Testing
 
-/// One isolated run of the hub against the shared servers: a fresh PostgreSQL schema with
-/// the reference data, and fresh consumer groups whose offsets start at the current end of
-/// the hub's topics, so that records of earlier runs are not read.
+/// One isolated run of the hub against the shared servers: an emptied broker, a fresh
+/// PostgreSQL schema with the reference data, and fresh consumer groups.
 ///
 /// Runs share the contract's topic names, so the suites that use them are serialized.
 struct HubTestRun {
@@ -19,7 +18,11 @@ struct HubTestRun {
     /// The inbound partitions' ends when the run started.
     let inboundStart: [TopicPartitionOffset]
 
+    /// Starts a run on an empty broker: Tansu keeps its data in memory, so restarting it
+    /// leaves no record of earlier runs on the shared topic names (reading from watermarks
+    /// instead proved unreliable with Tansu: ends read before a run sometimes lagged).
     static func start(reference: ReferenceDataDocument) async throws -> HubTestRun {
+        try TestServers.environmentScript("restart-kafka")
         let schema = TestServers.uniqueName("e2e")
         let group = TestServers.uniqueName("hub")
         let base = try PostgresConfiguration(url: try TestServers.requireDatabaseURL())
