@@ -530,10 +530,10 @@ struct EventGenerator: Sendable {
             let member = random.pick([GovernanceMember.childPsychiatry, .users, .carers, .socialServices, .housing, .police, .education])
             if let index = members.firstIndex(of: member) { members.remove(at: index) } else { members.append(member) }
             declaration.governance.members = members.sorted()
-        } else if draw < 0.78, declaration.status != .active {
-            declaration.status = .active  // a project CLSM starts
-        } else if draw < 0.80, declaration.status == .active {
-            declaration.status = .stopped
+        } else if draw < 0.72, declaration.status != .active {
+            declaration.status = .active  // a project CLSM starts, a stopped one resumes
+        } else if draw < 0.72, random.chance(0.05) {
+            declaration.status = .stopped  // rare: about 7% of the CLSMs stopped at any time
         } else {
             declaration.population = (declaration.population ?? 50_000) + random.int(-20...20) * 500
             declaration.population = max(3000, declaration.population!)
