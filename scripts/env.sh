@@ -134,6 +134,9 @@ start_tansu() {
         say "Tansu already runs on 127.0.0.1:$kafka_port"
         return
     fi
+    # A Tansu just stopped may hold its port for a moment.
+    local wait
+    for wait in $(seq 1 50); do port_open "$kafka_port" || break; sleep 0.1; done
     port_open "$kafka_port" && die "port $kafka_port is taken by something this script did not start"
     local url="tcp://127.0.0.1:$kafka_port"
     nohup "$(tansu_bin)" broker --listener-url "$url" --advertised-listener-url "$url" \
