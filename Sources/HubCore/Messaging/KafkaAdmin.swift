@@ -162,36 +162,14 @@ public final class KafkaAdmin: Sendable {
     /// The committed offsets of `group` for `partitions` (absent where none).
     public func committedOffsets(group: String, partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws -> [TopicPartition: Int64] {
         let client = try groupClient(group)
-        return try await queue.run {
-            let list = KafkaNative.partitionList(partitions)
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let result = rd_kafka_committed(client.handle, list, Int32(timeout.milliseconds))
-            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                throw client.unreachable(result, operation: "read committed offsets of group \(group)", timeout: timeout)
-            }
-            var offsets: [TopicPartition: Int64] = [:]
-            for (entry, _) in KafkaNative.entries(list) where entry.offset >= 0 {
-                offsets[entry.topicPartition] = entry.offset
-            }
-            return offsets
-        }
+        return try await queue.run { try client.committedOffsets(partitions, group: group, timeout: timeout) }
     }
 
     /// Commits `offsets` for `group` without joining it. Kafka accepts this only while the
     /// group has no active member: stop the workers first.
     public func commitOffsets(group: String, _ offsets: [TopicPartitionOffset]) async throws {
         let client = try groupClient(group)
-        try await queue.run {
-            let list = KafkaNative.partitionList(offsets)
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let result = rd_kafka_commit(client.handle, list, 0)
-            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                throw KafkaError(result, operation: "commit offsets for group \(group)")
-            }
-            for (entry, error) in KafkaNative.entries(list) where error != RD_KAFKA_RESP_ERR_NO_ERROR {
-                throw KafkaError(error, operation: "commit \(entry) for group \(group)")
-            }
-        }
+        try await queue.run { try client.commit(offsets, group: group) }
     }
 
     /// A consumer handle in `group` that never subscribes: it only reads or commits offsets.

@@ -99,6 +99,34 @@ final class KafkaClient: @unchecked Sendable {
         return ClusterMetadata(metadata.pointee)
     }
 
+    /// The group's committed offsets for `partitions` (absent where none). Blocks.
+    func committedOffsets(_ partitions: [TopicPartition], group: String, timeout: Duration) throws -> [TopicPartition: Int64] {
+        let list = KafkaNative.partitionList(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let result = rd_kafka_committed(handle, list, Int32(timeout.milliseconds))
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw unreachable(result, operation: "read committed offsets of group \(group)", timeout: timeout)
+        }
+        var offsets: [TopicPartition: Int64] = [:]
+        for (entry, _) in KafkaNative.entries(list) where entry.offset >= 0 {
+            offsets[entry.topicPartition] = entry.offset
+        }
+        return offsets
+    }
+
+    /// Synchronously commits `offsets` (each the next offset to read) for the group. Blocks.
+    func commit(_ offsets: [TopicPartitionOffset], group: String) throws {
+        let list = KafkaNative.partitionList(offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let result = rd_kafka_commit(handle, list, 0)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(result, operation: "commit \(offsets) for group \(group)")
+        }
+        for (entry, error) in KafkaNative.entries(list) where error != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(error, operation: "commit \(entry) for group \(group)")
+        }
+    }
+
     /// A clear error for a broker that did not answer, with what librdkafka last saw.
     func unreachable(_ code: rd_kafka_resp_err_t, operation: String, timeout: Duration) -> KafkaError {
         let timedOut = code == RD_KAFKA_RESP_ERR__TIMED_OUT || code == RD_KAFKA_RESP_ERR__TRANSPORT

@@ -89,17 +89,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Synchronously commits `offsets` (each the next offset to read) for the group.
     public func commit(_ offsets: [TopicPartitionOffset]) async throws {
         guard !offsets.isEmpty else { return }
-        try await onQueue("commit") { [client, groupID] in
-            let list = KafkaNative.partitionList(offsets)
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let result = rd_kafka_commit(client.handle, list, 0)
-            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                throw KafkaError(result, operation: "commit \(offsets) for group \(groupID)")
-            }
-            for (entry, error) in KafkaNative.entries(list) where error != RD_KAFKA_RESP_ERR_NO_ERROR {
-                throw KafkaError(error, operation: "commit \(entry) for group \(groupID)")
-            }
-        }
+        try await onQueue("commit") { [client, groupID] in try client.commit(offsets, group: groupID) }
     }
 
     /// Commits the offsets that follow `messages`.
@@ -109,18 +99,8 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// The group's committed offsets for `partitions` (nil where none is committed).
     public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws -> [TopicPartition: Int64] {
-        try await onQueue("committed") { [client] in
-            let list = KafkaNative.partitionList(partitions)
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let result = rd_kafka_committed(client.handle, list, Int32(timeout.milliseconds))
-            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                throw client.unreachable(result, operation: "read committed offsets", timeout: timeout)
-            }
-            var offsets: [TopicPartition: Int64] = [:]
-            for (entry, _) in KafkaNative.entries(list) where entry.offset >= 0 {
-                offsets[entry.topicPartition] = entry.offset
-            }
-            return offsets
+        try await onQueue("committed") { [client, groupID] in
+            try client.committedOffsets(partitions, group: groupID, timeout: timeout)
         }
     }
 
