@@ -1,14 +1,11 @@
-/// The hub's Kafka topics, as the public contract names them.
+/// The hub's Kafka topics, as the public contract names them (the names themselves are
+/// defined once, by `InboundTopic` and `HubTopic` beside the event types).
 public enum HubTopics {
-    public static let clsmDeclared = "clsm.declared"
-    public static let sismEventProposed = "sism.event.proposed"
-    public static let ptsmDiagnosticPublished = "ptsm.diagnostic.published"
-    public static let qpvActionRecorded = "qpv.action.recorded"
-    public static let notifications = "hub.notifications"
-    public static let deadLetter = "hub.deadletter"
+    public static let notifications = HubTopic.notifications
+    public static let deadLetter = HubTopic.deadLetter
 
     /// The four topics the workers consume.
-    public static let inbound = [clsmDeclared, sismEventProposed, ptsmDiagnosticPublished, qpvActionRecorded]
+    public static let inbound = InboundTopic.allCases.map(\.rawValue)
 
     /// What `hub-admin topics create` and the workers' start-up make sure exists. Six
     /// partitions let up to six workers share the load; per key (a CLSM, a PTSM, a QPV,
