@@ -13,9 +13,28 @@ struct HubAdmin: AsyncParsableCommand {
         discussion: """
             Reads HUB_KAFKA_BROKERS (default 127.0.0.1:9092), HUB_DATABASE_URL (libpq URI), \
             HUB_GROUP_ID (default clsm-hub) and any librdkafka property as HUB_KAFKA_<PROPERTY>.
+
+            \(AdminFailure.exitCodesHelp)
             """,
         subcommands: [Migrate.self, Topics.self, Reference.self, Publish.self, Notifications.self, Health.self]
     )
+
+    /// swift-argument-parser's own entry point, plus the exit codes of `AdminFailure`.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as AdminFailure {
+            FileHandle.standardError.write(Data("hub-admin: error: \(failure.message)\n".utf8))
+            Foundation.exit(failure.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// What every subcommand shares: configuration and a quiet logger.
@@ -34,12 +53,21 @@ struct AdminContext {
         self.logger = logger
     }
 
+    /// A connection to the hub's database; one that cannot be opened is `unavailable` (69).
     func database() async throws -> PostgresConnection {
-        try await PostgresConnection.connect(configuration.database, logger: logger)
+        do {
+            return try await PostgresConnection.connect(configuration.database, logger: logger)
+        } catch {
+            throw AdminFailure.unavailable("PostgreSQL (\(configuration.database)) does not answer: \(error)")
+        }
     }
 
     func kafkaAdmin() throws -> KafkaAdmin {
-        try KafkaAdmin(configuration: configuration.kafka, logger: logger)
+        do {
+            return try KafkaAdmin(configuration: configuration.kafka, logger: logger)
+        } catch {
+            throw AdminFailure.unavailable("Kafka (\(configuration.kafka)) cannot be reached: \(error)")
+        }
     }
 }
 
