@@ -159,6 +159,55 @@ public final class KafkaAdmin: Sendable {
         return resolved
     }
 
+    /// The timestamp (milliseconds, as the record carries it) of the record at each of
+    /// `offsets`, or of the first record after it; absent for a partition that has no record
+    /// there (its end). Reads with a consumer that is assigned the partitions, joins no group
+    /// and commits nothing. For checking an offset found by time: asked for a time after the
+    /// last record of a partition, Tansu answers offset 0 where Kafka answers "none".
+    public func recordTimestamps(at offsets: [TopicPartitionOffset], timeout: Duration = .seconds(15)) async throws -> [TopicPartition: Int64] {
+        guard !offsets.isEmpty else { return [:] }
+        let client = try KafkaClient(role: .consumer, configuration: configuration.setting("group.id", "hub-admin-peek")
+            .setting("enable.auto.commit", "false").setting("enable.partition.eof", "true"), logger: logger)
+        return try await queue.run {
+            rd_kafka_poll_set_consumer(client.handle)
+            let list = KafkaNative.partitionList(offsets)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let assigned = rd_kafka_assign(client.handle, list)
+            guard assigned == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError(assigned, operation: "assign \(offsets) to read their timestamps")
+            }
+            defer { _ = rd_kafka_assign(client.handle, nil) }
+            var pending = Set(offsets.map(\.topicPartition))
+            var timestamps: [TopicPartition: Int64] = [:]
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: timeout)
+            while !pending.isEmpty, clock.now < deadline {
+                guard let native = rd_kafka_consumer_poll(client.handle, 200) else { continue }
+                defer { rd_kafka_message_destroy(native) }
+                guard let topic = native.pointee.rkt.map({ String(cString: rd_kafka_topic_name($0)) }) else { continue }
+                let partition = TopicPartition(topic: topic, partition: native.pointee.partition)
+                guard pending.contains(partition) else { continue }
+                switch native.pointee.err {
+                case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+                    pending.remove(partition)
+                case RD_KAFKA_RESP_ERR_NO_ERROR:
+                    pending.remove(partition)
+                    var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+                    let timestamp = rd_kafka_message_timestamp(native, &type)
+                    if type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE { timestamps[partition] = timestamp }
+                case let error:
+                    throw KafkaError(error, operation: "read the record at \(offsets.first { $0.topicPartition == partition }!)")
+                }
+            }
+            guard pending.isEmpty else {
+                throw client.unreachable(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                                         operation: "read records of \(pending.sorted().map(\.description).joined(separator: ", "))",
+                                         timeout: timeout)
+            }
+            return timestamps
+        }
+    }
+
     /// The committed offsets of `group` for `partitions` (absent where none).
     public func committedOffsets(group: String, partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws -> [TopicPartition: Int64] {
         let client = try groupClient(group)
