@@ -18,7 +18,7 @@ public struct ReadModelTable: Sendable {
     /// Decodes the document column's text as its HubCore type and encodes it canonically.
     let canonicalDocument: @Sendable (String) throws -> JSONValue
 
-    static func of<T: Codable>(_ name: String, orderBy: String, plain: [String], document: String, as type: T.Type) -> ReadModelTable {
+    static func of<T: Codable & SendableMetatype>(_ name: String, orderBy: String, plain: [String], document: String, as type: T.Type) -> ReadModelTable {
         ReadModelTable(name: name, orderBy: orderBy, plainColumns: plain, documentColumn: document) { text in
             do {
                 return try CanonicalEncoding.value(try JSONDecoder().decode(T.self, from: Data(text.utf8)))
