@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import HubCore
+
+/// The ARS reports: articulation of a region's CLSMs, regional SISM programme, QPV coverage.
+/// The builders are HubCore's (`ArticulationReport`, `SismProgrammeReport`,
+/// `QpvCoverageReport`); these commands load the region's slice and print.
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reports for a regional health agency (ARS): articulation, SISM programme, QPV coverage.",
+        subcommands: [Articulation.self, Sism.self, Coverage.self]
+    )
+
+    struct Articulation: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Each CLSM of a region against PTSM, CLS, ASV, QPVs and governance; the region's rates beside the national 2022 survey.",
+            discussion: """
+                Sections: clsms (every CLSM of the region), rates (over its active CLSMs). \
+                --format csv prints one section: clsms unless --section rates.
+                """)
+
+        @OptionGroup var target: RegionOptions
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var destination: ReportDestination
+
+        func run() async throws {
+            let state = try await target.load(RegionReportScope(region: target.region, qpvActions: true))
+            let report = try ReportRefusals.refusing { () throws(RegionReportRefusal) in try ArticulationReport(state: state, region: target.region) }
+            try destination.write(try ReportRefusals.rendered(report.document, output.format, section: destination.section))
+        }
+    }
+
+    struct Sism: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The regional SISM programme of an edition: accepted, not cancelled proposals of the region's CLSMs, by start.",
+            discussion: """
+                --format ics writes an RFC 5545 calendar (one event per proposal, UID <proposalId>@clsm-hub, \
+                times in UTC) that calendar applications import; table, json and csv give Europe/Paris times.
+                """)
+
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case table, json, csv, ics
+        }
+
+        @OptionGroup var target: RegionOptions
+
+        @Option(help: "The SISM edition (year), as in the reference data.")
+        var edition: Int
+
+        @Option(help: "How to print the programme: table, json, csv, or ics (iCalendar).")
+        var format: Format = .table
+
+        @OptionGroup var destination: ReportDestination
+
+        func validate() throws {
+            if format == .ics, destination.section != nil {
+                throw ValidationError("--section does not apply to --format ics")
+            }
+        }
+
+        func run() async throws {
+            let state = try await target.load(RegionReportScope(region: target.region, sismEdition: edition))
+            let report = try ReportRefusals.refusing { () throws(RegionReportRefusal) in
+                try SismProgrammeReport(state: state, region: target.region, edition: edition)
+            }
+            switch format {
+            case .ics:
+                let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+                try destination.write(report.calendar.serialized(stamp: now))
+            case .table, .json, .csv:
+                let listingFormat = ListingFormat(rawValue: format.rawValue)!
+                try destination.write(try ReportRefusals.rendered(report.document, listingFormat, section: destination.section))
+            }
+        }
+    }
+
+    struct Coverage: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The QPVs of a region: communes, ASV, covering CLSMs, recorded actions; those covered by a CLSM without ASV.",
+            discussion: """
+                Sections: qpvs, withoutAsv (covered by an active CLSM, served by no ASV), summary. \
+                --format csv prints one section: qpvs unless --section names another.
+                """)
+
+        @OptionGroup var target: RegionOptions
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var destination: ReportDestination
+
+        func run() async throws {
+            let state = try await target.load(RegionReportScope(region: target.region, qpvActions: true))
+            let report = try ReportRefusals.refusing { () throws(RegionReportRefusal) in try QpvCoverageReport(state: state, region: target.region) }
+            try destination.write(try ReportRefusals.rendered(report.document, output.format, section: destination.section))
+        }
+    }
+}
+
+/// `--region R` and the loading of its slice.
+struct RegionOptions: ParsableArguments {
+    @Option(help: "INSEE region code, e.g. 11 for Île-de-France (also the ARS id).")
+    var region: String
+
+    /// The region's slice of the stored state; an unknown region is refused (65).
+    func load(_ scope: RegionReportScope) async throws -> HubState {
+        let context = try AdminContext()
+        let database = try await context.database()
+        let state: HubState?
+        do {
+            state = try await StateStore().loadRegion(scope, on: database)
+        } catch {
+            await database.close()
+            throw AdminFailure.failed("cannot read region \(region) from PostgreSQL: \(error)")
+        }
+        await database.close()
+        guard let state else { throw AdminFailure.refusedInput(RegionReportRefusal.unknownRegion(region).description) }
+        return state
+    }
+}
+
+/// `--section` and `--output`, shared by the reports.
+struct ReportDestination: ParsableArguments {
+    @Option(help: "Print only this section of the report (see the command's sections).")
+    var section: String?
+
+    @Option(help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    func write(_ text: String) throws {
+        guard let output else {
+            print(text, terminator: "")
+            return
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+        } catch {
+            throw AdminFailure.failed("cannot write \(output): \(error.localizedDescription)")
+        }
+        FileHandle.standardError.write(Data("hub-admin: wrote \(output)\n".utf8))
+    }
+}
+
+/// Refusals of the report builders as hub-admin failures.
+enum ReportRefusals {
+    static func refusing<T>(_ body: () throws(RegionReportRefusal) -> T) throws(AdminFailure) -> T {
+        do {
+            return try body()
+        } catch {
+            throw AdminFailure.refusedInput(error.description)
+        }
+    }
+
+    static func rendered(_ document: ReportDocument, _ format: ListingFormat, section: String?) throws -> String {
+        do {
+            return try document.rendered(as: format, section: section)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}
