@@ -47,6 +47,18 @@ struct SismProgrammeReportTests {
         #expect(try SismProgrammeReport(state: hub.state, region: "11", edition: 2022).entries.isEmpty)
     }
 
+    @Test("Europe/Paris times on both sides of the summer-time switches (March editions exist)", arguments: [
+        ("2026-03-28T10:00:00Z", "2026-03-28T11:00:00+01:00"),
+        ("2026-03-29T00:59:59Z", "2026-03-29T01:59:59+01:00"),
+        ("2026-03-29T01:00:00Z", "2026-03-29T03:00:00+02:00"),
+        ("2026-10-25T00:59:59Z", "2026-10-25T02:59:59+02:00"),
+        ("2026-10-25T01:00:00Z", "2026-10-25T02:00:00+01:00"),
+        ("2026-12-31T23:30:00-05:00", "2027-01-01T05:30:00+01:00"),
+    ])
+    func parisTimes(instant: String, paris: String) {
+        #expect(ReportTime.paris(Timestamp(instant)!) == paris)
+    }
+
     @Test("an unknown edition or region is refused, naming the known editions")
     func refusals() throws {
         let state = try ReportFixture.demoHub().state
