@@ -19,6 +19,16 @@ public struct DeadLetterRecord: Sendable, Hashable {
 
     public var errorCode: DeadLetterCode? { DeadLetterCode(rawValue: code) }
 
+    /// The original event's `ce_id`, for listings: the header in binary mode, the `id`
+    /// member in structured mode; nil when the record carries neither (a malformed envelope).
+    public var eventId: String? {
+        if let id = headers.first(where: { $0.name == "ce_id" })?.stringValue { return id }
+        let contentType = headers.first { $0.name.lowercased() == "content-type" }?.stringValue ?? ""
+        guard contentType.lowercased().hasPrefix(KafkaCloudEventCodec.structuredContentType),
+              let json = try? JSONParser.parse(value) else { return nil }
+        return json["id"]?.stringValue
+    }
+
     /// The original record, to publish again on its topic (`hub-admin dlq replay`).
     public var original: OutgoingKafkaMessage {
         OutgoingKafkaMessage(topic: topic, partition: nil, key: key, value: value, headers: headers)
@@ -100,20 +110,65 @@ public enum DeadLetterStore {
             """,
             [code.map { .text($0.rawValue) } ?? .null, replayed.map { .bool($0) } ?? .null,
              after.map { .int($0) } ?? .null, .int(limit)])
-        return try rows.map { row in
-            DeadLetterRecord(
-                sequence: try row.decode(Int64.self, at: "sequence"),
-                code: try row.decode(String.self, at: "error_code"),
-                errorMessage: try row.decode(String.self, at: "error_message"),
-                topic: try row.decode(String.self, at: "topic"),
-                partition: try row.decode(Int32.self, at: "kafka_partition"),
-                offset: try row.decode(Int64.self, at: "kafka_offset"),
-                key: try row.decode(Data?.self, at: "kafka_key").map { [UInt8]($0) },
-                headers: try OutboxHeaders.decode(try row.decode(String.self, at: "headers")),
-                value: [UInt8](try row.decode(Data.self, at: "value")),
-                recordedAt: try row.decode(Date.self, at: "recorded_at"),
-                replayedAt: try row.decode(Date?.self, at: "replayed_at"))
-        }
+        return try rows.map(deadLetterRecord)
+    }
+
+    private static func deadLetterRecord(_ row: PostgresRow) throws -> DeadLetterRecord {
+        DeadLetterRecord(
+            sequence: try row.decode(Int64.self, at: "sequence"),
+            code: try row.decode(String.self, at: "error_code"),
+            errorMessage: try row.decode(String.self, at: "error_message"),
+            topic: try row.decode(String.self, at: "topic"),
+            partition: try row.decode(Int32.self, at: "kafka_partition"),
+            offset: try row.decode(Int64.self, at: "kafka_offset"),
+            key: try row.decode(Data?.self, at: "kafka_key").map { [UInt8]($0) },
+            headers: try OutboxHeaders.decode(try row.decode(String.self, at: "headers")),
+            value: [UInt8](try row.decode(Data.self, at: "value")),
+            recordedAt: try row.decode(Date.self, at: "recorded_at"),
+            replayedAt: try row.decode(Date?.self, at: "replayed_at"))
+    }
+
+    /// The highest sequence recorded so far (0 when none). `dlq replay` replays up to the
+    /// value it read when it started: a republished record that fails again becomes a new
+    /// dead letter (a new offset, a higher sequence) while the replay runs, and must wait
+    /// for a later replay (after a further fix) rather than go round in a loop.
+    public static func lastSequence(on connection: PostgresConnection) async throws -> Int64 {
+        try await connection.query("SELECT coalesce(max(sequence), 0) FROM hub_dead_letters").scalar(Int64.self)
+    }
+
+    /// How many are not replayed yet (of `code`, up to sequence `through`), for a progress bar.
+    public static func unreplayedCount(
+        code: DeadLetterCode? = nil, through: Int64, on connection: PostgresConnection
+    ) async throws -> Int {
+        try await connection.query(
+            """
+            SELECT count(*) FROM hub_dead_letters
+             WHERE replayed_at IS NULL AND ($1::text IS NULL OR error_code = $1::text) AND sequence <= $2
+            """, [code.map { .text($0.rawValue) } ?? .null, .int(through)]).scalar(Int.self)
+    }
+
+    /// Locks and returns up to `limit` dead letters not replayed yet, of `code`, with a
+    /// sequence in `(after, through]`, in order. Call it in a transaction and keep that
+    /// transaction open while publishing them and `markReplayed`: rows locked by another
+    /// replay running at the same time are skipped (`SKIP LOCKED`), and once it commits they
+    /// are marked, so two replays never publish the same dead letter.
+    public static func claimUnreplayed(
+        code: DeadLetterCode? = nil, after: Int64, through: Int64, limit: Int, on connection: PostgresConnection
+    ) async throws -> [DeadLetterRecord] {
+        let rows = try await connection.query(
+            """
+            SELECT sequence, error_code, error_message, topic, kafka_partition, kafka_offset, kafka_key,
+                   headers::text AS headers, value, recorded_at, replayed_at
+              FROM hub_dead_letters
+             WHERE replayed_at IS NULL
+               AND ($1::text IS NULL OR error_code = $1::text)
+               AND sequence > $2 AND sequence <= $3
+             ORDER BY sequence
+             LIMIT $4
+               FOR UPDATE SKIP LOCKED
+            """,
+            [code.map { .text($0.rawValue) } ?? .null, .int(after), .int(through), .int(Int64(limit))])
+        return try rows.map(deadLetterRecord)
     }
 
     /// Those not replayed yet, for `dlq replay [--code C]`: publish each `original`, then
