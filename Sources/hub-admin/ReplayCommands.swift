@@ -34,8 +34,10 @@ struct Replay: AsyncParsableCommand {
             again after. The records are consumed again, but the inbox makes each a duplicate of an event \
             already processed: they take effect once, change nothing and notify nobody again; only records \
             never processed take effect. Use it when the database was restored from a backup older than the \
-            committed offsets (the records after the backup are then processed for the first time), or to have \
-            records that were dead-lettered for a reason since fixed consumed again, or with --rebuild.
+            committed offsets: the records after the backup are then processed again and their effects and \
+            notifications restored (a notification already relayed may be sent again with the same id; consumers \
+            deduplicate on ce_id). Combined with --rebuild: once the workers have caught up again, \
+            `replay --rebuild --dry-run` checks that the state and the outbox are the fold of the event log.
             """)
 
     @Flag(help: "Rebuild every read model from hub_event_log.")

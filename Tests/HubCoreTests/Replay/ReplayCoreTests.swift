@@ -1,4 +1,5 @@
 import Foundation
+import HubSimulation
 import Testing
 
 @testable import HubCore
@@ -102,6 +103,38 @@ struct ReplayCoreTests {
         let row = try table.canonicalRow(plain: #"{"id": "A-1", "qpv": "QN093001"}"#, document: document)
         #expect(row.hasPrefix(#"{"id":"A-1","qpv":"QN093001","record":{"action":{"#), "\(row)")
         #expect(throws: PostgresError.self) { try table.canonicalRow(plain: #"{"id": "A-1"}"#, document: "{}") }
+    }
+
+    // MARK: Indexed fold
+
+    @Test("the indexed fold gives the plain fold's state and notifications, byte for byte", arguments: [UInt64(5), 9])
+    func indexedFoldIsTheFold(seed: UInt64) throws {
+        let territory = SyntheticTerritory.make(seed: seed, clsmCount: 25, qpvCount: 120)
+        // Updates and re-declarations included: a proposal that moves changes its index keys.
+        let stream = SyntheticEventStream(territory: territory, seed: seed, count: 2500,
+                                          options: SyntheticStreamOptions(duplicateFraction: 0.02, clsmUpdateShare: 0.06,
+                                                                          ptsmShare: 0.04, maxProposalsPerClsmAndEdition: 4))
+        let events = stream.compactMap { event -> DecodedEvent? in
+            let message = event.kafkaMessage()
+            return try? InboundDecoder().decode(topic: message.topic, headers: message.headers, value: message.value)
+        }
+        let initial = HubState(reference: territory.reference)
+        let plain = RulesEngine().fold(events, from: initial)
+        var indexed = IndexedFold(state: initial)
+        var notifications: [HubNotification] = []
+        var rejected = 0
+        for event in events {
+            do {
+                notifications += try indexed.process(event).notifications
+            } catch {
+                rejected += 1
+            }
+        }
+        #expect(plain.notifications.filter { $0.rule == .sismScheduleClash }.count > 0, "the stream must exercise clashes")
+        #expect(notifications.count == plain.notifications.count)
+        #expect(notifications.map { $0.kafkaMessage().value } == plain.notifications.map { $0.kafkaMessage().value })
+        #expect(indexed.state == plain.state)
+        #expect(rejected == plain.rejections.count)
     }
 
     // MARK: Rewind

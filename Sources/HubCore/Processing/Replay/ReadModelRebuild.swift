@@ -90,15 +90,14 @@ public struct ReadModelRebuild: Sendable {
         let before = try await StateChecksum.compute(on: connection)
         onStart(try await connection.query("SELECT count(*) FROM hub_event_log").scalar(Int.self))
 
-        var state = try await store.loadReference(on: connection)
+        var fold = IndexedFold(engine: engine, state: try await store.loadReference(on: connection))
         var changes = StateChangeSet()
         var report = Report(before: before, after: before)
         var foldIds: Set<String> = []
         try await eventLog.forEach(on: connection) { entry in
             do throws(EventRejection) {
-                let decision = try engine.decide(entry.event, in: state)
-                state.apply(decision.changes)
-                changes.note(decision.changes, appliedTo: state)
+                let decision = try fold.process(entry.event)
+                changes.note(decision.changes, appliedTo: fold.state)
                 report.foldNotifications += decision.notifications.count
                 foldIds.formUnion(decision.notifications.map(\.notificationId))
             } catch {
@@ -117,14 +116,14 @@ public struct ReadModelRebuild: Sendable {
         let inbox = Set(try await connection.query("SELECT event_source, event_id FROM hub_inbox").map {
             EventIdentity(source: try $0.decode(at: 0), id: try $0.decode(at: 1))
         })
-        report.inboxNotFolded = inbox.subtracting(state.processedEvents).count
-        report.foldedNotInInbox = state.processedEvents.subtracting(inbox).count
+        report.inboxNotFolded = inbox.subtracting(fold.state.processedEvents).count
+        report.foldedNotInInbox = fold.state.processedEvents.subtracting(inbox).count
 
         // DELETE, not TRUNCATE: readers keep seeing the old rows until COMMIT.
         for table in ReadModelTable.all {
             try await connection.execute("DELETE FROM \(table.name)")
         }
-        try await store.store(changes, from: state, on: connection)
+        try await store.store(changes, from: fold.state, on: connection)
         report.after = try await StateChecksum.compute(on: connection)
         return report
     }
