@@ -16,7 +16,7 @@ struct HubAdmin: AsyncParsableCommand {
 
             \(AdminFailure.exitCodesHelp)
             """,
-        subcommands: [Migrate.self, Topics.self, Reference.self, Publish.self, Notifications.self, Health.self, Report.self, Status.self, DeadLetters.self]
+        subcommands: [Migrate.self, Topics.self, Reference.self, Publish.self, Notifications.self, Health.self, Report.self, Status.self, DeadLetters.self, Replay.self]
     )
 
     /// swift-argument-parser's own entry point, plus the exit codes of `AdminFailure`.
