@@ -40,7 +40,8 @@ struct WorkersApplication {
             return ContinuousClock.now - last < .seconds(30) ? .healthy(nil) : .unhealthy("no poll for 30 s")
         }
         let processing = InboundProcessingService(
-            consumer: consumer, database: database, processor: BatchProcessor(logger: logger), logger: logger,
+            consumer: consumer, database: database, processor: BatchProcessor(logger: logger),
+            maxBatchSize: configuration.batchSize, logger: logger,
             onPolled: { lastPoll.withLock { $0 = .now } })
         return WorkersApplication(
             services: [processing, relay]

@@ -12,16 +12,38 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
     public var groupID: String
     /// `HUB_LOG_LEVEL`: trace, debug, info (default), notice, warning, error, critical.
     public var logLevel: Logger.Level
+    /// `HUB_BATCH_SIZE`: most records the workers process in one transaction (default 500).
+    /// Larger batches amortise the transaction and the state loads; smaller ones lower latency.
+    public var batchSize: Int
+
+    public static let defaultBatchSize = 500
+    public static let batchSizes = 1...20_000
 
     public init(environment: HubEnvironment = HubEnvironment()) throws {
         kafka = KafkaConfiguration.fromEnvironment(environment)
         database = try PostgresConfiguration.fromEnvironment(environment)
         groupID = environment["HUB_GROUP_ID"] ?? Self.defaultGroupID
         logLevel = environment["HUB_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        batchSize = Self.defaultBatchSize
+        if let text = environment["HUB_BATCH_SIZE"] {
+            guard let size = Int(text), Self.batchSizes.contains(size) else {
+                throw InvalidSetting(name: "HUB_BATCH_SIZE", value: text,
+                                     expected: "an integer from \(Self.batchSizes.lowerBound) to \(Self.batchSizes.upperBound)")
+            }
+            batchSize = size
+        }
+    }
+
+    /// A configuration variable whose value cannot be used.
+    public struct InvalidSetting: Error, CustomStringConvertible {
+        public var name: String
+        public var value: String
+        public var expected: String
+        public var description: String { "\(name)=\(value) is invalid: expected \(expected)" }
     }
 
     /// Secrets redacted.
     public var description: String {
-        "kafka: [\(kafka)] database: \(database) group: \(groupID)"
+        "kafka: [\(kafka)] database: \(database) group: \(groupID) batch size: \(batchSize)"
     }
 }

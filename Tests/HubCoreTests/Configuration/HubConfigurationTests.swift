@@ -1,0 +1,30 @@
+import HubCore
+import Testing
+
+@Suite("Configuration from the environment")
+struct HubConfigurationTests {
+    let database = ["HUB_DATABASE_URL": "postgresql://hub:secret@127.0.0.1:5432/hub"]
+
+    @Test("defaults: group clsm-hub, batches of 500")
+    func defaults() throws {
+        let configuration = try HubConfiguration(environment: HubEnvironment(database))
+        #expect(configuration.groupID == "clsm-hub")
+        #expect(configuration.batchSize == 500)
+        #expect(!configuration.description.contains("secret"), "secrets are never printed")
+    }
+
+    @Test("HUB_BATCH_SIZE sets the batch size")
+    func batchSize() throws {
+        let configuration = try HubConfiguration(environment: HubEnvironment(database.merging(["HUB_BATCH_SIZE": "2000"]) { $1 }))
+        #expect(configuration.batchSize == 2000)
+    }
+
+    @Test("an unusable HUB_BATCH_SIZE is refused with the variable's name", arguments: ["0", "-3", "many", "20001"])
+    func invalidBatchSize(_ value: String) {
+        #expect {
+            try HubConfiguration(environment: HubEnvironment(database.merging(["HUB_BATCH_SIZE": value]) { $1 }))
+        } throws: { error in
+            "\(error)".contains("HUB_BATCH_SIZE=\(value)")
+        }
+    }
+}
