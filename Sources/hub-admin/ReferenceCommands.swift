@@ -11,38 +11,90 @@ struct Reference: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import reference data: the project's JSON format (docs/contract.md) or an INSEE / QPV CSV file.",
-            discussion: "Rows named in the file are inserted or replaced; others are kept. All or nothing, in one transaction.")
+            discussion: """
+                FILE is a JSON document in the project's format (sections regions, departements, communes, \
+                qpvs, cls, asvs, sismEditions, each optional; see docs/examples/reference-demo.json) or, when \
+                its name ends in .csv, one of the official CSV layouts, recognised by their header: INSEE \
+                regions, départements or communes (COG), or the QPV list.
 
-        @Argument(help: "A JSON document (see docs/examples/reference-demo.json) or a CSV file.")
+                The file is checked whole first (strict fields, no key twice, every code it refers to known \
+                in the file or already in the hub); a refused file writes nothing. Then, in one transaction, \
+                each row is compared with the reference data already held: rows whose key is new are \
+                inserted, rows that differ are replaced, identical rows are left alone, and rows the file \
+                does not name are kept. Importing the same file again changes nothing.
+
+                Prints what changed, per kind (regions, departements, communes, qpvs, cls, asvs, \
+                sismEditions): how many rows were inserted, updated and unchanged, as a table followed by a \
+                summary line, or as JSON or CSV (--format) with the same columns. --dry-run checks and \
+                reports the same way without writing anything.
+
+                Exit codes: 0 imported (or nothing to change); 65 the file is refused (unreadable, not \
+                JSON or CSV in a known layout, invalid rows, unknown codes: every problem listed); 69 \
+                PostgreSQL does not answer; 1 another failure (e.g. schema not migrated).
+                """)
+
+        @OptionGroup var output: OutputOptions
+
+        @Flag(help: "Check the file and report what would change, without writing anything.")
+        var dryRun = false
+
+        @Argument(help: "A JSON document (see docs/examples/reference-demo.json) or a CSV file (name ending in .csv).")
         var file: String
 
         func run() async throws {
             let context = try AdminContext()
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("cannot read \(file)")
+                throw AdminFailure.refusedInput("cannot read \(file)")
             }
-            let bytes = [UInt8](data)
+            let document = try parse([UInt8](data))
             let database = try await context.database()
-            let store = StateStore()
-            let existing = try await store.loadEverything(on: database).reference
-            let document: ReferenceDataDocument
+            let changes: ReferenceImportChanges
             do {
-                document = file.lowercased().hasSuffix(".csv")
-                    ? try ReferenceCSVImport.document(fromCSV: bytes)
-                    : try ReferenceDataDocument.decode(bytes, existing: existing)
-                try document.validate(existing: existing)
+                // The comparison reads the reference data in the transaction that writes, so
+                // the report describes what this transaction changed.
+                changes = try await database.transaction { connection in
+                    let existing = try await StateStore().loadReference(on: connection).reference
+                    do {
+                        try document.validate(existing: existing)
+                    } catch {
+                        throw AdminFailure.refusedInput("\(file) is refused: \(error)")
+                    }
+                    let changes = ReferenceImportChanges(importing: document, into: existing)
+                    if !dryRun {
+                        try await StateStore().importReference(changes.rowsToWrite, on: connection)
+                    }
+                    return changes
+                }
             } catch {
-                throw ValidationError("\(file) is refused: \(error)")
-            }
-            try await database.transaction { connection in
-                try await store.importReference(document, on: connection)
+                await database.close()
+                throw (error as? AdminFailure) ?? AdminFailure.database(error, doing: "import the reference data of \(file)")
             }
             await database.close()
-            print("""
-                imported \(file): \(document.regions.count) regions, \(document.departements.count) départements, \
-                \(document.communes.count) communes, \(document.qpvs.count) QPVs, \(document.cls.count) CLS, \
-                \(document.asvs.count) ASV, \(document.sismEditions.count) SISM editions
-                """)
+            output.print(changes.listing())
+            if output.format == .table {
+                let what = dryRun ? "dry run, nothing written: \(file) would change" : "imported \(file):"
+                print("\(what) \(changes.summary)")
+            }
+        }
+
+        /// The document in the file, strictly decoded; its references are checked against the
+        /// hub's reference data later, in the transaction.
+        private func parse(_ bytes: [UInt8]) throws -> ReferenceDataDocument {
+            do {
+                if file.lowercased().hasSuffix(".csv") {
+                    return try ReferenceCSVImport.document(fromCSV: bytes)
+                }
+                let json: JSONValue
+                do {
+                    json = try JSONParser.parse(bytes)
+                } catch {
+                    throw EventRejection(code: .schemaViolation, message: "not valid JSON",
+                                         violations: [Violation(path: "$", reason: error.description)])
+                }
+                return try ReferenceDataDocument.strictDecode(json, typeName: "reference data")
+            } catch {
+                throw AdminFailure.refusedInput("\(file) is refused: \(error)")
+            }
         }
     }
 }
