@@ -24,8 +24,9 @@ struct Publish: AsyncParsableCommand {
             codes (communes, QPVs...) are checked by the workers, not here. Events are then sent in \
             binary mode (ce_* headers, content-type application/json), keyed as the contract says \
             (clsmId, ptsmId or qpv), in file order; a progress bar shows on a terminal for large files. \
-            Prints one line: how many events were published to the topic and on which partitions \
-            (--verbose: also one line per event with its ce_id, partition and offset).
+            Prints one line per event, "published <ce_id> to <topic>[<partition>]@<offset>" (as \
+            before; --quiet leaves them out), then a summary line: how many events were published \
+            to the topic, on which partitions, how many were wrapped.
 
             Exit codes: 0 published (or checked, with --dry-run); 65 the file, the topic or an option \
             is refused (nothing sent); 69 Kafka does not answer (with a file of derived ids, publishing \
@@ -50,8 +51,8 @@ struct Publish: AsyncParsableCommand {
     @Flag(help: "Check every event and say what would be published, without sending anything.")
     var dryRun = false
 
-    @Flag(help: "Also print one line per event: ce_id, topic, partition and offset.")
-    var verbose = false
+    @Flag(help: "Print only the summary line, not one line per event (large files).")
+    var quiet = false
 
     /// Above this many events, a progress bar (on a terminal) and sends in slices.
     static let sliceSize = 500
@@ -62,8 +63,8 @@ struct Publish: AsyncParsableCommand {
         let wrapped = prepared.filter(\.wrapped).count
         let forms = "\(wrapped) wrapped payload\(wrapped == 1 ? "" : "s"), \(prepared.count - wrapped) structured CloudEvent\(prepared.count - wrapped == 1 ? "" : "s")"
         if dryRun {
-            if verbose {
-                for event in prepared { print("would publish \(event.envelope.id) (key \(event.message.keyString ?? "-"))") }
+            if !quiet {
+                for event in prepared { print("would publish \(event.envelope.id) to \(topic) (key \(event.message.keyString ?? "-"))") }
             }
             print("dry run, nothing sent: \(Self.events(prepared.count)) of \(file) would be published to \(topic) (\(forms))")
             return
@@ -145,7 +146,7 @@ struct Publish: AsyncParsableCommand {
                 switch result {
                 case .success(let report):
                     reports.append(report)
-                    if verbose { print("published \(event.envelope.id) to \(report.topic)[\(report.partition)]@\(report.offset)") }
+                    if !quiet { print("published \(event.envelope.id) to \(report.topic)[\(report.partition)]@\(report.offset)") }
                 case .failure(let error):
                     failures.append((event, error))
                 }
