@@ -54,7 +54,7 @@ struct Publish: AsyncParsableCommand {
     @Flag(help: "Print only the summary line, not one line per event (large files).")
     var quiet = false
 
-    /// Above this many events, a progress bar (on a terminal) and sends in slices.
+    /// Records sent per slice; a file of more than one slice gets a progress bar (on a terminal).
     static let sliceSize = 500
 
     func run() async throws {
