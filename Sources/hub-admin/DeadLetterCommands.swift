@@ -8,14 +8,19 @@ struct DeadLetters: AsyncParsableCommand {
         abstract: "List the dead letters (records the workers could not process) and republish them after a fix.",
         subcommands: [List.self, Replay.self])
 
-    static let codesHelp = "One of: \(DeadLetterCode.allCases.map(\.rawValue).joined(separator: ", "))."
+    /// `--code`, shared by list and replay.
+    struct CodeFilter: ParsableArguments {
+        @Option(help: ArgumentHelp("Only dead letters of this code.",
+                                   discussion: "One of: \(DeadLetterCode.allCases.map(\.rawValue).joined(separator: ", "))."))
+        var code: String?
 
-    /// `--code` as typed; an unknown code is a refused input (65) naming the valid ones.
-    static func code(_ text: String?) throws -> DeadLetterCode? {
-        do {
-            return try DeadLetterListings.code(text)
-        } catch {
-            throw AdminFailure.refusedInput(error.description)
+        /// The code as typed; an unknown one is a refused input (65) naming the valid ones.
+        func parsed() throws -> DeadLetterCode? {
+            do {
+                return try DeadLetterListings.code(code)
+            } catch {
+                throw AdminFailure.refusedInput(error.description)
+            }
         }
     }
 
@@ -28,8 +33,7 @@ struct DeadLetters: AsyncParsableCommand {
                 short line in the table, whole in json and csv).
                 """)
 
-        @Option(help: ArgumentHelp("Only dead letters of this code.", discussion: DeadLetters.codesHelp))
-        var code: String?
+        @OptionGroup var filter: CodeFilter
 
         @Flag(help: "Only those not replayed yet.")
         var unreplayed = false
@@ -47,18 +51,10 @@ struct DeadLetters: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let code = try DeadLetters.code(code)
-            let context = try AdminContext()
-            let database = try await context.database()
-            let records: [DeadLetterRecord]
-            do {
-                records = try await DeadLetterStore.list(code: code, replayed: unreplayed ? false : nil, after: after,
-                                                         limit: limit, on: database)
-            } catch {
-                await database.close()
-                throw AdminFailure.database(error, doing: "list the dead letters")
+            let code = try filter.parsed()
+            let records = try await AdminContext().withDatabase(doing: "list the dead letters") { database in
+                try await DeadLetterStore.list(code: code, replayed: unreplayed ? false : nil, after: after, limit: limit, on: database)
             }
-            await database.close()
             output.print(DeadLetterListings.list(records, forTable: output.format == .table))
         }
     }
@@ -81,8 +77,7 @@ struct DeadLetters: AsyncParsableCommand {
                 workers see the same event identity and take it once.
                 """)
 
-        @Option(help: ArgumentHelp("Only dead letters of this code.", discussion: DeadLetters.codesHelp))
-        var code: String?
+        @OptionGroup var filter: CodeFilter
 
         @Flag(help: "Show what would be republished; publish and mark nothing.")
         var dryRun = false
@@ -97,22 +92,13 @@ struct DeadLetters: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let code = try DeadLetters.code(code)
+            let code = try filter.parsed()
             let context = try AdminContext()
-            let database = try await context.database()
-            do {
-                let entries: [DeadLetterListings.Republished]
-                if dryRun {
-                    entries = try await preview(code: code, on: database)
-                } else {
-                    entries = try await republish(code: code, context: context, on: database)
-                }
-                await database.close()
-                print(entries, code: code)
-            } catch {
-                await database.close()
-                throw error
+            let entries = try await context.withDatabase(doing: "replay the dead letters") { database in
+                if dryRun { return try await preview(code: code, on: database) }
+                return try await republish(code: code, context: context, on: database)
             }
+            print(entries, code: code)
         }
 
         private func preview(code: DeadLetterCode?, on database: PostgresConnection) async throws -> [DeadLetterListings.Republished] {

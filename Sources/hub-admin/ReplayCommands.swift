@@ -77,13 +77,12 @@ struct Replay: AsyncParsableCommand {
     // MARK: --rebuild
 
     private func runRebuild() async throws {
-        let context = try AdminContext()
-        let database = try await context.database()
-        defer { Task { await database.close() } }
         var bar: ProgressBar?
-        let report = try await ReadModelRebuild().run(
-            on: database, options: .init(dryRun: dryRun, acceptDifferences: acceptDifferences),
-            onStart: { bar = ProgressBar("folding events", total: $0) }, onEvent: { bar?.advance() })
+        let report = try await AdminContext().withDatabase(doing: "rebuild the read models") { database in
+            try await ReadModelRebuild().run(
+                on: database, options: .init(dryRun: dryRun, acceptDifferences: acceptDifferences),
+                onStart: { bar = ProgressBar("folding events", total: $0) }, onEvent: { bar?.advance() })
+        }
         bar?.finish()
         output.print(Self.listing(report, dryRun: dryRun))
         if !report.agreesWithHistory && !report.written {
@@ -150,9 +149,9 @@ struct Replay: AsyncParsableCommand {
         }
         let context = try AdminContext()
         let group = context.configuration.groupID
-        let database = try await context.database()
-        let workers = try await WorkersPresence.sessions(on: database)
-        await database.close()
+        let workers = try await context.withDatabase(doing: "look for running hub-workers") { database in
+            try await WorkersPresence.sessions(on: database)
+        }
         guard workers.isEmpty else {
             throw AdminFailure.refusedNow(
                 "hub-workers are running on this schema (PostgreSQL sessions \(workers.map(String.init).joined(separator: ", ")) "

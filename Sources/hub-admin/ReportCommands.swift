@@ -24,9 +24,9 @@ struct Report: AsyncParsableCommand {
         @OptionGroup var destination: ReportDestination
 
         func run() async throws {
-            let state = try await target.load(RegionReportScope(region: target.region, qpvActions: true))
-            let report = try ReportRefusals.refusing { () throws(RegionReportRefusal) in try ArticulationReport(state: state, region: target.region) }
-            try destination.write(try ReportRefusals.rendered(report.document, output.format, section: destination.section))
+            try await target.report(RegionReportScope(region: target.region, qpvActions: true), as: output.format, to: destination) {
+                (state) throws(RegionReportRefusal) in try ArticulationReport(state: state, region: target.region).document
+            }
         }
     }
 
@@ -60,7 +60,7 @@ struct Report: AsyncParsableCommand {
 
         func run() async throws {
             let state = try await target.load(RegionReportScope(region: target.region, sismEdition: edition))
-            let report = try ReportRefusals.refusing { () throws(RegionReportRefusal) in
+            let report = try RegionOptions.refusing { () throws(RegionReportRefusal) in
                 try SismProgrammeReport(state: state, region: target.region, edition: edition)
             }
             switch format {
@@ -69,7 +69,7 @@ struct Report: AsyncParsableCommand {
                 try destination.write(report.calendar.serialized(stamp: now))
             case .table, .json, .csv:
                 let listingFormat = ListingFormat(rawValue: format.rawValue)!
-                try destination.write(try ReportRefusals.rendered(report.document, listingFormat, section: destination.section))
+                try destination.write(try report.document.text(as: listingFormat, section: destination.section))
             }
         }
     }
@@ -87,9 +87,9 @@ struct Report: AsyncParsableCommand {
         @OptionGroup var destination: ReportDestination
 
         func run() async throws {
-            let state = try await target.load(RegionReportScope(region: target.region, qpvActions: true))
-            let report = try ReportRefusals.refusing { () throws(RegionReportRefusal) in try QpvCoverageReport(state: state, region: target.region) }
-            try destination.write(try ReportRefusals.rendered(report.document, output.format, section: destination.section))
+            try await target.report(RegionReportScope(region: target.region, qpvActions: true), as: output.format, to: destination) {
+                (state) throws(RegionReportRefusal) in try QpvCoverageReport(state: state, region: target.region).document
+            }
         }
     }
 }
@@ -101,18 +101,28 @@ struct RegionOptions: ParsableArguments {
 
     /// The region's slice of the stored state; an unknown region is refused (65).
     func load(_ scope: RegionReportScope) async throws -> HubState {
-        let context = try AdminContext()
-        let database = try await context.database()
-        let state: HubState?
-        do {
-            state = try await StateStore().loadRegion(scope, on: database)
-        } catch {
-            await database.close()
-            throw AdminFailure.failed("cannot read region \(region) from PostgreSQL: \(error)")
+        let state = try await AdminContext().withDatabase(doing: "read region \(region) from PostgreSQL") { database in
+            try await StateStore().loadRegion(scope, on: database)
         }
-        await database.close()
         guard let state else { throw AdminFailure.refusedInput(RegionReportRefusal.unknownRegion(region).description) }
         return state
+    }
+
+    /// Loads the region's slice, builds the report from it and writes it where asked.
+    func report(_ scope: RegionReportScope, as format: ListingFormat, to destination: ReportDestination,
+                _ build: (HubState) throws(RegionReportRefusal) -> ListingDocument) async throws {
+        let state = try await load(scope)
+        let document = try Self.refusing { () throws(RegionReportRefusal) in try build(state) }
+        try destination.write(try document.text(as: format, section: destination.section))
+    }
+
+    /// A refusal of the report builders (an edition the reference data lacks...) as a refused input (65).
+    static func refusing<T>(_ body: () throws(RegionReportRefusal) -> T) throws(AdminFailure) -> T {
+        do {
+            return try body()
+        } catch {
+            throw AdminFailure.refusedInput(error.description)
+        }
     }
 }
 
@@ -135,24 +145,5 @@ struct ReportDestination: ParsableArguments {
             throw AdminFailure.failed("cannot write \(output): \(error.localizedDescription)")
         }
         FileHandle.standardError.write(Data("hub-admin: wrote \(output)\n".utf8))
-    }
-}
-
-/// Refusals of the report builders as hub-admin failures.
-enum ReportRefusals {
-    static func refusing<T>(_ body: () throws(RegionReportRefusal) -> T) throws(AdminFailure) -> T {
-        do {
-            return try body()
-        } catch {
-            throw AdminFailure.refusedInput(error.description)
-        }
-    }
-
-    static func rendered(_ document: ReportDocument, _ format: ListingFormat, section: String?) throws -> String {
-        do {
-            return try document.rendered(as: format, section: section)
-        } catch {
-            throw ValidationError(error.description)
-        }
     }
 }

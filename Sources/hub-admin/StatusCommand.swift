@@ -18,9 +18,8 @@ struct Status: AsyncParsableCommand {
             (ce_time, ce_id, ce_source, when processed)
 
             --format table prints each section under a title; json prints one object whose keys are \
-            the section names, each an array of row objects; csv prints each section after a \
-            "# <section>" line, separated by a blank line; use --section for a single plain CSV table. \
-            With --section, only that section is read (--section outbox needs no Kafka, --section lag \
+            the section names, each an array of row objects; csv prints one table: the lag section, \
+            or the one --section names. With --section, only that section is read (--section outbox needs no Kafka, --section lag \
             no PostgreSQL).
             """)
 
@@ -43,16 +42,11 @@ struct Status: AsyncParsableCommand {
         var status = HubStatus(group: context.configuration.groupID, lag: [], outbox: [], deadLetters: [], events: [])
 
         if wanted.contains(where: { $0 != .lag }) {
-            let database = try await context.database()
-            do {
+            try await context.withDatabase(doing: "read the status") { database in
                 if wanted.contains(.outbox) { status.outbox = try await HubStatusQueries.outbox(on: database) }
                 if wanted.contains(.deadletters) { status.deadLetters = try await DeadLetterStore.counts(on: database) }
                 if wanted.contains(.events) { status.events = try await HubStatusQueries.events(topics: topics, on: database) }
-            } catch {
-                await database.close()
-                throw AdminFailure.database(error, doing: "read the status")
             }
-            await database.close()
         }
         if wanted.contains(.lag) {
             do {
@@ -65,31 +59,6 @@ struct Status: AsyncParsableCommand {
                                          doing: "read the lag of group \(status.group)")
             }
         }
-        let sections = status.sections().only(section?.rawValue)
-        Swift.print(sections.rendered(as: output.format), terminator: "")
-    }
-}
-
-extension AdminFailure {
-    /// A PostgreSQL failure after connecting: `unavailable` when the server went away,
-    /// `failed` otherwise (with a hint when the schema is not migrated).
-    static func database(_ error: any Error, doing what: String) -> AdminFailure {
-        guard let error = error as? PostgresError else { return .failed("cannot \(what): \(error)") }
-        switch error.kind {
-        case .connectionFailed, .connectionLost:
-            return .unavailable("PostgreSQL stopped answering; cannot \(what): \(error)")
-        default:
-            let hint = error.sqlState == "42P01" ? " (is the schema migrated? run hub-admin migrate)" : ""
-            return .failed("cannot \(what): \(error)\(hint)")
-        }
-    }
-
-    /// A Kafka failure: `unavailable` when no broker answers (or the failure is one that
-    /// passes), `failed` otherwise.
-    static func kafka(_ error: any Error, brokers: String, doing what: String) -> AdminFailure {
-        if let error = error as? KafkaError, error.isTransient {
-            return .unavailable("Kafka (\(brokers)) does not answer; cannot \(what): \(error)")
-        }
-        return .failed("cannot \(what): \(error)")
+        Swift.print(try status.document().text(as: output.format, section: section?.rawValue), terminator: "")
     }
 }

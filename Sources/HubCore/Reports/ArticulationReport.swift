@@ -165,12 +165,11 @@ public struct ArticulationReport: Sendable, Hashable {
         return listing
     }
 
-    public var document: ReportDocument {
+    public var document: ListingDocument {
         let active = entries.filter(\.isActive).count
-        return ReportDocument(
-            kind: "articulation",
+        return ListingDocument(
             title: "Articulation of the CLSMs of region \(region.code) (\(region.name)): \(entries.count) declared, \(active) active",
-            facts: [.init("region", region.code), .init("regionName", region.name)],
+            facts: [.init("report", "articulation")] + ReportText.regionFacts(region),
             sections: [
                 .init(name: "clsms", title: "CLSMs (every status)", listing: clsmListing),
                 .init(name: "rates", title: "Rates over the \(active) active CLSMs, beside the national survey of 2022",

@@ -86,12 +86,11 @@ public struct QpvCoverageReport: Sendable, Hashable {
         return listing
     }
 
-    public var document: ReportDocument {
+    public var document: ListingDocument {
         let withoutAsv = entries.filter(\.coveredWithoutAsv).count
-        return ReportDocument(
-            kind: "coverage",
+        return ListingDocument(
             title: "QPVs of region \(region.code) (\(region.name)): \(entries.count), of which \(withoutAsv) covered by a CLSM without ASV",
-            facts: [.init("region", region.code), .init("regionName", region.name)],
+            facts: [.init("report", "coverage")] + ReportText.regionFacts(region),
             sections: [
                 .init(name: "qpvs", title: "QPVs", listing: qpvListing),
                 .init(name: "withoutAsv", title: "Covered by an active CLSM, served by no ASV", listing: withoutAsvListing),

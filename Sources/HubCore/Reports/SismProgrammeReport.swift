@@ -71,11 +71,10 @@ public struct SismProgrammeReport: Sendable, Hashable {
         "SISM \(edition.year) « \(edition.theme) », region \(region.code) (\(region.name)): \(entries.count) events from \(edition.startsOn) to \(edition.endsOn)"
     }
 
-    public var document: ReportDocument {
-        ReportDocument(
-            kind: "sism", title: title,
-            facts: [.init("region", region.code), .init("regionName", region.name), .init("edition", String(edition.year)),
-                    .init("theme", edition.theme)],
+    public var document: ListingDocument {
+        ListingDocument(
+            title: title,
+            facts: [.init("report", "sism")] + ReportText.regionFacts(region) + [.init("edition", String(edition.year)), .init("theme", edition.theme)],
             sections: [.init(name: "events", title: "Events (Europe/Paris times)", listing: listing)])
     }
 

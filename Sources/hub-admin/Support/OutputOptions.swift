@@ -12,3 +12,15 @@ struct OutputOptions: ParsableArguments {
         Swift.print(listing.rendered(as: format), terminator: "")
     }
 }
+
+extension ListingDocument {
+    /// Rendered for the command line: a `--section` the document does not have is a wrong
+    /// command line (64), naming the sections it has.
+    func text(as format: ListingFormat, section: String?) throws(ValidationError) -> String {
+        do {
+            return try rendered(as: format, section: section)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}

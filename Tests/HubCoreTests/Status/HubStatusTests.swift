@@ -35,7 +35,7 @@ struct HubStatusTests {
 
     @Test("json is one object keyed by section, each an array of row objects")
     func json() throws {
-        let text = Self.status.sections().rendered(as: .json)
+        let text = try Self.status.document().rendered(as: .json)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [[String: Any]]])
         #expect(Set(object.keys) == ["lag", "outbox", "deadletters", "events"])
         let lag = try #require(object["lag"])
@@ -49,21 +49,20 @@ struct HubStatusTests {
         #expect(object["events"]?[0]["last_ce_source"] as? String == "urn:s")
     }
 
-    @Test("table prints titled sections; one section alone in csv is plain CSV")
-    func tableAndCSV() {
-        let table = Self.status.sections().rendered(as: .table)
+    @Test("table prints titled sections; csv prints one section, lag unless another is named")
+    func tableAndCSV() throws {
+        let table = try Self.status.document().rendered(as: .table)
         #expect(table.hasPrefix("Consumer lag of group clsm-hub (total 2)\n====="))
         #expect(table.contains("Outbox backlog\n==============\ntopic"))
         #expect(table.contains("Dead letters by code\n"))
         #expect(table.contains("unknown_reference      2           1"))
-        let csv = Self.status.sections().rendered(as: .csv)
-        #expect(csv.hasPrefix("# lag\r\ntopic,partition,committed,end,lag\r\n"))
-        #expect(csv.contains("\r\n\r\n# outbox\r\n"))
-        #expect(Self.status.sections().only("deadletters").rendered(as: .csv)
+        #expect(try Self.status.document().rendered(as: .csv)
+            == "topic,partition,committed,end,lag\r\nclsm.declared,1,5,5,0\r\nqpv.action.recorded,0,,2,2\r\n")
+        #expect(try Self.status.document().rendered(as: .csv, section: "deadletters")
             == "code,total,unreplayed\r\nunknown_reference,2,1\r\n")
-        let empty = HubStatus(group: "g", lag: [], outbox: [], deadLetters: [], events: []).sections().only("lag")
-        #expect(empty.rendered(as: .table).hasSuffix("(none)\n"))
-        #expect(empty.rendered(as: .json) == "{\n  \"lag\": []\n}\n")
+        let empty = HubStatus(group: "g", lag: [], outbox: [], deadLetters: [], events: []).document()
+        #expect(try empty.rendered(as: .table, section: "lag") == "Consumer lag of group g (total 0)\n=================================\n(none)\n")
+        #expect(try empty.rendered(as: .json, section: "lag") == "{\n  \"lag\": []\n}\n")
     }
 
     static func record(message: String, key: [UInt8]?, headers: [KafkaHeader]) -> DeadLetterRecord {

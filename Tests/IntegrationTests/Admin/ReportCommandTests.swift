@@ -131,7 +131,7 @@ struct ReportCommandTests {
         try await withDemoRegion { _, schema in
             let table = try await report(["coverage", "--region", "11"], schema).standardOutput
             #expect(table.hasPrefix("QPVs of region 11 (Île-de-France): 4, of which 1 covered by a CLSM without ASV\n"))
-            #expect(table.contains("\nCovered by an active CLSM, served by no ASV\nqpv       name                   communes             clsms"))
+            #expect(table.contains("\nCovered by an active CLSM, served by no ASV\n===========================================\nqpv       name                   communes             clsms"))
 
             let json = try jsonObject(try await report(["coverage", "--region", "11", "--format", "json"], schema).standardOutput)
             let qpvs = try #require(json["qpvs"] as? [[String: Any]])

@@ -96,9 +96,11 @@ struct StatusCommandTests {
             let csv = try await AdminProcess.run(["status", "--format", "csv", "--section", "deadletters"], schema: schema)
             #expect(csv.status == 0, "\(csv)")
             #expect(csv.standardOutput == "code,total,unreplayed\r\nmalformed_envelope,2,1\r\n")
+            // Without --section, CSV is one plain table too: the first section, lag.
             let all = try await AdminProcess.run(["status", "--format", "csv"], schema: schema)
-            #expect(all.standardOutput.hasPrefix("# lag\r\n"), "\(all)")
-            #expect(all.standardOutput.contains("\r\n\r\n# outbox\r\ntopic,kind,unsent,oldest_unsent_at,oldest_age_seconds\r\n"))
+            #expect(all.status == 0, "\(all)")
+            #expect(all.standardOutput.hasPrefix("topic,partition,committed,end,lag\r\n"), "\(all)")
+            #expect(!all.standardOutput.contains("#") && !all.standardOutput.contains("oldest_unsent_at"), "\(all)")
         }
     }
 

@@ -105,9 +105,10 @@ public struct HubStatus: Sendable, Hashable {
 
     public var totalLag: Int64 { lag.reduce(0) { $0 + $1.lag } }
 
-    /// The four sections, in the order of `Section`.
-    public func sections() -> ListingSections {
-        ListingSections([
+    /// The four sections, in the order of `Section`, under no title (the lag section's
+    /// heading names the group).
+    public func document() -> ListingDocument {
+        ListingDocument(sections: [
             .init(name: Section.lag.rawValue, title: "Consumer lag of group \(group) (total \(totalLag))",
                   listing: lagListing()),
             .init(name: Section.outbox.rawValue, title: "Outbox backlog", listing: outboxListing()),
