@@ -1,56 +1,211 @@
 #!/usr/bin/env bash
-# The hub's main job on a local default: servers up (scripts/env.sh), schema migrated,
-# topics created, the DEMO reference data imported (an illustrative territory of
-# Seine-Saint-Denis, docs/examples/reference-demo.json), hub-workers started, one CLSM
-# declaration published and the notifications it produced on hub.notifications shown.
+# The hub's main job on a local default, with an ILLUSTRATIVE DEMO territory:
+#   servers up (scripts/env.sh), build, schema migrated, topics created, the DEMO reference
+#   data imported (docs/examples/reference-demo.json: real INSEE codes, invented QPVs, CLS,
+#   ASV and SISM edition), hub-workers started, a scripted day of events published in order
+#   (docs/examples/demo-day/day.tsv), each step's notifications shown as they come back on
+#   hub.notifications, then the ARS reports for the demo region, the SISM programme as an
+#   iCalendar file, and hub-admin status.
 # hub-workers then keeps running; Ctrl-C stops it gracefully.
+#
+#   scripts/run.sh            the demo, then the workers keep running until Ctrl-C
+#   scripts/run.sh --once     the demo, then the workers stop; exit 0 only if notifications
+#                             came back, the reports and the status printed and the workers
+#                             stopped cleanly (HUB_RUN_ONCE=1 does the same)
+#
+# Environment: HUB_ENV_DIR, HUB_ENV_KAFKA_PORT, HUB_ENV_PG_PORT (scripts/env.sh: where the
+# servers live and listen), HUB_SCRATCH_PATH (swift build --scratch-path; default .build),
+# HUB_METRICS_PORT (hub-workers' /metrics and /health; default 9464), HUB_RUN_KEEP_URL=1
+# (run on the HUB_DATABASE_URL of the environment instead of a fresh schema `demo`).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 export PATH=/opt/swift/usr/bin:$PATH
 
+once=${HUB_RUN_ONCE:-0}
+for argument in "$@"; do
+    case $argument in
+        --once) once=1 ;;
+        -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run: unknown argument $argument (see scripts/run.sh --help)" >&2; exit 64 ;;
+    esac
+done
+
+# PostgreSQL is started from inside its data folder: the environment's folder must be absolute.
+HUB_ENV_DIR=$(realpath -m "${HUB_ENV_DIR:-$repo/.hub-env}")
+export HUB_ENV_DIR
+envdir=$HUB_ENV_DIR
+region=11
+edition=2026
+day=docs/examples/demo-day/day.tsv
+# The demo's clock times line up under one another; this indents what follows a step.
+indent="        "
+
+say() { printf '\n== %s\n' "$*"; }
+die() { echo "run: error: $*" >&2; exit 1; }
+
 scripts/env.sh up
 # shellcheck disable=SC1091
-source .hub-env/env
+source "$envdir/env"
 
-# The demo keeps its state in a schema of its own, made anew on each run, so that the
-# declaration below is news to the hub every time (set HUB_DATABASE_URL yourself to run
-# the hub on your own database instead).
+# The demo keeps its state in a schema of its own, made anew on each run, so that the day
+# below is news to the hub every time (set HUB_RUN_KEEP_URL=1 to run the hub on the
+# environment's database as it is instead).
 if [ -z "${HUB_RUN_KEEP_URL:-}" ]; then
     psql "$HUB_DATABASE_URL" -qc "DROP SCHEMA IF EXISTS demo CASCADE; CREATE SCHEMA demo;" >/dev/null
     export HUB_DATABASE_URL="$HUB_DATABASE_URL?options=-c%20search_path%3Ddemo"
 fi
+sql() { psql "$HUB_DATABASE_URL" -tAqc "$1"; }
 
-swift build --product hub-workers
-swift build --product hub-admin
-bin=$(swift build --show-bin-path)
-"$bin/hub-admin" migrate
-"$bin/hub-admin" topics create
-"$bin/hub-admin" reference import docs/examples/reference-demo.json
+scratch=()
+[ -n "${HUB_SCRATCH_PATH:-}" ] && scratch=(--scratch-path "$HUB_SCRATCH_PATH")
+swift build "${scratch[@]}" --product hub-workers
+swift build "${scratch[@]}" --product hub-admin
+bin=$(swift build "${scratch[@]}" --show-bin-path)
+admin() { "$bin/hub-admin" "$@"; }
 
-log=.hub-env/workers.log
-"$bin/hub-workers" >"$log" 2>&1 &
+admin migrate
+admin topics create
+cat <<'EOF'
+
+  ************************************************************************************
+  *  DEMO REFERENCE DATA - an ILLUSTRATIVE territory, not an official one.           *
+  *  Région Île-de-France (11), Seine-Saint-Denis (93), Hauts-de-Seine (92): the     *
+  *  INSEE codes of regions, départements and communes are real; the QPVs, the CLS,  *
+  *  the ASV and the SISM 2026 edition are INVENTED for the demonstration.           *
+  *  Source: docs/examples/reference-demo.json                                       *
+  ************************************************************************************
+EOF
+admin reference import docs/examples/reference-demo.json
+
+workers_log=$envdir/workers.log
+notifications=$envdir/notifications.txt
+listener_log=$envdir/listener.log
+workers=""
+listener=""
+# Stops what this script started, gracefully (hub-workers finishes its batch and commits).
+stop_listener() {
+    [ -n "$listener" ] || return 0
+    kill -TERM "$listener" 2>/dev/null || true
+    wait "$listener" 2>/dev/null || true
+    listener=""
+}
+stop_workers() {
+    [ -n "$workers" ] || return 0
+    local status=0
+    kill -TERM "$workers" 2>/dev/null || true
+    wait "$workers" || status=$?
+    workers=""
+    echo "hub-workers stopped (exit status $status)"
+    return "$status"
+}
+trap 'stop_listener; stop_workers || true' EXIT
+trap 'echo; stop_listener; stop_workers; trap - EXIT; exit 0' INT TERM
+
+"$bin/hub-workers" >"$workers_log" 2>&1 &
 workers=$!
-trap 'kill -TERM $workers 2>/dev/null; wait $workers' INT TERM
-echo "hub-workers started (pid $workers, log $log); waiting for it to join its group..."
+echo
+echo "hub-workers started (pid $workers, log $workers_log); waiting for it to join its group..."
 for _ in $(seq 1 60); do
-    grep -q "Kafka rebalance" "$log" && break
-    kill -0 $workers 2>/dev/null || { cat "$log"; exit 1; }
+    grep -q "Kafka rebalance" "$workers_log" && break
+    kill -0 "$workers" 2>/dev/null || { cat "$workers_log"; die "hub-workers stopped"; }
     sleep 1
 done
 
-# Listen first, then publish: the listener shows only what this declaration causes. The
-# event gets a fresh ce_id: the same id again would be a redelivery, which takes no effect.
-"$bin/hub-admin" notifications --idle 8 >.hub-env/notifications.txt 2>.hub-env/listener.log &
+# Listen before publishing: the listener shows only what this day causes. Line-buffered, so
+# that each step's notifications can be shown as they arrive.
+stdbuf -oL "$bin/hub-admin" notifications --idle 3600 >"$notifications" 2>"$listener_log" &
 listener=$!
-for _ in $(seq 1 60); do grep -q listening .hub-env/listener.log && break; sleep 0.5; done
+for _ in $(seq 1 120); do grep -q listening "$listener_log" && break; sleep 0.5; done
+grep -q listening "$listener_log" || die "the notification listener did not start: $(cat "$listener_log")"
+# Starting from the newest record, the listener may still receive a few notifications of
+# earlier runs (Tansu's high watermark can trail the last record): what came before the
+# first step is left out.
+sleep 3
+earlier=$(wc -l <"$notifications")
+
+# Runs a test command (with its arguments) until it succeeds, up to `seconds`.
+wait_for() {
+    local seconds=$1
+    shift
+    for _ in $(seq 1 $((seconds * 4))); do
+        "$@" && return 0
+        sleep 0.25
+    done
+    return 1
+}
+# Events the workers processed: each is in the inbox or a dead letter.
+processed_count() { sql "SELECT (SELECT count(*) FROM hub_inbox) + (SELECT count(*) FROM hub_dead_letters)"; }
+processed() { [ "$(processed_count)" -ge "$1" ]; }
+# The notifications the listener printed, each once. Delivery is at least once: a relay
+# that published a row but did not mark it yet publishes it again (consumers drop it by
+# its ce_id, the notificationId; the listener prints recipient, rule and message, so the
+# same line again is taken for the same notification).
+received() { tail -n +$((earlier + 1)) "$notifications" | awk '!seen[$0]++'; }
+# The listener has printed at least this many notifications.
+arrived() { [ "$(received | wc -l)" -ge "$1" ]; }
+
+say "A scripted day in the demo territory ($day)"
+echo "Each event is published with a fresh ce_id (hub-admin publish --new-id), so the hub takes it"
+echo "as news; the next step waits until the workers processed it and its notifications came back."
+shown=0
+# Each step is one event: after step n, the workers have processed `before + n` events.
+steps=$(processed_count)
+while IFS=$'\t' read -r clock topic file what <&3; do
+    [[ -z $clock || $clock == \#* ]] && continue
+    printf '\n%s   %s\n' "$clock" "$what"
+    printf '%s%s → %s\n' "$indent" "$file" "$topic"
+    admin publish --new-id --topic "$topic" "$file" | sed "s/^/$indent/" || die "publishing $file failed"
+    steps=$((steps + 1))
+    wait_for 60 processed "$steps" || die "the workers did not process $file within 60 s (see $workers_log)"
+    # The outbox row of each notification is written in the event's transaction: once it is
+    # processed, the number of notifications to expect is known.
+    expected=$(sql "SELECT count(*) FROM hub_outbox WHERE topic = 'hub.notifications'")
+    wait_for 30 arrived "$expected" \
+        || echo "${indent}(only $(received | wc -l) of $expected notifications came back within 30 s)"
+    seen=$(received | wc -l)
+    received | sed -n "$((shown + 1)),${seen}p" | sed "s/^/$indent/"
+    shown=$seen
+done 3<"$day"
+
+dead_letters=$(sql "SELECT count(*) FROM hub_dead_letters")
+repeated=$(($(wc -l <"$notifications") - earlier - shown))
+say "The day's notifications, per recipient ($shown in all; dead letters: $dead_letters)"
+[ "$repeated" -eq 0 ] || echo "($repeated received twice, shown once)"
+[ "$earlier" -eq 0 ] || echo "($earlier published before this run, received as the listener started, left out)"
+received | awk '{ count[$1]++; if (!seen[$1 SUBSEP $2]++) rules[$1] = rules[$1] (rules[$1] ? ", " : "") $2 }
+     END { for (r in count) printf "%-28s %3d  %s\n", r, count[r], rules[r] }' | sort
+
+reports_ok=1
+report() {
+    say "hub-admin report $*"
+    admin report "$@" || { reports_ok=0; echo "run: hub-admin report $* failed" >&2; }
+}
+report articulation --region "$region"
+report sism --region "$region" --edition "$edition"
+report coverage --region "$region"
+ics=$envdir/demo-sism.ics
+say "The SISM $edition programme as an iCalendar file"
+if admin report sism --region "$region" --edition "$edition" --format ics --output "$ics"; then
+    echo "$ics ($(grep -c '^BEGIN:VEVENT' "$ics") events): import it into a calendar application"
+else
+    reports_ok=0
+fi
+say "hub-admin status"
+admin status || reports_ok=0
+
+stop_listener
+if [ "$once" = 1 ]; then
+    say "--once: stopping hub-workers"
+    workers_ok=1
+    stop_workers || workers_ok=0
+    trap - EXIT
+    [ "$shown" -gt 0 ] || die "no notification came back"
+    [ "$reports_ok" = 1 ] || die "a report or the status failed"
+    [ "$workers_ok" = 1 ] || die "hub-workers did not stop cleanly (see $workers_log)"
+    echo "demo done: $shown notifications, reports printed, hub-workers stopped"
+    exit 0
+fi
 echo
-echo "== publishing a CLSM declaration (demo): docs/examples/events/01-clsm-declared-saint-denis.json"
-"$bin/hub-admin" publish --new-id --topic clsm.declared docs/examples/events/01-clsm-declared-saint-denis.json
-wait $listener || true
-echo
-echo "== its notifications on hub.notifications (recipient, rule, message)"
-cat .hub-env/notifications.txt
-echo
-echo "hub-workers keeps running (log: $log, metrics: http://127.0.0.1:9464/metrics). Ctrl-C stops it."
-wait $workers
+echo "hub-workers keeps running (log: $workers_log, metrics: http://127.0.0.1:${HUB_METRICS_PORT:-9464}/metrics). Ctrl-C stops it."
+wait "$workers"
