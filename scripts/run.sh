@@ -52,7 +52,7 @@ source "$envdir/env"
 # below is news to the hub every time (set HUB_RUN_KEEP_URL=1 to run the hub on the
 # environment's database as it is instead).
 if [ -z "${HUB_RUN_KEEP_URL:-}" ]; then
-    psql "$HUB_DATABASE_URL" -qc "DROP SCHEMA IF EXISTS demo CASCADE; CREATE SCHEMA demo;" >/dev/null
+    psql "$HUB_DATABASE_URL" -qc "SET client_min_messages = warning; DROP SCHEMA IF EXISTS demo CASCADE; CREATE SCHEMA demo;" >/dev/null
     export HUB_DATABASE_URL="$HUB_DATABASE_URL?options=-c%20search_path%3Ddemo"
 fi
 sql() { psql "$HUB_DATABASE_URL" -tAqc "$1"; }
