@@ -80,7 +80,9 @@ struct FaultTests {
         }
     }
 
-    static func expectConsistentOutcome(_ run: HubTestRun, workers: [WorkerProcess]) async throws {
+    static func expectConsistentOutcome(_ run: HubTestRun, workers: [WorkerProcess],
+                                        alsoProcessed: Set<EventIdentity> = []) async throws {
+        let expectedIdentities = scenario.processedIdentities.union(alsoProcessed)
         let caughtUp = try await run.waitUntilCaughtUp()
         #expect(caughtUp, "worker logs:\n\(workers.map { String($0.log.suffix(2000)) }.joined(separator: "\n---\n"))")
 
@@ -93,15 +95,16 @@ struct FaultTests {
             folded.apply(decision.changes)
             notifications.formUnion(decision.notifications.map(\.notificationId))
         }
-        #expect(folded.processedEvents == scenario.processedIdentities,
-                "log vs stream: \(difference(folded.processedEvents, scenario.processedIdentities))")
+        #expect(folded.processedEvents == expectedIdentities,
+                "log vs stream: \(difference(folded.processedEvents, expectedIdentities))")
 
         let stored = try await StateStore().loadEverything(on: run.database)
-        #expect(stored.processedEvents == scenario.processedIdentities,
-                "inbox vs stream: \(difference(stored.processedEvents, scenario.processedIdentities))")
+        #expect(stored.processedEvents == expectedIdentities,
+                "inbox vs stream: \(difference(stored.processedEvents, expectedIdentities))")
         #expect(stored.clsms == folded.clsms)
         #expect(stored.ptsms == folded.ptsms)
         #expect(stored.sismProposals == folded.sismProposals)
+        #expect(stored.sismProgrammes == folded.sismProgrammes)
         #expect(stored.qpvActions == folded.qpvActions)
 
         let outbox = try await run.database.query("SELECT notification_id::text FROM hub_outbox WHERE topic = $1",
@@ -111,6 +114,58 @@ struct FaultTests {
         let received = try await run.notifications(expecting: notifications)
         let relayed = Set(received.compactMap { $0.header("ce_id")?.stringValue })
         #expect(relayed == notifications, "hub.notifications vs log fold: \(difference(relayed, notifications))")
+    }
+
+    /// Lines of a worker's log that report a committed batch.
+    static func committedBatches(_ worker: WorkerProcess) -> Int {
+        worker.log.split(separator: "\n").filter { $0.contains("batch committed") }.count
+    }
+
+    /// The set-up's CLSM declarations sent again under new ids (same content: they change no
+    /// decision whatever their order against the activity), so that every inbound topic has
+    /// records during the activity, whichever member holds it.
+    static func redeclarations() -> (messages: [OutgoingKafkaMessage], identities: Set<EventIdentity>) {
+        var identities: Set<EventIdentity> = []
+        func header(_ name: String, of message: OutgoingKafkaMessage) -> String {
+            message.headers.first { $0.name == name }?.value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        let declarations = scenario.setup.filter { message in
+            message.topic == InboundTopic.clsmDeclared.rawValue
+                && scenario.processedIdentities.contains(EventIdentity(source: header("ce_source", of: message), id: header("ce_id", of: message)))
+        }
+        let messages = declarations.enumerated().map { index, original in
+            var message = original
+            let id = "redeclared-\(index)"
+            message.headers = message.headers.map { $0.name == "ce_id" ? KafkaHeader(name: "ce_id", string: id) : $0 }
+            identities.insert(EventIdentity(source: header("ce_source", of: message), id: id))
+            return message
+        }
+        return (messages, identities)
+    }
+
+    @Test("two workers at the same time share the partitions of one stream")
+    func twoWorkersAtOnce() async throws {
+        let (run, first) = try await Self.startRun()
+        let second = try run.startWorker("second")
+        // The second member joins (Tansu lets a join wait for the session timeout), and the
+        // group is rebalanced so that each member holds some of the partitions (the
+        // cooperative-sticky assignor may give a member whole topics).
+        let clock = ContinuousClock()
+        let joinDeadline = clock.now.advanced(by: .seconds(60))
+        while !second.log.contains("event=assigned([") || !first.log.contains("event=revoked(["), clock.now < joinDeadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(second.log.contains("event=assigned(["), "the second worker got no partition:\n\(second.log.suffix(2000))")
+        let firstBefore = Self.committedBatches(first)
+        let redeclarations = Self.redeclarations()
+        try await Self.publish(redeclarations.messages, with: run)
+        try await Self.publish(Self.scenario.activity, with: run)
+        try await Self.expectConsistentOutcome(run, workers: [first, second], alsoProcessed: redeclarations.identities)
+        #expect(Self.committedBatches(first) > firstBefore, "the first worker processed nothing after the second joined")
+        #expect(Self.committedBatches(second) > 0, "the second worker processed nothing:\n\(second.log.suffix(2000))")
+        #expect(await second.stop() == 0)
+        #expect(await first.stop() == 0)
+        await run.finish()
     }
 
     @Test("kill -9 of a worker in the middle of the stream, then a restart")

@@ -133,6 +133,13 @@ struct ProcessingTests {
             #expect(loaded.sismProposals == state.sismProposals)
             #expect(loaded.ptsms == state.ptsms)
             #expect(loaded.qpvActions == state.qpvActions)
+            #expect(!state.sismProgrammes.isEmpty)
+            #expect(loaded.sismProgrammes == state.sismProgrammes)
+            // Migration 3 computes the tallies of a hub that had none from its proposals:
+            // the same tallies as the rules keep.
+            try await connection.execute("DELETE FROM sism_programmes")
+            try await connection.execute(HubSchema.sismProgrammeBackfill)
+            #expect(try await StateStore().loadEverything(on: connection).sismProgrammes == state.sismProgrammes)
         }
     }
 }

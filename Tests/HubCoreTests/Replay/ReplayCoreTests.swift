@@ -84,10 +84,10 @@ struct ReplayCoreTests {
                                                         sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
     }
 
-    @Test("the read models are the five derived tables, in name order")
+    @Test("the read models are the six derived tables, in name order")
     func readModels() {
         let names = ReadModelTable.all.map(\.name)
-        #expect(names == ["clsms", "ptsm_diagnostics", "ptsms", "qpv_actions", "sism_proposals"])
+        #expect(names == ["clsms", "ptsm_diagnostics", "ptsms", "qpv_actions", "sism_programmes", "sism_proposals"])
         #expect(names == names.sorted())
         for table in ReadModelTable.all {
             #expect(!table.selectSQL.contains("updated_at") && !table.selectSQL.contains("recorded_at"))

@@ -120,10 +120,12 @@ public struct HubNotification: Sendable, Hashable {
     public func payloadBytes() -> [UInt8] { payload.canonicalBytes() }
 
     /// The CloudEvent (binary mode content) of this notification.
-    public var cloudEvent: CloudEvent {
+    public var cloudEvent: CloudEvent { cloudEvent(data: payloadBytes()) }
+
+    private func cloudEvent(data: [UInt8]) -> CloudEvent {
         CloudEvent(
             id: notificationId, source: HubNotification.source, type: HubTopic.notificationType, time: time,
-            datacontenttype: KafkaCloudEventCodec.jsonContentType, data: payloadBytes())
+            datacontenttype: KafkaCloudEventCodec.jsonContentType, data: data)
     }
 
     /// `<recipientKind>:<recipientId>`.
@@ -131,8 +133,9 @@ public struct HubNotification: Sendable, Hashable {
 
     /// The record to produce on `hub.notifications`, CloudEvents binary mode.
     public func kafkaMessage(topic: String = HubTopic.notifications) -> OutgoingKafkaMessage {
-        OutgoingKafkaMessage(
-            topic: topic, key: kafkaKey, value: payloadBytes(), headers: KafkaCloudEventCodec.binaryHeaders(for: cloudEvent))
+        let payload = payloadBytes()  // written once: it is the value, and the headers need the event
+        return OutgoingKafkaMessage(
+            topic: topic, key: kafkaKey, value: payload, headers: KafkaCloudEventCodec.binaryHeaders(for: cloudEvent(data: payload)))
     }
 
     /// Reads a notification back from its CloudEvent (e.g. from the outbox or the topic).

@@ -32,7 +32,7 @@ enum SismRules {
         var out = RuleOutput()
 
         answer(context, reasons: reasons, out: &out)
-        programme(context, record: record, state: state, out: &out)
+        programme(context, record: record, previous: previous, state: state, out: &out)
         clashes(context, record: &record, state: state, out: &out)
         asvs(context, record: record, previous: previous, out: &out)
         out.changes.insert(.putSismProposal(record), at: 0)
@@ -109,7 +109,7 @@ enum SismRules {
 
     // MARK: sism.programme.updated
 
-    /// Counts of the regional programme of one edition.
+    /// Counts of the regional programme of one edition, as the notification reports them.
     struct ProgrammeCounts: Equatable {
         var scheduled = 0
         var byFormat: [SismFormat: Int] = [:]
@@ -119,20 +119,14 @@ enum SismRules {
         var cancelled = 0
         var rejected = 0
 
-        init(_ records: [SismProposalRecord]) {
-            for record in records {
-                if record.isScheduled {
-                    scheduled += 1
-                    byFormat[record.proposal.format, default: 0] += 1
-                    communes.insert(record.proposal.commune)
-                    clsms.insert(record.proposal.clsmId)
-                    if record.proposal.qpv != nil { qpvEvents += 1 }
-                } else if !record.isAccepted {
-                    rejected += 1
-                } else {
-                    cancelled += 1
-                }
-            }
+        init(_ tally: SismProgrammeTally) {
+            scheduled = tally.scheduled
+            for format in SismFormat.allCases { byFormat[format] = tally.byFormat[format.rawValue] }
+            communes = Set(tally.communes.keys)
+            clsms = Set(tally.clsms.keys)
+            qpvEvents = tally.qpvEvents
+            cancelled = tally.cancelled
+            rejected = tally.rejected
         }
 
         var json: JSONValue {
@@ -145,16 +139,36 @@ enum SismRules {
         }
     }
 
-    static func programme(_ c: Context, record: SismProposalRecord, state: HubState, out: inout RuleOutput) {
-        let inProgramme = { (r: SismProposalRecord) in r.proposal.edition == c.proposal.edition && r.region == c.region }
-        let before = state.sismProposals.values.filter(inProgramme)
-        let after = before.filter { $0.id != record.id } + (inProgramme(record) ? [record] : [])
+    /// Moves `record` (replacing `previous`) in the programme tallies, and tells the ARS when
+    /// the programme of the proposal's region changed. `previous` may count in another
+    /// programme (its CLSM changed region, or the proposal its edition): that tally loses it.
+    static func programme(_ c: Context, record: SismProposalRecord, previous: SismProposalRecord?, state: HubState, out: inout RuleOutput) {
+        let id = SismProgrammeId(of: record)
+        var tallies: [SismProgrammeId: SismProgrammeTally] = [:]
+        func tally(_ programme: SismProgrammeId) -> SismProgrammeTally {
+            tallies[programme] ?? state.sismProgrammes[programme] ?? SismProgrammeTally(programme)
+        }
+        let before = tally(id)
+        if let previous {
+            var left = tally(SismProgrammeId(of: previous))
+            left.count(previous, -1)
+            tallies[left.id] = left
+        }
+        let after = tally(id).counting(record)
+        tallies[id] = after
+        for programme in tallies.keys.sorted() {
+            let tally = tallies[programme]!
+            if (tally.isEmpty ? nil : tally) != state.sismProgrammes[programme] {
+                out.changes.append(.putSismProgramme(tally))
+            }
+        }
+
         let counts = ProgrammeCounts(after)
         // A refusal alone does not change the programme: the ARS is told when what is
         // scheduled (or cancelled) changes; `rejected` is context in the data.
-        var previous = ProgrammeCounts(before)
-        previous.rejected = counts.rejected
-        guard previous != counts else { return }
+        var previousCounts = ProgrammeCounts(before)
+        previousCounts.rejected = counts.rejected
+        guard previousCounts != counts else { return }
         let data = merging(counts.json, [
             "edition": .int(c.proposal.edition), "region": .string(c.region), "theme": .string(c.edition.theme),
             "changedProposalId": .string(record.id),

@@ -8,19 +8,24 @@ public struct HubState: Sendable, Hashable, Codable {
     public var clsms: [String: ClsmRecord]
     public var ptsms: [String: PtsmRecord]
     public var sismProposals: [String: SismProposalRecord]
+    /// The counts of each regional SISM programme (derived from `sismProposals`, kept
+    /// alongside so that the rules need not read a whole programme, see `SismProgrammeTally`).
+    public var sismProgrammes: [SismProgrammeId: SismProgrammeTally]
     public var qpvActions: [String: QpvActionRecord]
     /// Identities of events already processed (delivered twice, an event takes effect once).
     public var processedEvents: Set<EventIdentity>
 
     public init(
         reference: ReferenceData = ReferenceData(), clsms: [String: ClsmRecord] = [:], ptsms: [String: PtsmRecord] = [:],
-        sismProposals: [String: SismProposalRecord] = [:], qpvActions: [String: QpvActionRecord] = [:],
+        sismProposals: [String: SismProposalRecord] = [:], sismProgrammes: [SismProgrammeId: SismProgrammeTally] = [:],
+        qpvActions: [String: QpvActionRecord] = [:],
         processedEvents: Set<EventIdentity> = []
     ) {
         self.reference = reference
         self.clsms = clsms
         self.ptsms = ptsms
         self.sismProposals = sismProposals
+        self.sismProgrammes = sismProgrammes
         self.qpvActions = qpvActions
         self.processedEvents = processedEvents
     }
@@ -46,6 +51,8 @@ public enum StateChange: Sendable, Hashable {
     case putSismProposal(SismProposalRecord)
     /// On proposal `proposalId`, remember that the clash with `otherProposalId` was reported.
     case recordClash(proposalId: String, otherProposalId: String)
+    /// Insert or replace the counts of a regional SISM programme (remove them when empty).
+    case putSismProgramme(SismProgrammeTally)
     case putQpvAction(QpvActionRecord)
     /// Upsert reference data (what `hub-admin reference import` does).
     case importReference(ReferenceDataDocument)
@@ -69,6 +76,8 @@ extension HubState {
                 sismProposals[record.id] = record
             case .recordClash(let proposalId, let otherProposalId):
                 sismProposals[proposalId]?.notifiedClashes.insert(otherProposalId)
+            case .putSismProgramme(let tally):
+                sismProgrammes[tally.id] = tally.isEmpty ? nil : tally
             case .putQpvAction(let record):
                 qpvActions[record.id] = record
             case .importReference(let document):

@@ -30,7 +30,7 @@ public struct StateRequirements: Sendable, Hashable {
     public var clsms: Set<String> = []
     /// PTSM records by id.
     public var ptsms: Set<String> = []
-    /// SISM proposal records by id.
+    /// SISM proposal records by id, each with the tally of the programme it counts in.
     public var sismProposals: Set<String> = []
     /// QPV action records by id.
     public var qpvActions: Set<String> = []
@@ -48,8 +48,8 @@ public struct StateRequirements: Sendable, Hashable {
     public var clsmsInDepartements: Set<String> = []
     /// SISM proposal records of that edition in that commune (clash detection).
     public var sismSchedules: Set<SismScheduleKey> = []
-    /// SISM proposal records of that edition whose `region` is the region of that CLSM
-    /// (read from the CLSM record): the regional programme the proposal counts in.
+    /// The tally of the SISM programme of that edition in the region of that CLSM (read
+    /// from the CLSM record): the regional programme the proposal counts in.
     public var sismProgrammes: Set<SismProgrammeKey> = []
 
     public init() {}
@@ -125,7 +125,12 @@ extension HubState {
         for id in requirements.asvs { slice.reference.asvs[id] = reference.asvs[id] }
         for id in requirements.clsms { takeClsm(id) }
         for id in requirements.ptsms { slice.ptsms[id] = ptsms[id] }
-        for id in requirements.sismProposals { slice.sismProposals[id] = sismProposals[id] }
+        for id in requirements.sismProposals {
+            guard let record = sismProposals[id] else { continue }
+            slice.sismProposals[id] = record
+            let programme = SismProgrammeId(of: record)
+            slice.sismProgrammes[programme] = sismProgrammes[programme]
+        }
         for id in requirements.qpvActions { slice.qpvActions[id] = qpvActions[id] }
 
         for code in requirements.communeSurroundings {
@@ -161,9 +166,8 @@ extension HubState {
         }
         for key in requirements.sismProgrammes {
             guard let region = clsms[key.clsmId]?.declaration.region else { continue }
-            for record in sismProposals.values where record.proposal.edition == key.edition && record.region == region {
-                slice.sismProposals[record.id] = record
-            }
+            let programme = SismProgrammeId(edition: key.edition, region: region)
+            slice.sismProgrammes[programme] = sismProgrammes[programme]
         }
         return slice
     }

@@ -74,13 +74,36 @@ public struct PersonalDataGuard: Sendable {
     }
 
     static func keyReason(_ key: String) -> String? {
-        let normalised = String(key.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) })
+        let normalised = normalisedKey(key)
         if allowedKeys.contains(normalised) { return nil }
-        if forbiddenKeys.contains(normalised) || forbiddenKeyParts.contains(where: { normalised.contains($0) }) {
+        let bytes = Array(normalised.utf8)
+        if forbiddenKeys.contains(normalised) || forbiddenKeyPartBytes.contains(where: { bytes.contains($0) }) {
             return "field name \"\(key)\" designates personal data"
         }
         return nil
     }
+
+    /// Lower-case, letters and digits only. Every key of every inbound event goes through
+    /// here, so ASCII keys (all the contract's) take a byte path; others the Unicode one.
+    static func normalisedKey(_ key: String) -> String {
+        let utf8 = key.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(utf8.count)
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): bytes.append(byte)
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte + 32)
+                default: break
+                }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return String(key.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) })
+    }
+
+    /// `forbiddenKeyParts` as bytes: substring search on UTF-8 without Foundation.
+    private static let forbiddenKeyPartBytes: [[UInt8]] = forbiddenKeyParts.map { Array($0.utf8) }
 }
 
 /// Value patterns, hand-written scanners rather than regular expressions so that they are

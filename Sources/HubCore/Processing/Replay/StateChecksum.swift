@@ -37,6 +37,8 @@ public struct ReadModelTable: Sendable {
         .of("ptsms", orderBy: #"id COLLATE "C""#, plain: ["id", "region", "version", "departements"],
             document: "record", as: PtsmRecord.self),
         .of("qpv_actions", orderBy: #"id COLLATE "C""#, plain: ["id", "qpv"], document: "record", as: QpvActionRecord.self),
+        .of("sism_programmes", orderBy: #"edition, region COLLATE "C""#, plain: ["edition", "region"],
+            document: "tally", as: SismProgrammeTally.self),
         .of("sism_proposals", orderBy: #"id COLLATE "C""#,
             plain: ["id", "clsm_id", "edition", "commune", "region", "accepted", "cancelled"],
             document: "record", as: SismProposalRecord.self),
@@ -62,7 +64,7 @@ public struct ReadModelTable: Sendable {
 ///
 /// Definition (the one place it is defined): SHA-256 over the UTF-8 lines
 /// `<table>\t<row>\n`, tables of `ReadModelTable.all` in that order (clsms, ptsm_diagnostics,
-/// ptsms, qpv_actions, sism_proposals), rows by primary key (text in byte order), where
+/// ptsms, qpv_actions, sism_programmes, sism_proposals), rows by primary key (text in byte order), where
 /// `<row>` is a JSON object of the row's columns except `updated_at`/`recorded_at`: the
 /// plain columns as PostgreSQL's `jsonb_build_object` gives them (text arrays keep their
 /// order), the `jsonb` document decoded as its HubCore type and re-encoded canonically

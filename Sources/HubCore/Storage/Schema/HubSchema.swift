@@ -157,5 +157,46 @@ public enum HubSchema {
                 UNION ALL
                 SELECT c.id, c.region, 'overlap', k.key FROM clsms c, jsonb_each(c.record -> 'articulation' -> 'overlaps') k;
             """),
+        Migration(version: 3, name: "SISM programme tallies", sql: """
+            -- The counts of each regional SISM programme (HubCore's SismProgrammeTally), kept by
+            -- the rules so that a proposal need not load its whole programme. Filled here from
+            -- the proposals already stored; a programme with no proposal has no row.
+            CREATE TABLE sism_programmes (
+                edition integer NOT NULL,
+                region text NOT NULL,
+                tally jsonb NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (edition, region)
+            );
+            \(sismProgrammeBackfill)
+            """),
     ]
+
+    /// Computes every programme tally from `sism_proposals` (what the rules' tallies must
+    /// equal), replacing none: run on an empty `sism_programmes`.
+    public static let sismProgrammeBackfill = """
+        WITH scheduled AS (
+            SELECT edition, region, record -> 'proposal' ->> 'format' AS format, commune, clsm_id,
+                   record -> 'proposal' ->> 'qpv' AS qpv
+              FROM sism_proposals WHERE accepted AND NOT cancelled
+        ), counted AS (
+            SELECT edition, region, 'byFormat' AS field, format AS key, count(*) AS n FROM scheduled GROUP BY 1, 2, 4
+            UNION ALL SELECT edition, region, 'communes', commune, count(*) FROM scheduled GROUP BY 1, 2, 4
+            UNION ALL SELECT edition, region, 'clsms', clsm_id, count(*) FROM scheduled GROUP BY 1, 2, 4
+        ), maps AS (
+            SELECT edition, region, field, jsonb_object_agg(key, n) AS counts FROM counted GROUP BY 1, 2, 3
+        )
+        INSERT INTO sism_programmes (edition, region, tally)
+        SELECT p.edition, p.region, jsonb_build_object(
+                   'edition', p.edition, 'region', p.region,
+                   'scheduled', count(*) FILTER (WHERE p.accepted AND NOT p.cancelled),
+                   'qpvEvents', count(*) FILTER (WHERE p.accepted AND NOT p.cancelled AND p.record -> 'proposal' ->> 'qpv' IS NOT NULL),
+                   'cancelled', count(*) FILTER (WHERE p.accepted AND p.cancelled),
+                   'rejected', count(*) FILTER (WHERE NOT p.accepted),
+                   'byFormat', coalesce((SELECT counts FROM maps m WHERE (m.edition, m.region, m.field) = (p.edition, p.region, 'byFormat')), '{}'),
+                   'communes', coalesce((SELECT counts FROM maps m WHERE (m.edition, m.region, m.field) = (p.edition, p.region, 'communes')), '{}'),
+                   'clsms', coalesce((SELECT counts FROM maps m WHERE (m.edition, m.region, m.field) = (p.edition, p.region, 'clsms')), '{}'))
+          FROM sism_proposals p
+         GROUP BY p.edition, p.region;
+        """
 }

@@ -4,6 +4,7 @@ public struct StateChangeSet: Sendable {
     public private(set) var clsms: Set<String> = []
     public private(set) var ptsms: Set<String> = []
     public private(set) var sismProposals: Set<String> = []
+    public private(set) var sismProgrammes: Set<SismProgrammeId> = []
     public private(set) var qpvActions: Set<String> = []
     /// PTSM diagnostic versions to keep (all versions are kept), with their cause.
     public private(set) var ptsmVersions: [(record: PtsmRecord, event: EventIdentity)] = []
@@ -15,7 +16,7 @@ public struct StateChangeSet: Sendable {
     public init() {}
 
     public var isEmpty: Bool {
-        clsms.isEmpty && ptsms.isEmpty && sismProposals.isEmpty && qpvActions.isEmpty && ptsmVersions.isEmpty
+        clsms.isEmpty && ptsms.isEmpty && sismProposals.isEmpty && sismProgrammes.isEmpty && qpvActions.isEmpty && ptsmVersions.isEmpty
             && overlapsByKey.isEmpty && clashesByKey.isEmpty && referenceImports.isEmpty
     }
 
@@ -44,6 +45,8 @@ public struct StateChangeSet: Sendable {
                 } else {
                     clashesByKey.append((proposalId, otherProposalId))
                 }
+            case .putSismProgramme(let tally):
+                sismProgrammes.insert(tally.id)
             case .putQpvAction(let record):
                 qpvActions.insert(record.id)
             case .importReference(let document):

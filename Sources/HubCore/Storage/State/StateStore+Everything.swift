@@ -11,6 +11,9 @@ extension StateStore {
         for record: SismProposalRecord in try await rows("SELECT record FROM sism_proposals", column: "record") {
             state.sismProposals[record.id] = record
         }
+        for tally: SismProgrammeTally in try await rows("SELECT tally FROM sism_programmes", column: "tally") {
+            state.sismProgrammes[tally.id] = tally
+        }
         for record: QpvActionRecord in try await rows("SELECT record FROM qpv_actions", column: "record") {
             state.qpvActions[record.id] = record
         }

@@ -34,6 +34,18 @@ extension StateStore {
                  .bool(record.proposal.isCancelled), try RecordCoding.encode(record)]
             }, on: connection)
         try await upsert(
+            "sism_programmes", key: "edition, region", columns: ["edition", "region", "tally"],
+            rows: try changes.sismProgrammes.sorted().compactMap { state.sismProgrammes[$0] }.map { tally in
+                [.int(Int64(tally.edition)), .text(tally.region), try RecordCoding.encode(tally)]
+            }, on: connection)
+        // A programme left with no proposal has no tally (see `HubState.apply`).
+        let emptied = changes.sismProgrammes.filter { state.sismProgrammes[$0] == nil }.sorted()
+        if !emptied.isEmpty {
+            try await connection.execute(
+                "DELETE FROM sism_programmes WHERE (edition, region) IN (SELECT * FROM unnest($1::integer[], $2::text[]))",
+                [.intArray(emptied.map { Int64($0.edition) }), .textArray(emptied.map(\.region))])
+        }
+        try await upsert(
             "qpv_actions", columns: ["id", "qpv", "record"],
             rows: try changes.qpvActions.sorted().compactMap { state.qpvActions[$0] }.map { record in
                 [.text(record.id), .text(record.action.qpv), try RecordCoding.encode(record)]
@@ -82,7 +94,8 @@ extension StateStore {
     private func upsert(_ table: String, key: String = "id", columns: [String], rows: [[PostgresValue]],
                         on connection: PostgresConnection) async throws {
         guard !rows.isEmpty else { return }
-        var assignments = columns.filter { $0 != key }.map { "\($0) = EXCLUDED.\($0)" }
+        let keyColumns = Set(key.split(separator: ",").map { String($0.filter { $0 != " " }) })
+        var assignments = columns.filter { !keyColumns.contains($0) }.map { "\($0) = EXCLUDED.\($0)" }
         if !table.hasPrefix("ref_") { assignments.append("updated_at = now()") }
         try await connection.insert(into: table, columns: columns, rows: rows,
                                     suffix: "ON CONFLICT (\(key)) DO UPDATE SET " + assignments.joined(separator: ", "))

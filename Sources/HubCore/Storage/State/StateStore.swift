@@ -66,18 +66,25 @@ public struct StateStore: Sendable {
         for record in ptsms { state.ptsms[record.id] = record }
 
         let schedules = Array(requirements.sismSchedules)
-        let programmes = Array(requirements.sismProgrammes)
         let proposals: [SismProposalRecord] = try await records("""
             SELECT record FROM sism_proposals
-             WHERE id = ANY($1)
-                OR (edition, commune) IN (SELECT * FROM unnest($2::integer[], $3::text[]))
-                OR (edition, region) IN (SELECT k.edition, c.region FROM unnest($4::integer[], $5::text[]) AS k(edition, clsm_id)
+             WHERE id = ANY($1) OR (edition, commune) IN (SELECT * FROM unnest($2::integer[], $3::text[]))
+            """,
+            [.textArray(Array(requirements.sismProposals)),
+             .intArray(schedules.map { Int64($0.edition) }), .textArray(schedules.map(\.commune))], on: connection)
+        for record in proposals { state.sismProposals[record.id] = record }
+
+        // The programme of each named proposal's stored record, and of each (edition, CLSM).
+        let programmes = Array(requirements.sismProgrammes)
+        let tallies: [SismProgrammeTally] = try await documents("""
+            SELECT tally AS doc FROM sism_programmes
+             WHERE (edition, region) IN (SELECT edition, region FROM sism_proposals WHERE id = ANY($1))
+                OR (edition, region) IN (SELECT k.edition, c.region FROM unnest($2::integer[], $3::text[]) AS k(edition, clsm_id)
                                            JOIN clsms c ON c.id = k.clsm_id)
             """,
             [.textArray(Array(requirements.sismProposals)),
-             .intArray(schedules.map { Int64($0.edition) }), .textArray(schedules.map(\.commune)),
              .intArray(programmes.map { Int64($0.edition) }), .textArray(programmes.map(\.clsmId))], on: connection)
-        for record in proposals { state.sismProposals[record.id] = record }
+        for tally in tallies { state.sismProgrammes[tally.id] = tally }
 
         let actions: [QpvActionRecord] = try await records(
             "SELECT record FROM qpv_actions WHERE id = ANY($1)", [.textArray(Array(requirements.qpvActions))], on: connection)
