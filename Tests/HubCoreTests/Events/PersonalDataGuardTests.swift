@@ -6,6 +6,20 @@ import Testing
 struct PersonalDataGuardTests {
     let guardian = PersonalDataGuard()
 
+    @Test("key normalisation: the byte path of ASCII keys agrees with the Unicode path; substring search on bytes")
+    func keyNormalisationAndSearch() {
+        for key in ["lastName", "Contact-Email", "patient_count", "NIR", "x9Y", "", "e-mail", "date_de_naissance"] {
+            let unicode = String(key.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) })
+            #expect(PersonalDataGuard.normalisedKey(key) == unicode, "\(key)")
+        }
+        #expect(PersonalDataGuard.normalisedKey("Prénom-Usager") == "prénomusager")
+        #expect(PersonalDataGuard.contains(Array("contactemail".utf8), Array("email".utf8)))
+        #expect(PersonalDataGuard.contains(Array("email".utf8), Array("email".utf8)))
+        #expect(!PersonalDataGuard.contains(Array("emai".utf8), Array("email".utf8)))
+        #expect(!PersonalDataGuard.contains(Array("emaxil".utf8), Array("email".utf8)))
+        #expect(PersonalDataGuard.keyReason("contactEmail") != nil && PersonalDataGuard.keyReason("venue") == nil)
+    }
+
     @Test("keys that name individuals are refused", arguments: [
         "firstName", "lastName", "last_name", "birthDate", "dateOfBirth", "email", "contactEmail", "phone", "phoneNumber",
         "telephone", "patient", "patientName", "nir", "NIR", "socialSecurityNumber", "prenom",
