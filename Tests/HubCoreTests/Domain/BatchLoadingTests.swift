@@ -2,13 +2,13 @@ import Testing
 
 @testable import HubCore
 
-/// How the workers process a batch: one load of the union of the requirements, then decide
-/// and apply event by event in memory. That must decide exactly as processing
+/// How the workers process a batch: one load of the union of the requirements per segment,
+/// then decide and apply event by event in memory. That must decide exactly as processing
 /// one event at a time on the full state.
 @Suite("Batch loading")
 struct BatchLoadingTests {
-    @Test("a CLSM declared, then its proposals, in one batch: one load decides like the full state")
-    func declarationThenProposals() throws {
+    @Test("segments end before an event whose programme region comes from a CLSM declared earlier in the batch")
+    func segments() {
         let engine = RulesEngine()
         let events = [
             Fixture.event(.clsmDeclared(Fixture.clsm("x", communes: ["93066"])), id: "1"),
@@ -16,20 +16,11 @@ struct BatchLoadingTests {
             Fixture.event(.sismEventProposed(Fixture.proposal("s1", clsm: "x", commune: "93066")), id: "3"),
             Fixture.event(.sismEventProposed(Fixture.proposal("s2", clsm: "x", commune: "93066")), id: "4"),
         ]
-        var full = try Fixture.demoState()
-        var memory = full.slice(events.map(engine.requirements(for:)).reduce(StateRequirements()) { $0.union($1) })
-        for event in events {
-            let expected = Result { () throws(EventRejection) in try engine.decide(event, in: full) }
-            let actual = Result { () throws(EventRejection) in try engine.decide(event, in: memory) }
-            #expect(actual == expected, "\(event.identity)")
-            if case .success(let decision) = expected {
-                full.apply(decision.changes)
-                memory.apply(decision.changes)
-            }
-        }
+        #expect(engine.batchSegments(events) == [0..<2, 2..<4])
+        #expect(engine.batchSegments([]) == [])
     }
 
-    @Test("one union load per batch decides like the full state", arguments: Array(UInt64(200)...UInt64(215)))
+    @Test("union load per segment decides like the full state", arguments: Array(UInt64(200)...UInt64(215)))
     func unionLoad(seed: UInt64) throws {
         var generator = RandomEvents(seed: seed)
         let engine = RulesEngine()
@@ -38,10 +29,10 @@ struct BatchLoadingTests {
         let events = generator.sequence(count: 120)
         for batchStart in stride(from: 0, to: events.count, by: 12) {
             let batch = Array(events[batchStart..<min(batchStart + 12, events.count)])
-            do {
-                let slice = batch.map(engine.requirements(for:)).reduce(StateRequirements()) { $0.union($1) }
+            for segment in engine.batchSegments(batch) {
+                let slice = batch[segment].map(engine.requirements(for:)).reduce(StateRequirements()) { $0.union($1) }
                 var memory = stored.slice(slice)
-                for event in batch {
+                for event in batch[segment] {
                     let expected = Result { () throws(EventRejection) in try engine.decide(event, in: reference) }
                     let actual = Result { () throws(EventRejection) in try engine.decide(event, in: memory) }
                     #expect(actual == expected, "\(event.identity) \(event.topic)")

@@ -42,7 +42,7 @@ struct StateSliceTests {
         #expect(sism.clsms == ["a"])
         #expect(sism.sismEditions == [2026])
         #expect(sism.sismSchedules == [SismScheduleKey(edition: 2026, commune: "93066")])
-        #expect(sism.sismProgrammes == [2026])
+        #expect(sism.sismProgrammes == [SismProgrammeKey(edition: 2026, clsmId: "a")])
         #expect(sism.qpvSurroundings == ["QN09301M"])
         let clsm = engine.requirements(for: Fixture.event(.clsmDeclared(Fixture.clsm("a", communes: ["93066"])), id: "e"))
         #expect(clsm.communeSurroundings == ["93066"])

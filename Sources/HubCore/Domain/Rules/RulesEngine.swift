@@ -27,7 +27,7 @@ public struct RulesEngine: Sendable {
             requirements.communes = [payload.commune]
             requirements.sismProposals = [payload.proposalId]
             requirements.sismSchedules = [SismScheduleKey(edition: payload.edition, commune: payload.commune)]
-            requirements.sismProgrammes = [payload.edition]
+            requirements.sismProgrammes = [SismProgrammeKey(edition: payload.edition, clsmId: payload.clsmId)]
             if let qpv = payload.qpv { requirements.qpvSurroundings = [qpv] }
         case .ptsmDiagnosticPublished(let payload):
             requirements.regions = [payload.region]

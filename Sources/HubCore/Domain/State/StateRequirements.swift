@@ -48,12 +48,9 @@ public struct StateRequirements: Sendable, Hashable {
     public var clsmsInDepartements: Set<String> = []
     /// SISM proposal records of that edition in that commune (clash detection).
     public var sismSchedules: Set<SismScheduleKey> = []
-    /// The tallies of the SISM programmes of these editions, every region's: the rules read
-    /// the one of the proposing CLSM's region. Asking for the edition rather than resolving
-    /// the region through the CLSM record keeps requirements independent of records, so
-    /// one load serves a whole batch even when an earlier event of it moves the CLSM to
-    /// another region (a region has one tally per edition: 18 small rows at most).
-    public var sismProgrammes: Set<Int> = []
+    /// The tally of the SISM programme of that edition in the region of that CLSM (read
+    /// from the CLSM record): the regional programme the proposal counts in.
+    public var sismProgrammes: Set<SismProgrammeKey> = []
 
     public init() {}
 
@@ -87,6 +84,17 @@ public struct SismScheduleKey: Sendable, Hashable, Codable {
     public init(edition: Int, commune: String) {
         self.edition = edition
         self.commune = commune
+    }
+}
+
+public struct SismProgrammeKey: Sendable, Hashable, Codable {
+    public var edition: Int
+    /// The region is the one of this CLSM's record.
+    public var clsmId: String
+
+    public init(edition: Int, clsmId: String) {
+        self.edition = edition
+        self.clsmId = clsmId
     }
 }
 
@@ -156,8 +164,10 @@ extension HubState {
                 slice.sismProposals[record.id] = record
             }
         }
-        for (programme, tally) in sismProgrammes where requirements.sismProgrammes.contains(programme.edition) {
-            slice.sismProgrammes[programme] = tally
+        for key in requirements.sismProgrammes {
+            guard let region = clsms[key.clsmId]?.declaration.region else { continue }
+            let programme = SismProgrammeId(edition: key.edition, region: region)
+            slice.sismProgrammes[programme] = sismProgrammes[programme]
         }
         return slice
     }

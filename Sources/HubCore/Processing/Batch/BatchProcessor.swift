@@ -34,20 +34,27 @@ public struct BatchProcessor: Sendable {
         return try await database.transaction { connection in
             try await connection.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
                                          [.int(Self.processingLockKey)])
-            // One state load for the whole batch: the union of every event's requirements.
-            // Events are then decided and applied in order on that state in memory, so an
-            // event sees what the earlier ones of the batch changed (requirements depend on
-            // the events alone, never on records, which is what makes this sound; see
-            // `StateRequirements`).
-            let requirements = entries.reduce(StateRequirements()) { union, entry in
-                if case .decoded(let event, _) = entry { return union.union(engine.requirements(for: event)) }
-                return union
+            let decoded: [DecodedEvent] = entries.compactMap {
+                if case .decoded(let event, _) = $0 { return event } else { return nil }
             }
-            var state = try await store.load(requirements, on: connection)
+            // One state load per segment: a segment ends where an event needs a slice that
+            // an earlier event of the batch changes the meaning of (see batchSegments).
+            let segmentStarts = Set(engine.batchSegments(decoded).map(\.lowerBound))
+            var outcome = BatchOutcome()
             var writes = BatchWrites()
+            var state = HubState()
+            var decodedIndex = 0
             for entry in entries {
                 switch entry {
                 case .decoded(let event, let message):
+                    if segmentStarts.contains(decodedIndex) {
+                        // Earlier segments' rows are written first, so this load sees them.
+                        outcome = outcome + (try await flush(&writes, state: state, on: connection))
+                        let segment = decodedIndex..<(segmentStarts.filter { $0 > decodedIndex }.min() ?? decoded.count)
+                        let requirements = decoded[segment].reduce(StateRequirements()) { $0.union(engine.requirements(for: $1)) }
+                        state = try await store.load(requirements, on: connection)
+                    }
+                    decodedIndex += 1
                     do {
                         let decision = try engine.decide(event, in: state)
                         state.apply(decision.changes)
@@ -60,10 +67,18 @@ public struct BatchProcessor: Sendable {
                     writes.deadLetter(message, rejection)
                 }
             }
-            try await store.store(writes.changes, from: state, on: connection)
-            try await writes.flush(on: connection)
-            return writes.outcome
+            return outcome + (try await flush(&writes, state: state, on: connection))
         }
+    }
+
+    /// Writes what `writes` collected (domain rows from `state`, inbox, event log, outbox,
+    /// dead letters) and starts a new collection; returns the outcome counted so far.
+    private func flush(_ writes: inout BatchWrites, state: HubState, on connection: PostgresConnection) async throws -> BatchOutcome {
+        try await store.store(writes.changes, from: state, on: connection)
+        try await writes.flush(on: connection)
+        let outcome = writes.outcome
+        writes = BatchWrites()
+        return outcome
     }
 
     /// Dead-letters one record as `internal` (processing it failed for a reason that is

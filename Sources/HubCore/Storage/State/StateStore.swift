@@ -74,13 +74,16 @@ public struct StateStore: Sendable {
              .intArray(schedules.map { Int64($0.edition) }), .textArray(schedules.map(\.commune))], on: connection)
         for record in proposals { state.sismProposals[record.id] = record }
 
-        // The programme of each named proposal's stored record, and every programme of the editions.
+        // The programme of each named proposal's stored record, and of each (edition, CLSM).
+        let programmes = Array(requirements.sismProgrammes)
         let tallies: [SismProgrammeTally] = try await documents("""
             SELECT tally AS doc FROM sism_programmes
-             WHERE edition = ANY($2) OR (edition, region) IN (SELECT edition, region FROM sism_proposals WHERE id = ANY($1))
+             WHERE (edition, region) IN (SELECT edition, region FROM sism_proposals WHERE id = ANY($1))
+                OR (edition, region) IN (SELECT k.edition, c.region FROM unnest($2::integer[], $3::text[]) AS k(edition, clsm_id)
+                                           JOIN clsms c ON c.id = k.clsm_id)
             """,
-            [.textArray(Array(requirements.sismProposals)), .intArray(requirements.sismProgrammes.map { Int64($0) })],
-            on: connection)
+            [.textArray(Array(requirements.sismProposals)),
+             .intArray(programmes.map { Int64($0.edition) }), .textArray(programmes.map(\.clsmId))], on: connection)
         for tally in tallies { state.sismProgrammes[tally.id] = tally }
 
         let actions: [QpvActionRecord] = try await records(
