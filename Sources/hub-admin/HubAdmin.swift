@@ -112,14 +112,19 @@ struct Topics: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the topics of the cluster with their partitions.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the topics of the cluster (Kafka's internal ones left out) with their partitions.")
+
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let context = try AdminContext()
             let metadata = try await context.kafkaAdmin().metadata()
+            var listing = Listing(columns: ["topic", "partitions"])
             for topic in metadata.topics.sorted(by: { $0.name < $1.name }) where !topic.name.hasPrefix("__") {
-                print("\(topic.name)\t\(topic.partitions.count) partitions")
+                listing.append([.text(topic.name), ListingValue(topic.partitions.count)])
             }
+            output.print(listing)
         }
     }
 }

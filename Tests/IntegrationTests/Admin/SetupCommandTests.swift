@@ -31,9 +31,11 @@ struct SetupCommandTests {
         #expect(created.status == 0, "\(created)")
         let again = try await AdminProcess.run(["topics", "create"], schema: nil)
         #expect(again.status == 0, "\(again)")
-        let listed = try await AdminProcess.run(["topics", "list"], schema: nil)
+        let listed = try await AdminProcess.run(["topics", "list", "--format", "csv"], schema: nil)
         #expect(listed.status == 0, "\(listed)")
-        let names = Set(listed.standardOutput.split(separator: "\n").compactMap { $0.split(separator: "\t").first.map(String.init) })
+        let lines = listed.standardOutput.split(whereSeparator: \.isNewline)  // CSV lines end in CRLF
+        #expect(lines.first == "topic,partitions", "\(listed)")
+        let names = Set(lines.dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) })
         for topic in HubTopics.inbound + [HubTopics.notifications, HubTopics.deadLetter] {
             #expect(names.contains(topic), "\(topic) missing from:\n\(listed.standardOutput)")
         }
