@@ -17,6 +17,9 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 envdir=${HUB_ENV_DIR:-$repo/.hub-env}
+# Absolute: PostgreSQL runs from inside its data folder, where a relative socket path
+# would not resolve.
+case $envdir in /*) ;; *) envdir=$PWD/$envdir ;; esac
 kafka_port=${HUB_ENV_KAFKA_PORT:-9092}
 pg_port=${HUB_ENV_PG_PORT:-55432}
 pg_user=hub
