@@ -34,7 +34,7 @@ extension StateStore {
                  .bool(record.proposal.isCancelled), try RecordCoding.encode(record)]
             }, on: connection)
         try await upsert(
-            "sism_programmes", key: "edition, region", columns: ["edition", "region", "tally"],
+            "sism_programmes", key: ["edition", "region"], columns: ["edition", "region", "tally"],
             rows: try changes.sismProgrammes.sorted().compactMap { state.sismProgrammes[$0] }.map { tally in
                 [.int(Int64(tally.edition)), .text(tally.region), try RecordCoding.encode(tally)]
             }, on: connection)
@@ -67,37 +67,36 @@ extension StateStore {
 
     /// Upserts reference data: rows named in `document` are inserted or replaced, others kept.
     public func importReference(_ document: ReferenceDataDocument, on connection: PostgresConnection) async throws {
-        try await upsert("ref_regions", key: "code", columns: ["code", "doc"],
+        try await upsert("ref_regions", key: ["code"], columns: ["code", "doc"],
                          rows: try document.regions.map { [.text($0.code), try RecordCoding.encode($0)] }, on: connection)
-        try await upsert("ref_departements", key: "code", columns: ["code", "region", "doc"],
+        try await upsert("ref_departements", key: ["code"], columns: ["code", "region", "doc"],
                          rows: try document.departements.map { [.text($0.code), .text($0.region), try RecordCoding.encode($0)] },
                          on: connection)
-        try await upsert("ref_communes", key: "code", columns: ["code", "departement", "doc"],
+        try await upsert("ref_communes", key: ["code"], columns: ["code", "departement", "doc"],
                          rows: try document.communes.map { [.text($0.code), .text($0.departement), try RecordCoding.encode($0)] },
                          on: connection)
-        try await upsert("ref_qpvs", key: "code", columns: ["code", "communes", "doc"],
+        try await upsert("ref_qpvs", key: ["code"], columns: ["code", "communes", "doc"],
                          rows: try document.qpvs.map { [.text($0.code), .textArray($0.communes), try RecordCoding.encode($0)] },
                          on: connection)
-        try await upsert("ref_cls", key: "id", columns: ["id", "region", "communes", "doc"],
+        try await upsert("ref_cls", key: ["id"], columns: ["id", "region", "communes", "doc"],
                          rows: try document.cls.map { [.text($0.id), .text($0.region), .textArray($0.communes), try RecordCoding.encode($0)] },
                          on: connection)
-        try await upsert("ref_asvs", key: "id", columns: ["id", "qpvs", "doc"],
+        try await upsert("ref_asvs", key: ["id"], columns: ["id", "qpvs", "doc"],
                          rows: try document.asvs.map { [.text($0.id), .textArray($0.qpvs), try RecordCoding.encode($0)] },
                          on: connection)
-        try await upsert("ref_sism_editions", key: "year", columns: ["year", "doc"],
+        try await upsert("ref_sism_editions", key: ["year"], columns: ["year", "doc"],
                          rows: try document.sismEditions.map { [.int(Int64($0.year)), try RecordCoding.encode($0)] },
                          on: connection)
     }
 
     /// `INSERT … ON CONFLICT (key) DO UPDATE` of every other column (and `updated_at` where
     /// the table has one).
-    private func upsert(_ table: String, key: String = "id", columns: [String], rows: [[PostgresValue]],
+    private func upsert(_ table: String, key: [String] = ["id"], columns: [String], rows: [[PostgresValue]],
                         on connection: PostgresConnection) async throws {
         guard !rows.isEmpty else { return }
-        let keyColumns = Set(key.split(separator: ",").map { String($0.filter { $0 != " " }) })
-        var assignments = columns.filter { !keyColumns.contains($0) }.map { "\($0) = EXCLUDED.\($0)" }
+        var assignments = columns.filter { !key.contains($0) }.map { "\($0) = EXCLUDED.\($0)" }
         if !table.hasPrefix("ref_") { assignments.append("updated_at = now()") }
         try await connection.insert(into: table, columns: columns, rows: rows,
-                                    suffix: "ON CONFLICT (\(key)) DO UPDATE SET " + assignments.joined(separator: ", "))
+                                    suffix: "ON CONFLICT (\(key.joined(separator: ", "))) DO UPDATE SET " + assignments.joined(separator: ", "))
     }
 }
