@@ -41,7 +41,9 @@ public struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) {
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { return }
             index += 1
         }
     }
@@ -146,6 +148,29 @@ public struct JSONParser {
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         index += 1  // opening quote
+        // Fast path, by far the common case: no escape before the closing quote, so the
+        // string is the bytes in between, validated as UTF-8 in one go.
+        var end = index
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                let start = index
+                index = end
+                guard let text = String(validating: bytes[start..<end], as: UTF8.self) else {
+                    throw error("invalid UTF-8 in string")
+                }
+                index += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
+        return try parseEscapedString()
+    }
+
+    /// The general case: escapes (and the errors of control characters or an unterminated
+    /// string), decoded scalar by scalar.
+    private mutating func parseEscapedString() throws(JSONSyntaxError) -> String {
         var scalars = String.UnicodeScalarView()
         var run: [UInt8] = []
         // Raw bytes are collected in runs and validated as UTF-8 when a run ends: invalid
