@@ -181,12 +181,15 @@ final class LibpqSession {
                 texts.append(nil)
                 continue
             }
-            guard !text.utf8.contains(0) else {
+            // A C string ends at the first NUL: a shorter C string than the UTF-8 means the
+            // parameter holds one (strlen is much faster than a byte loop on large values).
+            let copy = text.withCString { pointer in strlen(pointer) == text.utf8.count ? strdup(pointer) : nil }
+            guard let copy else {
                 throw PostgresError(
                     .queryFailed, "parameter $\(position + 1) contains a NUL character, which PostgreSQL text cannot hold",
                     statement: statement)
             }
-            texts.append(strdup(text))
+            texts.append(copy)
         }
         let types: [Oid] = parameters.map { Oid($0.typeOID) }
         let pointers: [UnsafePointer<CChar>?] = texts.map { $0.map { UnsafePointer($0) } }

@@ -164,21 +164,24 @@ enum PostgresHex {
 /// One-dimensional array literals: `{"a","b \"c\"",NULL}`.
 enum PostgresArrayText {
     static func format(_ items: [String?]) -> String {
-        var text = "{"
+        // Byte by byte: `"` and `\` are ASCII, so no UTF-8 sequence can contain them.
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(items.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
         for (position, item) in items.enumerated() {
-            if position > 0 { text += "," }
+            if position > 0 { bytes.append(UInt8(ascii: ",")) }
             guard let item else {
-                text += "NULL"
+                bytes.append(contentsOf: "NULL".utf8)
                 continue
             }
-            text += "\""
-            for character in item {
-                if character == "\"" || character == "\\" { text += "\\" }
-                text.append(character)
+            bytes.append(UInt8(ascii: "\""))
+            for byte in item.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
             }
-            text += "\""
+            bytes.append(UInt8(ascii: "\""))
         }
-        return text + "}"
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses a one-dimensional array as printed by the server; nil when malformed or nested.
