@@ -57,23 +57,29 @@ public struct StateRequirements: Sendable, Hashable {
     /// Field-wise union (a batch of events can be loaded in one go).
     public func union(_ other: StateRequirements) -> StateRequirements {
         var result = self
-        result.events.formUnion(other.events)
-        result.regions.formUnion(other.regions)
-        result.departements.formUnion(other.departements)
-        result.communes.formUnion(other.communes)
-        result.sismEditions.formUnion(other.sismEditions)
-        result.cls.formUnion(other.cls)
-        result.asvs.formUnion(other.asvs)
-        result.clsms.formUnion(other.clsms)
-        result.ptsms.formUnion(other.ptsms)
-        result.sismProposals.formUnion(other.sismProposals)
-        result.qpvActions.formUnion(other.qpvActions)
-        result.communeSurroundings.formUnion(other.communeSurroundings)
-        result.qpvSurroundings.formUnion(other.qpvSurroundings)
-        result.clsmsInDepartements.formUnion(other.clsmsInDepartements)
-        result.sismSchedules.formUnion(other.sismSchedules)
-        result.sismProgrammes.formUnion(other.sismProgrammes)
+        result.formUnion(other)
         return result
+    }
+
+    /// Field-wise union in place: gathering a batch's requirements this way does not copy
+    /// the growing sets once per event.
+    public mutating func formUnion(_ other: StateRequirements) {
+        events.formUnion(other.events)
+        regions.formUnion(other.regions)
+        departements.formUnion(other.departements)
+        communes.formUnion(other.communes)
+        sismEditions.formUnion(other.sismEditions)
+        cls.formUnion(other.cls)
+        asvs.formUnion(other.asvs)
+        clsms.formUnion(other.clsms)
+        ptsms.formUnion(other.ptsms)
+        sismProposals.formUnion(other.sismProposals)
+        qpvActions.formUnion(other.qpvActions)
+        communeSurroundings.formUnion(other.communeSurroundings)
+        qpvSurroundings.formUnion(other.qpvSurroundings)
+        clsmsInDepartements.formUnion(other.clsmsInDepartements)
+        sismSchedules.formUnion(other.sismSchedules)
+        sismProgrammes.formUnion(other.sismProgrammes)
     }
 }
 

@@ -51,7 +51,7 @@ public struct BatchProcessor: Sendable {
                         // Earlier segments' rows are written first, so this load sees them.
                         outcome = outcome + (try await flush(&writes, state: state, on: connection))
                         let segment = decodedIndex..<(segmentStarts.filter { $0 > decodedIndex }.min() ?? decoded.count)
-                        let requirements = decoded[segment].reduce(StateRequirements()) { $0.union(engine.requirements(for: $1)) }
+                        let requirements = decoded[segment].reduce(into: StateRequirements()) { $0.formUnion(engine.requirements(for: $1)) }
                         state = try await store.load(requirements, on: connection)
                     }
                     decodedIndex += 1
