@@ -28,12 +28,6 @@ public struct OutboxRecord: Sendable, Hashable {
 /// To read one in SQL: `convert_from(decode(h->>'value', 'base64'), 'UTF8')` over
 /// `jsonb_array_elements(headers) h`.
 public enum OutboxHeaders {
-    /// One header as stored: the value in base64, null (not absent) for no value.
-    private struct Stored: Decodable {
-        var name: String
-        var value: String?
-    }
-
     /// The headers as JSON text for a jsonb parameter.
     public static func encode(_ headers: [KafkaHeader]) -> String {
         // Written with the hub's JSON writer, not JSONEncoder: every notification goes
@@ -45,19 +39,30 @@ public enum OutboxHeaders {
     }
 
     /// Reads what `encode` wrote (as PostgreSQL prints jsonb: key order and spacing may differ).
+    /// The relay reads every notification through here, so it uses the hub's JSON parser
+    /// rather than `JSONDecoder`.
     public static func decode(_ json: String) throws -> [KafkaHeader] {
-        let stored: [Stored]
+        let shapeError = PostgresError(.decodingFailed, "stored Kafka headers are not a JSON array of {name, value}")
+        let parsed: JSONValue
         do {
-            stored = try JSONDecoder().decode([Stored].self, from: Data(json.utf8))
+            parsed = try JSONParser.parse(Array(json.utf8))
         } catch {
-            throw PostgresError(.decodingFailed, "stored Kafka headers are not a JSON array of {name, value}: \(error)")
+            throw PostgresError(.decodingFailed, "stored Kafka headers are not JSON: \(error)")
         }
+        guard case .array(let stored) = parsed else { throw shapeError }
         return try stored.map { header in
-            guard let value = header.value else { return KafkaHeader(name: header.name, value: nil) }
-            guard let bytes = Data(base64Encoded: value) else {
-                throw PostgresError(.decodingFailed, "stored Kafka header \"\(header.name)\" is not base64")
+            guard case .object(let members) = header, case .string(let name)? = members["name"] else { throw shapeError }
+            switch members["value"] {
+            case nil, .null?:
+                return KafkaHeader(name: name, value: nil)
+            case .string(let value)?:
+                guard let bytes = Data(base64Encoded: value) else {
+                    throw PostgresError(.decodingFailed, "stored Kafka header \"\(name)\" is not base64")
+                }
+                return KafkaHeader(name: name, value: [UInt8](bytes))
+            default:
+                throw shapeError
             }
-            return KafkaHeader(name: header.name, value: [UInt8](bytes))
         }
     }
 }
