@@ -10,7 +10,18 @@ enum RecordCoding {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from row: PostgresRow, column: String) throws -> T {
-        let text: String = try row.decode(String.self, at: column)
+        try decode(type, text: try row.decode(String.self, at: column), column: column)
+    }
+
+    /// As `decode(_:from:column:)`, through `memo`: a text already decoded is not decoded again.
+    static func decode<T: Decodable & Sendable>(_ type: T.Type, from row: PostgresRow, column: String,
+                                                 memo: DecodedRecordMemo) throws -> T {
+        try memo.value(of: type, from: try row.decode(String.self, at: column)) { text in
+            try decode(type, text: text, column: column)
+        }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, text: String, column: String) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(text.utf8))
         } catch {

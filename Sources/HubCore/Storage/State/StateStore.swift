@@ -6,6 +6,10 @@ import Foundation
 /// least that slice of the stored state (a few extra rows do no harm, see
 /// `StateRequirements`). Run it, the rules and `store(_:)` in one transaction.
 public struct StateStore: Sendable {
+    /// Shared by the copies of this store: the rows of one batch's neighbourhood are mostly
+    /// the previous batch's, and decoding their JSON again was most of a load.
+    private let memo = DecodedRecordMemo()
+
     public init() {}
 
     // MARK: Loading
@@ -102,11 +106,11 @@ public struct StateStore: Sendable {
         return Set(try rows.map { EventIdentity(source: try $0.decode(at: 0), id: try $0.decode(at: 1)) })
     }
 
-    private func documents<T: Decodable>(_ sql: String, _ parameters: [PostgresValue], on connection: PostgresConnection) async throws -> [T] {
-        try await connection.query(sql, parameters).map { try RecordCoding.decode(T.self, from: $0, column: "doc") }
+    private func documents<T: Decodable & Sendable>(_ sql: String, _ parameters: [PostgresValue], on connection: PostgresConnection) async throws -> [T] {
+        try await connection.query(sql, parameters).map { try RecordCoding.decode(T.self, from: $0, column: "doc", memo: memo) }
     }
 
-    private func records<T: Decodable>(_ sql: String, _ parameters: [PostgresValue], on connection: PostgresConnection) async throws -> [T] {
-        try await connection.query(sql, parameters).map { try RecordCoding.decode(T.self, from: $0, column: "record") }
+    private func records<T: Decodable & Sendable>(_ sql: String, _ parameters: [PostgresValue], on connection: PostgresConnection) async throws -> [T] {
+        try await connection.query(sql, parameters).map { try RecordCoding.decode(T.self, from: $0, column: "record", memo: memo) }
     }
 }
