@@ -194,4 +194,30 @@ struct DecodingPipelineTests {
         #expect(rejection.headerMessage().utf8.count <= 4096 + 10)
         #expect(rejection.headerMessage().hasPrefix("m; communes[0]: unknown commune"))
     }
+
+    /// The workers store the received payload's canonical JSON (null members dropped) in the
+    /// event log instead of encoding the decoded payload again: both must be the same bytes.
+    @Test("the event log's payload bytes are those of the decoded payload, however the data was written")
+    func eventLogPayloadIsTheDecodedPayloadsEncoding() throws {
+        for file in try Fixture.exampleEventFiles() {
+            let value = try Fixture.bytes("docs/examples/events/" + file)
+            let headers = [KafkaHeader(name: "content-type", string: "application/cloudevents+json")]
+            let envelope = try KafkaCloudEventCodec.decode(headers: headers, value: value)
+            let decoded = try InboundDecoder().decodeForEventLog(topic: Fixture.topic(ofType: envelope.type), headers: headers, value: value)
+            #expect(decoded.canonicalData == decoded.event.event.canonicalJSON(), "\(file)")
+        }
+        // Written loosely: spaces, keys in any order, explicit nulls, an integer as 2026.0,
+        // escaped slashes and letters.
+        let loose = """
+            { "themes" : [ "publicAwareness" ], "qpv": null, "venue": "Salle \\/ \\u00c9toile",
+              "endsAt":"2026-10-07T17:00:00+02:00", "edition": 2026.0, "commune": "93066",
+              "startsAt": "2026-10-07T14:00:00+02:00", "format": "workshop", "clsmId": "clsm-1",
+              "proposalId": "p-1", "title": "Portes ouvertes \\"GEM\\"", "audience": "tout public" }
+            """
+        let decoded = try InboundDecoder().decodeForEventLog(
+            topic: "sism.event.proposed", headers: Self.headers(type: "sism.event.proposed.v1"), value: Array(loose.utf8))
+        #expect(decoded.canonicalData == decoded.event.event.canonicalJSON())
+        #expect(String(decoding: decoded.canonicalData, as: UTF8.self).contains("\"edition\":2026,"))
+        #expect(!String(decoding: decoded.canonicalData, as: UTF8.self).contains("null"))
+    }
 }

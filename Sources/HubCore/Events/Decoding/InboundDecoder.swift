@@ -22,6 +22,21 @@ public struct InboundDecoder: Sendable {
 
     /// Decodes a record consumed from `topic`.
     public func decode(topic: String, key: [UInt8]? = nil, headers: [KafkaHeader], value: [UInt8]) throws(EventRejection) -> DecodedEvent {
+        try decodeRecord(topic: topic, key: key, headers: headers, value: value).event
+    }
+
+    /// As `decode(topic:key:headers:value:)`, with the payload as the event log stores it:
+    /// canonical JSON of the data received, without null members, which is byte for byte
+    /// what the decoded payload encodes to (the strict schema refuses unknown fields and
+    /// keeps every value as received), without encoding it again.
+    public func decodeForEventLog(topic: String, key: [UInt8]? = nil, headers: [KafkaHeader],
+                                  value: [UInt8]) throws(EventRejection) -> (event: DecodedEvent, canonicalData: [UInt8]) {
+        let decoded = try decodeRecord(topic: topic, key: key, headers: headers, value: value)
+        return (decoded.event, decoded.payload.canonicalBytesOmittingNullMembers())
+    }
+
+    private func decodeRecord(topic: String, key: [UInt8]?, headers: [KafkaHeader],
+                              value: [UInt8]) throws(EventRejection) -> (event: DecodedEvent, payload: JSONValue) {
         let size = (key?.count ?? 0) + value.count + headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
         guard size <= maxRecordBytes else {
             throw EventRejection(
@@ -29,7 +44,7 @@ public struct InboundDecoder: Sendable {
                 message: "record on \(topic) is \(size) bytes (key, headers and value), above the limit of \(maxRecordBytes) bytes")
         }
         let envelope = try KafkaCloudEventCodec.decode(headers: headers, value: value)
-        return try decode(envelope: envelope, topic: topic)
+        return try decodeEnvelope(envelope, topic: topic)
     }
 
     /// Convenience for clients that hand headers over as tuples.
@@ -39,6 +54,10 @@ public struct InboundDecoder: Sendable {
 
     /// Steps 3 to 5 for an envelope already decoded (e.g. read back from the event log).
     public func decode(envelope: CloudEvent, topic: String) throws(EventRejection) -> DecodedEvent {
+        try decodeEnvelope(envelope, topic: topic).event
+    }
+
+    private func decodeEnvelope(_ envelope: CloudEvent, topic: String) throws(EventRejection) -> (event: DecodedEvent, payload: JSONValue) {
         let context = "\(envelope.type) event \(envelope.source)|\(envelope.id)"
         guard let expected = InboundTopic(eventType: envelope.type) else {
             let known = InboundTopic.allCases.map(\.eventType).joined(separator: ", ")
@@ -65,6 +84,6 @@ public struct InboundDecoder: Sendable {
         }
         try personalDataGuard.check(json, context: context)
         let event = try InboundEvent.strictDecode(json, topic: expected)
-        return DecodedEvent(identity: envelope.identity, time: envelope.time, event: event)
+        return (DecodedEvent(identity: envelope.identity, time: envelope.time, event: event), json)
     }
 }

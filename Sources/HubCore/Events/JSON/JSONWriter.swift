@@ -6,7 +6,17 @@ extension JSONValue {
     public func canonicalBytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        write(into: &out)
+        write(into: &out, omittingNullMembers: false)
+        return out
+    }
+
+    /// As `canonicalBytes()`, without the object members whose value is `null` (at any
+    /// depth): the form Codable gives for absent optionals, so a payload received with
+    /// explicit nulls is stored exactly as its decoded value would encode.
+    public func canonicalBytesOmittingNullMembers() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(into: &out, omittingNullMembers: true)
         return out
     }
 
@@ -14,7 +24,7 @@ extension JSONValue {
         String(decoding: canonicalBytes(), as: UTF8.self)
     }
 
-    private func write(into out: inout [UInt8]) {
+    private func write(into out: inout [UInt8], omittingNullMembers: Bool) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
@@ -32,7 +42,7 @@ extension JSONValue {
             out.append(UInt8(ascii: "["))
             for (offset, value) in values.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }
-                value.write(into: &out)
+                value.write(into: &out, omittingNullMembers: omittingNullMembers)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
@@ -40,11 +50,13 @@ extension JSONValue {
             // Sorted by UTF-8 bytes (not by String's Unicode ordering), pairs kept together
             // so that no key is looked up again.
             let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            for (offset, member) in sorted.enumerated() {
-                if offset > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            for member in sorted where !(omittingNullMembers && member.value == .null) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 Self.writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                member.value.write(into: &out)
+                member.value.write(into: &out, omittingNullMembers: omittingNullMembers)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -53,7 +65,10 @@ extension JSONValue {
     private static func writeString(_ value: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        let needsEscape = value.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        } ?? true
+        if !needsEscape {
             out.append(contentsOf: value.utf8)
             out.append(UInt8(ascii: "\""))
             return

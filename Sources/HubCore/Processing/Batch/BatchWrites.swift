@@ -10,7 +10,9 @@ struct BatchWrites {
     private var outbox: [OutboxRecord] = []
     private var deadLetters: [(message: KafkaMessage, code: DeadLetterCode, reason: String)] = []
 
-    mutating func record(_ decision: Decision, of event: DecodedEvent, from message: KafkaMessage) {
+    /// `canonicalData` is the payload as the event log stores it (see
+    /// `InboundDecoder.decodeForEventLog`).
+    mutating func record(_ decision: Decision, of event: DecodedEvent, canonicalData: [UInt8], from message: KafkaMessage) {
         outcome.count(message.topic, decision.outcome.rawValue)
         switch decision.outcome {
         case .duplicate:
@@ -26,7 +28,7 @@ struct BatchWrites {
         eventLog.append([.text(event.identity.source), .text(event.identity.id), .text(event.topic.eventType),
                          .text(event.time.text), .text(event.time.text)] + position
                         + [message.keyString.map(PostgresValue.text) ?? .null,
-                           .json(String(decoding: event.event.canonicalJSON(), as: UTF8.self))])
+                           .json(String(decoding: canonicalData, as: UTF8.self))])
         for notification in decision.notifications {
             outbox.append(OutboxRecord(notificationId: UUID(uuidString: notification.notificationId)!,
                                        message: notification.kafkaMessage()))
