@@ -5,6 +5,8 @@ public struct BatchOutcome: Sendable, Equatable {
     public var stale = 0
     public var deadLetters: [DeadLetterCode: Int] = [:]
     public var notifications = 0
+    /// State loads (batch segments) the batch needed: a figure for tuning, in the batch log.
+    public var stateLoads = 0
     /// Records by inbound topic and outcome (`applied`, `duplicate`, `stale`,
     /// `deadletter_<code>`), for the `hub_events_total` metric.
     public var byTopicAndOutcome: [TopicOutcome: Int] = [:]
@@ -29,6 +31,7 @@ public struct BatchOutcome: Sendable, Equatable {
         sum.duplicates += rhs.duplicates
         sum.stale += rhs.stale
         sum.notifications += rhs.notifications
+        sum.stateLoads += rhs.stateLoads
         sum.deadLetters.merge(rhs.deadLetters, uniquingKeysWith: +)
         sum.byTopicAndOutcome.merge(rhs.byTopicAndOutcome, uniquingKeysWith: +)
         return sum

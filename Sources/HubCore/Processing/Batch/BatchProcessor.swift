@@ -30,28 +30,43 @@ public struct BatchProcessor: Sendable {
 
     /// Processes `messages` (in order) in one transaction on `database`.
     public func process(_ messages: [KafkaMessage], on database: PostgresConnection) async throws -> BatchOutcome {
+        try await process(prepare(messages), on: database)
+    }
+
+    /// The part of a batch's work that needs neither the database nor the previous batch:
+    /// decoding, the event log's payload bytes, the segments and what each must load. Pure,
+    /// so the workers run it for the next batch while the current one's transaction runs.
+    public func prepare(_ messages: [KafkaMessage]) -> PreparedBatch {
         let entries = messages.map(decode)
+        let decoded: [DecodedEvent] = entries.compactMap {
+            if case .decoded(let event, _, _) = $0 { return event } else { return nil }
+        }
+        // One state load per segment: a segment ends where an event needs a slice that an
+        // earlier event of the batch changes the meaning of (see batchSegments).
+        let segments = engine.batchSegments(decoded).map { range in
+            PreparedBatch.Segment(
+                start: range.lowerBound,
+                requirements: decoded[range].reduce(into: StateRequirements()) { $0.formUnion(engine.requirements(for: $1)) })
+        }
+        return PreparedBatch(messages: messages, entries: entries, segments: segments)
+    }
+
+    /// Processes a prepared batch in one transaction on `database`.
+    public func process(_ batch: PreparedBatch, on database: PostgresConnection) async throws -> BatchOutcome {
+        let segmentsByStart = Dictionary(uniqueKeysWithValues: batch.segments.map { ($0.start, $0.requirements) })
         return try await database.transaction { connection in
             try await connection.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
                                          [.int(Self.processingLockKey)])
-            let decoded: [DecodedEvent] = entries.compactMap {
-                if case .decoded(let event, _) = $0 { return event } else { return nil }
-            }
-            // One state load per segment: a segment ends where an event needs a slice that
-            // an earlier event of the batch changes the meaning of (see batchSegments).
-            let segmentStarts = Set(engine.batchSegments(decoded).map(\.lowerBound))
             var outcome = BatchOutcome()
             var writes = BatchWrites()
             var state = HubState()
             var decodedIndex = 0
-            for entry in entries {
+            for entry in batch.entries {
                 switch entry {
-                case .decoded(let event, let message):
-                    if segmentStarts.contains(decodedIndex) {
+                case .decoded(let event, let message, let canonicalData):
+                    if let requirements = segmentsByStart[decodedIndex] {
                         // Earlier segments' rows are written first, so this load sees them.
                         outcome = outcome + (try await flush(&writes, state: state, on: connection))
-                        let segment = decodedIndex..<(segmentStarts.filter { $0 > decodedIndex }.min() ?? decoded.count)
-                        let requirements = decoded[segment].reduce(into: StateRequirements()) { $0.formUnion(engine.requirements(for: $1)) }
                         state = try await store.load(requirements, on: connection)
                     }
                     decodedIndex += 1
@@ -59,7 +74,7 @@ public struct BatchProcessor: Sendable {
                         let decision = try engine.decide(event, in: state)
                         state.apply(decision.changes)
                         writes.changes.note(decision.changes, appliedTo: state)
-                        writes.record(decision, of: event, from: message)
+                        writes.record(decision, of: event, canonicalData: canonicalData, from: message)
                     } catch {
                         writes.deadLetter(message, error)
                     }
@@ -67,7 +82,9 @@ public struct BatchProcessor: Sendable {
                     writes.deadLetter(message, rejection)
                 }
             }
-            return outcome + (try await flush(&writes, state: state, on: connection))
+            var total = outcome + (try await flush(&writes, state: state, on: connection))
+            total.stateLoads = batch.segments.count
+            return total
         }
     }
 
@@ -91,17 +108,33 @@ public struct BatchProcessor: Sendable {
         }
     }
 
-    enum Entry {
-        case decoded(DecodedEvent, KafkaMessage)
-        case rejected(EventRejection, KafkaMessage)
-    }
-
-    private func decode(_ message: KafkaMessage) -> Entry {
+    private func decode(_ message: KafkaMessage) -> PreparedBatch.Entry {
         do {
-            return .decoded(try decoder.decode(topic: message.topic, key: message.key, headers: message.headers,
-                                               value: message.value), message)
+            let decoded = try decoder.decodeForEventLog(topic: message.topic, key: message.key, headers: message.headers,
+                                                        value: message.value)
+            return .decoded(decoded.event, message, canonicalData: decoded.canonicalData)
         } catch {
             return .rejected(error, message)
         }
     }
+}
+
+/// A batch of records decoded and cut into segments, ready for `BatchProcessor.process`.
+public struct PreparedBatch: Sendable {
+    enum Entry: Sendable {
+        /// The event, the record it came from, and its payload as the event log stores it.
+        case decoded(DecodedEvent, KafkaMessage, canonicalData: [UInt8])
+        case rejected(EventRejection, KafkaMessage)
+    }
+
+    /// Where a segment starts (an index among the decoded events) and what it loads.
+    struct Segment: Sendable {
+        var start: Int
+        var requirements: StateRequirements
+    }
+
+    /// The records, in the order they were polled: what the offsets are committed after.
+    public let messages: [KafkaMessage]
+    let entries: [Entry]
+    let segments: [Segment]
 }

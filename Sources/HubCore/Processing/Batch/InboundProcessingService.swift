@@ -32,35 +32,51 @@ public struct InboundProcessingService: Service {
 
     public func run() async throws {
         logger.info("processing", metadata: ["topics": "\(HubTopics.inbound)", "group": "\(consumer.groupID)"])
-        // A graceful shutdown lets the batch in hand finish and commit; polling stops.
         var lagReported = ContinuousClock.now
-        while !Task.isShuttingDownGracefully {
+        // The batch in hand: polled and prepared, not yet processed. A graceful shutdown
+        // stops polling but lets the batch in hand finish and commit.
+        var inHand: PreparedBatch?
+        while true {
             if ContinuousClock.now - lagReported > .seconds(5) {
                 lagReported = .now
                 await reportLag()
             }
-            let batch = try await consumer.poll(maxCount: maxBatchSize, timeout: .milliseconds(250))
-            onPolled()
-            guard !batch.isEmpty else { continue }
+            if inHand == nil {
+                guard !Task.isShuttingDownGracefully else { break }
+                let batch = try await consumer.poll(maxCount: maxBatchSize, timeout: .milliseconds(250))
+                onPolled()
+                guard !batch.isEmpty else { continue }
+                inHand = processor.prepare(batch)
+            }
+            guard let current = inHand else { continue }
+            // Pipelining: the records already fetched (no waiting) are decoded on another
+            // thread while this batch's transaction runs. Safe with respect to offsets: they
+            // are committed for `current` only, after its transaction, and a record polled
+            // here but processed by another member after a rebalance is found in the inbox.
+            let upcoming = Task.isShuttingDownGracefully
+                ? [] : try await consumer.poll(maxCount: maxBatchSize, timeout: .zero)
+            if !upcoming.isEmpty { onPolled() }
+            async let next: PreparedBatch? = upcoming.isEmpty ? nil : processor.prepare(upcoming)
             let started = ContinuousClock.now
-            let outcome = try await processPersistently(batch)
-            try await commitPersistently(batch)
-            record(outcome, batch: batch, duration: ContinuousClock.now - started)
+            let outcome = try await processPersistently(current)
+            try await commitPersistently(current.messages)
+            record(outcome, batch: current.messages, duration: ContinuousClock.now - started)
             onBatchCommitted(outcome)
+            inHand = await next
         }
         logger.info("shutting down: leaving the group")
         try await consumer.close()
     }
 
     /// Processes until it succeeds; only transient failures are retried as they are.
-    private func processPersistently(_ batch: [KafkaMessage]) async throws -> BatchOutcome {
-        try await retryingTransient("process a batch of \(batch.count)") {
+    private func processPersistently(_ batch: PreparedBatch) async throws -> BatchOutcome {
+        try await retryingTransient("process a batch of \(batch.messages.count)") {
             do {
                 return try await processor.process(batch, on: database)
-            } catch where !Self.isTransient(error) && batch.count > 1 {
+            } catch where !Self.isTransient(error) && batch.messages.count > 1 {
                 logger.error("batch failed; processing its records one by one", metadata: ["error": "\(error)"])
                 var total = BatchOutcome()
-                for message in batch {
+                for message in batch.messages {
                     total = total + (try await processAlone(message))
                 }
                 return total
@@ -135,7 +151,7 @@ public struct InboundProcessingService: Service {
         Counter(label: "hub_notifications_written_total").increment(by: outcome.notifications)
         logger.info("batch committed", metadata: [
             "records": "\(batch.count)", "applied": "\(outcome.applied)", "duplicates": "\(outcome.duplicates)",
-            "stale": "\(outcome.stale)", "deadLetters": "\(outcome.deadLettered)", "notifications": "\(outcome.notifications)",
+            "stale": "\(outcome.stale)", "deadLetters": "\(outcome.deadLettered)", "notifications": "\(outcome.notifications)", "stateLoads": "\(outcome.stateLoads)",
             "ms": "\(duration.wholeNanoseconds / 1_000_000)",
         ])
     }
