@@ -79,6 +79,10 @@ struct SyntheticEventStreamTests {
             if case .deadLetter(let code) = outcome { rejected.append("\(event.sequence) \(code)") }
             #expect(outcome == event.expectation, "record \(event.sequence) on \(event.topic)")
             for notification in decision?.notifications ?? [] { rules[notification.rule, default: 0] += 1 }
+            // One notification per (cause, rule, recipient), as the contract's ids imply: the
+            // workers copy a batch's notifications into the outbox as new rows.
+            let ids = decision?.notifications.map(\.notificationId) ?? []
+            #expect(Set(ids).count == ids.count, "record \(event.sequence): two notifications share an id")
         }
         #expect(rejected.isEmpty)
         #expect(state.clsms.count == 270)

@@ -20,9 +20,15 @@ public enum OutboxWriter {
     /// order, which is the order the relay publishes them in), skipping any whose
     /// `notificationId` is already there, then `NOTIFY channel`. Returns how many rows were
     /// new. Unqualified table name: the connection's search_path decides the schema.
+    ///
+    /// `knownNew: true` is for callers that know no record can be there already (the
+    /// notifications of events this transaction is the first to process): the rows are
+    /// then copied (`COPY`), much less work for the server than the INSERT, and a
+    /// duplicate would fail the transaction instead of being skipped.
     @discardableResult
     public static func append(
-        _ records: [OutboxRecord], on connection: PostgresConnection, channel: String = defaultChannel
+        _ records: [OutboxRecord], on connection: PostgresConnection, channel: String = defaultChannel,
+        knownNew: Bool = false
     ) async throws -> Int {
         guard !records.isEmpty else { return 0 }
         let rows: [[PostgresValue]] = records.map { record in
@@ -34,9 +40,11 @@ public enum OutboxWriter {
                 .bytea(record.message.value),
             ]
         }
-        let inserted = try await connection.insert(
-            into: "hub_outbox", columns: ["notification_id", "topic", "kafka_key", "headers", "value"], rows: rows,
-            suffix: "ON CONFLICT (notification_id) DO NOTHING")
+        let columns = ["notification_id", "topic", "kafka_key", "headers", "value"]
+        let inserted = knownNew
+            ? try await connection.copy(into: "hub_outbox", columns: columns, rows: rows)
+            : try await connection.insert(into: "hub_outbox", columns: columns, rows: rows,
+                                          suffix: "ON CONFLICT (notification_id) DO NOTHING")
         try await connection.notify(channel)
         return inserted
     }
