@@ -19,7 +19,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     @Option(help: "Records per inbound batch in the workers (passed as HUB_BATCH_SIZE).")
-    var batchSize: Int = 500
+    var batchSize: Int = HubConfiguration.defaultBatchSize
 
     @Option(help: "Records per producer send (each send awaits the broker's acknowledgements).")
     var publishChunk: Int = 5000

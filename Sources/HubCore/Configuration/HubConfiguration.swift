@@ -12,11 +12,11 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
     public var groupID: String
     /// `HUB_LOG_LEVEL`: trace, debug, info (default), notice, warning, error, critical.
     public var logLevel: Logger.Level
-    /// `HUB_BATCH_SIZE`: most records the workers process in one transaction (default 500).
+    /// `HUB_BATCH_SIZE`: most records the workers process in one transaction (default 2,000).
     /// Larger batches amortise the transaction and the state loads; smaller ones lower latency.
     public var batchSize: Int
 
-    public static let defaultBatchSize = 500
+    public static let defaultBatchSize = 2000
     public static let batchSizes = 1...20_000
 
     public init(environment: HubEnvironment = HubEnvironment()) throws {

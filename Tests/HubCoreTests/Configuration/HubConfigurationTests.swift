@@ -5,11 +5,11 @@ import Testing
 struct HubConfigurationTests {
     let database = ["HUB_DATABASE_URL": "postgresql://hub:secret@127.0.0.1:5432/hub"]
 
-    @Test("defaults: group clsm-hub, batches of 500")
+    @Test("defaults: group clsm-hub, batches of 2,000")
     func defaults() throws {
         let configuration = try HubConfiguration(environment: HubEnvironment(database))
         #expect(configuration.groupID == "clsm-hub")
-        #expect(configuration.batchSize == 500)
+        #expect(configuration.batchSize == 2000)
         #expect(!configuration.description.contains("secret"), "secrets are never printed")
     }
 
