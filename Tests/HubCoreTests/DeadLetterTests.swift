@@ -94,6 +94,12 @@ struct OutboxHeadersTests {
         ]
         let json = OutboxHeaders.encode(headers)
         #expect(try OutboxHeaders.decode(json) == headers)
+        // The canonical JSON of the stored form, byte for byte (a name that needs escapes too).
+        let escaped = [KafkaHeader(name: "na\"me\\\n", string: "v")] + headers
+        let canonical = JSONValue.array(escaped.map { header in
+            .object(["name": .string(header.name), "value": header.value.map { .string(Data($0).base64EncodedString()) } ?? .null])
+        }).canonicalString()
+        #expect(OutboxHeaders.encode(escaped) == canonical)
         #expect(json.contains(#""value":null"#))
         #expect(try OutboxHeaders.decode(OutboxHeaders.encode([])) == [])
         // As PostgreSQL prints jsonb: other key order and spacing.

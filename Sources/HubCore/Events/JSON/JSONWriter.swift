@@ -62,7 +62,7 @@ extension JSONValue {
         }
     }
 
-    private static func writeString(_ value: String, into out: inout [UInt8]) {
+    static func writeString(_ value: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy them whole.
         let needsEscape = value.utf8.withContiguousStorageIfAvailable { bytes in

@@ -30,12 +30,27 @@ public struct OutboxRecord: Sendable, Hashable {
 public enum OutboxHeaders {
     /// The headers as JSON text for a jsonb parameter.
     public static func encode(_ headers: [KafkaHeader]) -> String {
-        // Written with the hub's JSON writer, not JSONEncoder: every notification goes
-        // through here, and this was a visible share of a batch's time.
-        let stored: [JSONValue] = headers.map { header in
-            .object(["name": .string(header.name), "value": header.value.map { .string(Data($0).base64EncodedString()) } ?? .null])
+        // Written byte by byte in canonical form (keys in order, no spaces), without
+        // building JSON values: every notification goes through here.
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(64 * headers.count)
+        for (index, header) in headers.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: #"{"name":"#.utf8)
+            JSONValue.writeString(header.name, into: &out)
+            out.append(contentsOf: #","value":"#.utf8)
+            if let value = header.value {
+                // Base64 has no character that JSON escapes.
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: Data(value).base64EncodedString().utf8)
+                out.append(UInt8(ascii: "\""))
+            } else {
+                out.append(contentsOf: "null".utf8)
+            }
+            out.append(UInt8(ascii: "}"))
         }
-        return String(decoding: JSONValue.array(stored).canonicalBytes(), as: UTF8.self)
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Reads what `encode` wrote (as PostgreSQL prints jsonb: key order and spacing may differ).
