@@ -83,19 +83,29 @@ enum PostgresCopyText {
     static func append(_ row: [PostgresValue], to buffer: inout [UInt8]) {
         for (index, value) in row.enumerated() {
             if index > 0 { buffer.append(9) }
-            guard let text = value.textEncoding else {
+            guard var text = value.textEncoding else {
                 buffer.append(contentsOf: [92, 78])  // \N
                 continue
             }
             // Bytes, not characters: these ASCII bytes never occur inside a UTF-8 sequence.
-            for byte in text.utf8 {
-                switch byte {
-                case 92: buffer.append(contentsOf: [92, 92])  // \\
-                case 10: buffer.append(contentsOf: [92, 110])  // \n
-                case 13: buffer.append(contentsOf: [92, 114])  // \r
-                case 9: buffer.append(contentsOf: [92, 116])  // \t
-                default: buffer.append(byte)
+            // The runs between them are appended whole (a notification's bytea is kilobytes).
+            text.withUTF8 { bytes in
+                var runStart = 0
+                for (index, byte) in bytes.enumerated() {
+                    let escaped: UInt8
+                    switch byte {
+                    case 92: escaped = 92  // \\
+                    case 10: escaped = 110  // \n
+                    case 13: escaped = 114  // \r
+                    case 9: escaped = 116  // \t
+                    default: continue
+                    }
+                    buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                    buffer.append(92)
+                    buffer.append(escaped)
+                    runStart = index + 1
                 }
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
             }
         }
         buffer.append(10)
