@@ -29,7 +29,7 @@ public struct ReferenceData: Sendable, Hashable, Codable {
 
     /// QPVs lying (at least partly) in one of `communes`, sorted by code.
     public func qpvs(inCommunes communes: Set<String>) -> [Qpv] {
-        qpvs.values.filter { !communes.isDisjoint(with: $0.communes) }.sorted { $0.code < $1.code }
+        qpvs.values.filter { Self.overlap($0.communes, communes) }.sorted { $0.code < $1.code }
     }
 
     /// ASVs serving `qpv`, sorted by id.
@@ -39,7 +39,16 @@ public struct ReferenceData: Sendable, Hashable, Codable {
 
     /// CLS covering at least one of `communes`, sorted by id.
     public func cls(coveringAny communes: Set<String>) -> [Cls] {
-        cls.values.filter { !communes.isDisjoint(with: $0.communes) }.sorted { $0.id < $1.id }
+        cls.values.filter { Self.overlap($0.communes, communes) }.sorted { $0.id < $1.id }
+    }
+
+    /// Whether `list` and `set` share a commune code. For the one to three communes of a
+    /// QPV, comparing them with the list (short strings, compared in place) is much cheaper
+    /// than hashing each of an intercommunal CLS's dozens of communes; a large set is
+    /// hashed into instead.
+    static func overlap(_ list: [String], _ set: Set<String>) -> Bool {
+        if set.count <= 8 { return set.contains(where: list.contains) }
+        return list.contains(where: set.contains)
     }
 }
 
