@@ -41,14 +41,16 @@ public struct InboundProcessingService: Service {
                 lagReported = .now
                 await reportLag()
             }
-            if inHand == nil {
+            let current: PreparedBatch
+            if let prepared = inHand {
+                current = prepared
+            } else {
                 guard !Task.isShuttingDownGracefully else { break }
                 let batch = try await consumer.poll(maxCount: maxBatchSize, timeout: .milliseconds(250))
                 onPolled()
                 guard !batch.isEmpty else { continue }
-                inHand = processor.prepare(batch)
+                current = processor.prepare(batch)
             }
-            guard let current = inHand else { continue }
             // Pipelining: the records already fetched (no waiting) are decoded on another
             // thread while this batch's transaction runs. Safe with respect to offsets: they
             // are committed for `current` only, after its transaction, and a record polled
