@@ -32,7 +32,7 @@ public struct InboundDecoder: Sendable {
     public func decodeForEventLog(topic: String, key: [UInt8]? = nil, headers: [KafkaHeader],
                                   value: [UInt8]) throws(EventRejection) -> (event: DecodedEvent, canonicalData: [UInt8]) {
         let decoded = try decodeRecord(topic: topic, key: key, headers: headers, value: value)
-        return (decoded.event, decoded.payload.canonicalBytesOmittingNullMembers())
+        return (decoded.event, decoded.payload.canonicalBytes(omittingNullMembers: true))
     }
 
     private func decodeRecord(topic: String, key: [UInt8]?, headers: [KafkaHeader],

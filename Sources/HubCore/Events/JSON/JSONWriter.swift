@@ -3,20 +3,13 @@
 /// left as UTF-8. The same value always gives the same bytes, on every platform: this is
 /// what makes replayed notifications byte-identical.
 extension JSONValue {
-    public func canonicalBytes() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        write(into: &out, omittingNullMembers: false)
-        return out
-    }
-
-    /// As `canonicalBytes()`, without the object members whose value is `null` (at any
+    /// `omittingNullMembers` leaves out the object members whose value is `null` (at any
     /// depth): the form Codable gives for absent optionals, so a payload received with
     /// explicit nulls is stored exactly as its decoded value would encode.
-    public func canonicalBytesOmittingNullMembers() -> [UInt8] {
+    public func canonicalBytes(omittingNullMembers: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        write(into: &out, omittingNullMembers: true)
+        write(into: &out, omittingNullMembers: omittingNullMembers)
         return out
     }
 
