@@ -100,8 +100,11 @@ struct ProcessingTests {
         }
     }
 
-    @Test("a synthetic stream processed in batches of 200 gives the pure core's notifications, byte for byte")
-    func syntheticStreamInBatches() async throws {
+    @Test("a synthetic stream processed in batches of 200 gives the pure core's notifications, byte for byte",
+          arguments: [true, false])
+    func syntheticStreamInBatches(keepsResidentState: Bool) async throws {
+        var processor = processor
+        processor.keepsResidentState = keepsResidentState
         let territory = SyntheticTerritory.make(seed: 11, clsmCount: 30, qpvCount: 150)
         let stream = SyntheticEventStream(territory: territory, seed: 11, count: 1200,
                                           options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
@@ -121,9 +124,15 @@ struct ProcessingTests {
         try await PostgresTestDatabase.withSchema { connection, schema in
             _ = try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema).migrate(on: connection)
             try await StateStore().importReference(territory.reference, on: connection)
+            var outcomes: [BatchOutcome] = []
             for start in stride(from: 0, to: messages.count, by: 200) {
-                _ = try await processor.process(Array(messages[start..<min(start + 200, messages.count)]), on: connection)
+                outcomes.append(try await processor.process(Array(messages[start..<min(start + 200, messages.count)]), on: connection))
             }
+            // From the second batch on, the slices come from the state kept in memory.
+            let later = outcomes.dropFirst().reduce(BatchOutcome(), +)
+            #expect(later.stateLoads > 0)
+            #expect(later.residentLoads == (keepsResidentState ? later.stateLoads : 0))
+            #expect(outcomes[0].residentLoads == 0)
             let stored = try await connection.query(
                 "SELECT value FROM hub_outbox WHERE topic = 'hub.notifications' ORDER BY sequence").map { [UInt8](try $0.decode(Data.self, at: 0)) }
             #expect(stored.count == expected.count)
@@ -140,6 +149,48 @@ struct ProcessingTests {
             try await connection.execute("DELETE FROM sism_programmes")
             try await connection.execute(HubSchema.sismProgrammeBackfill)
             #expect(try await StateStore().loadEverything(on: connection).sismProgrammes == state.sismProgrammes)
+        }
+    }
+
+    @Test("a write by another transaction between two batches is seen by the next one")
+    func anotherWriterBetweenBatches() async throws {
+        try await PostgresTestDatabase.withSchema { connection, schema in
+            try await prepared(connection, schema)
+            let messages = try ExampleEvents.consumedMessages()
+            // 01, 02: the two CLSMs; 03: the PTSM diagnostic, decided on the resident state.
+            for message in messages[0..<2] { _ = try await processor.process([message], on: connection) }
+            let third = try await processor.process([messages[2]], on: connection)
+            #expect(third.residentLoads == 1 && third.applied == 1)
+            // Another writer removes the CLSM the next SISM proposal (04) names.
+            try await connection.execute("DELETE FROM clsms WHERE id = 'clsm-saint-denis'")
+            let fourth = try await processor.process([messages[3]], on: connection)
+            #expect(fourth.residentLoads == 0, "the state kept in memory is no longer the stored one")
+            #expect(fourth.applied == 0 && fourth.deadLettered == 1, "\(fourth)")
+            // Nobody wrote since: the next batch reads the state whole again, and it is the
+            // stored one (05 names the removed CLSM too).
+            let fifth = try await processor.process([messages[4]], on: connection)
+            #expect(fifth.residentLoads == 1)
+            #expect(fifth.applied == 0 && fifth.deadLettered == 1, "\(fifth)")
+        }
+    }
+
+    @Test("hub_state_version counts the transactions that write the resident tables, once each")
+    func stateVersionCountsWriters() async throws {
+        try await PostgresTestDatabase.withSchema { connection, schema in
+            try await prepared(connection, schema)
+            func version() async throws -> Int { try await connection.query("SELECT version FROM hub_state_version").scalar(Int.self) }
+            let start = try await version()
+            try await connection.transaction { connection in
+                try await connection.execute("UPDATE ref_regions SET doc = doc")
+                try await connection.execute("UPDATE ref_communes SET doc = doc")
+                try await connection.execute("DELETE FROM clsms")
+            }
+            #expect(try await version() == start + 1)
+            try await connection.execute("DELETE FROM hub_inbox")
+            try await connection.execute("DELETE FROM qpv_actions")
+            #expect(try await version() == start + 1, "the inbox and QPV actions are not resident")
+            try await connection.execute("TRUNCATE sism_programmes")
+            #expect(try await version() == start + 2)
         }
     }
 }

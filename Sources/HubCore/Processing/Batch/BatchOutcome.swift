@@ -7,6 +7,13 @@ public struct BatchOutcome: Sendable, Equatable {
     public var notifications = 0
     /// State loads (batch segments) the batch needed: a figure for tuning, in the batch log.
     public var stateLoads = 0
+    /// Of those, the ones sliced from the resident state kept in memory (`ResidentState`).
+    public var residentLoads = 0
+    /// Where the batch's time went inside its transaction (the rest is the lock, the commit
+    /// and the inbox lookup): a figure for tuning, in the batch log.
+    public var loadTime: Duration = .zero
+    public var decideTime: Duration = .zero
+    public var writeTime: Duration = .zero
     /// Records by inbound topic and outcome (`applied`, `duplicate`, `stale`,
     /// `deadletter_<code>`), for the `hub_events_total` metric.
     public var byTopicAndOutcome: [TopicOutcome: Int] = [:]
@@ -32,6 +39,10 @@ public struct BatchOutcome: Sendable, Equatable {
         sum.stale += rhs.stale
         sum.notifications += rhs.notifications
         sum.stateLoads += rhs.stateLoads
+        sum.residentLoads += rhs.residentLoads
+        sum.loadTime += rhs.loadTime
+        sum.decideTime += rhs.decideTime
+        sum.writeTime += rhs.writeTime
         sum.deadLetters.merge(rhs.deadLetters, uniquingKeysWith: +)
         sum.byTopicAndOutcome.merge(rhs.byTopicAndOutcome, uniquingKeysWith: +)
         return sum

@@ -19,12 +19,19 @@ public struct BatchProcessor: Sendable {
     public var engine: RulesEngine
     public var store: StateStore
     public var logger: Logger
+    /// Whether to keep the state in memory between batches (`ResidentState`) while this
+    /// processor is the only writer; without it every batch reads its slices from
+    /// PostgreSQL. The result is the same either way (tested).
+    public var keepsResidentState: Bool
+    /// Shared by the copies of this processor.
+    private let keeper = ResidentStateKeeper()
 
     public init(decoder: InboundDecoder = InboundDecoder(), engine: RulesEngine = RulesEngine(),
-                store: StateStore = StateStore(), logger: Logger) {
+                store: StateStore = StateStore(), keepsResidentState: Bool = true, logger: Logger) {
         self.decoder = decoder
         self.engine = engine
         self.store = store
+        self.keepsResidentState = keepsResidentState
         self.logger = logger
     }
 
@@ -54,9 +61,12 @@ public struct BatchProcessor: Sendable {
     /// Processes a prepared batch in one transaction on `database`.
     public func process(_ batch: PreparedBatch, on database: PostgresConnection) async throws -> BatchOutcome {
         let segmentsByStart = Dictionary(uniqueKeysWithValues: batch.segments.map { ($0.start, $0.requirements) })
-        return try await database.transaction { connection in
+        let kept = keeper.take()
+        let (total, resident, version) = try await database.transaction { connection in
             try await connection.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
                                          [.int(Self.processingLockKey)])
+            let versionAtStart = try await StateVersion.read(on: connection)
+            var resident = try await residentState(kept, storedVersion: versionAtStart, on: connection)
             var outcome = BatchOutcome()
             var writes = BatchWrites()
             var state = HubState()
@@ -65,15 +75,20 @@ public struct BatchProcessor: Sendable {
                 switch entry {
                 case .decoded(let event, let message, let canonicalData):
                     if let requirements = segmentsByStart[decodedIndex] {
-                        // Earlier segments' rows are written first, so this load sees them.
-                        outcome = outcome + (try await flush(&writes, state: state, on: connection))
-                        state = try await store.load(requirements, on: connection)
+                        // Earlier segments' rows are written (and the resident state updated)
+                        // first, so this load sees them.
+                        outcome = outcome + (try await flush(&writes, state: state, resident: &resident, on: connection))
+                        let loading = ContinuousClock.now
+                        state = try await load(requirements, resident: resident, on: connection)
+                        outcome.loadTime += .now - loading
                     }
                     decodedIndex += 1
+                    let deciding = ContinuousClock.now
+                    defer { outcome.decideTime += .now - deciding }
                     do {
                         let decision = try engine.decide(event, in: state)
                         state.apply(decision.changes)
-                        writes.changes.note(decision.changes, appliedTo: state)
+                        writes.note(decision.changes, appliedTo: state)
                         writes.record(decision, of: event, canonicalData: canonicalData, from: message)
                     } catch {
                         writes.deadLetter(message, error)
@@ -82,18 +97,59 @@ public struct BatchProcessor: Sendable {
                     writes.deadLetter(message, rejection)
                 }
             }
-            var total = outcome + (try await flush(&writes, state: state, on: connection))
+            var total = outcome + (try await flush(&writes, state: state, resident: &resident, on: connection))
             total.stateLoads = batch.segments.count
-            return total
+            total.residentLoads = resident == nil ? 0 : batch.segments.count
+            let versionLeft = try await StateVersion.markWritten(on: connection)
+            // One step: this transaction was the only writer since the version was read.
+            return (total, versionLeft == versionAtStart + 1 ? resident : nil, versionLeft)
         }
+        keeper.keep(resident, version: version)
+        return total
+    }
+
+    /// The resident state to decide this batch on: the one kept, if nobody wrote since the
+    /// batch that left it; a fresh one read whole, if nobody wrote since this processor's
+    /// last batch (a lone worker: reading everything once pays off); else none, and each
+    /// segment reads its slice from PostgreSQL (several writers: a whole read would be
+    /// stale at the next batch).
+    private func residentState(_ kept: ResidentStateKeeper.Kept, storedVersion: Int64,
+                               on connection: PostgresConnection) async throws -> ResidentState? {
+        guard keepsResidentState, let lastVersion = kept.version, lastVersion == storedVersion else { return nil }
+        if let resident = kept.resident { return resident }
+        let started = ContinuousClock.now
+        let resident = ResidentState(try await store.loadResident(on: connection))
+        logger.info("resident state read", metadata: [
+            "clsms": "\(resident.state.clsms.count)", "sismProposals": "\(resident.state.sismProposals.count)",
+            "communes": "\(resident.state.reference.communes.count)",
+            "ms": "\((ContinuousClock.now - started).wholeNanoseconds / 1_000_000)",
+        ])
+        return resident
+    }
+
+    /// A segment's slice: from the resident state and the rows it does not hold, or all from
+    /// PostgreSQL.
+    private func load(_ requirements: StateRequirements, resident: ResidentState?,
+                      on connection: PostgresConnection) async throws -> HubState {
+        guard let resident else { return try await store.load(requirements, on: connection) }
+        var state = resident.slice(requirements)
+        let rest = try await store.loadNonResident(requirements, on: connection)
+        state.processedEvents = rest.processedEvents
+        state.qpvActions = rest.qpvActions
+        return state
     }
 
     /// Writes what `writes` collected (domain rows from `state`, inbox, event log, outbox,
-    /// dead letters) and starts a new collection; returns the outcome counted so far.
-    private func flush(_ writes: inout BatchWrites, state: HubState, on connection: PostgresConnection) async throws -> BatchOutcome {
+    /// dead letters), applies its changes to `resident`, and starts a new collection;
+    /// returns the outcome counted so far.
+    private func flush(_ writes: inout BatchWrites, state: HubState, resident: inout ResidentState?,
+                       on connection: PostgresConnection) async throws -> BatchOutcome {
+        let writing = ContinuousClock.now
         try await store.store(writes.changes, from: state, on: connection)
         try await writes.flush(on: connection)
-        let outcome = writes.outcome
+        resident?.apply(writes.stateChanges)
+        var outcome = writes.outcome
+        outcome.writeTime = .now - writing
         writes = BatchWrites()
         return outcome
     }

@@ -3,12 +3,21 @@ import Foundation
 /// The rows one batch adds besides the domain records: inbox, event log, outbox, dead
 /// letters. Collected while deciding, written with a few multi-row statements.
 struct BatchWrites {
-    var changes = StateChangeSet()
+    /// The rows the decisions touched, written from the state they were applied to.
+    private(set) var changes = StateChangeSet()
+    /// The decisions' changes in order, for the processor's `ResidentState`.
+    private(set) var stateChanges: [StateChange] = []
     var outcome = BatchOutcome()
     private var inbox: [[PostgresValue]] = []
     private var eventLog: [[PostgresValue]] = []
     private var outbox: [OutboxRecord] = []
     private var deadLetters: [(message: KafkaMessage, code: DeadLetterCode, reason: String)] = []
+
+    /// Notes a decision's `changes`, already applied to `state`.
+    mutating func note(_ changes: [StateChange], appliedTo state: HubState) {
+        self.changes.note(changes, appliedTo: state)
+        stateChanges += changes
+    }
 
     /// `canonicalData` is the payload as the event log stores it (see
     /// `InboundDecoder.decodeForEventLog`).

@@ -154,7 +154,9 @@ public struct InboundProcessingService: Service {
         logger.info("batch committed", metadata: [
             "records": "\(batch.count)", "applied": "\(outcome.applied)", "duplicates": "\(outcome.duplicates)",
             "stale": "\(outcome.stale)", "deadLetters": "\(outcome.deadLettered)", "notifications": "\(outcome.notifications)", "stateLoads": "\(outcome.stateLoads)",
-            "ms": "\(duration.wholeNanoseconds / 1_000_000)",
+            "residentLoads": "\(outcome.residentLoads)",
+            "ms": "\(duration.wholeNanoseconds / 1_000_000)", "loadMs": "\(outcome.loadTime.wholeNanoseconds / 1_000_000)",
+            "decideMs": "\(outcome.decideTime.wholeNanoseconds / 1_000_000)", "writeMs": "\(outcome.writeTime.wholeNanoseconds / 1_000_000)",
         ])
     }
 }

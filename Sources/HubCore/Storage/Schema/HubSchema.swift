@@ -170,6 +170,39 @@ public enum HubSchema {
             );
             \(sismProgrammeBackfill)
             """),
+        Migration(version: 4, name: "state version", sql: """
+            -- Workers keep the state they read in memory from one batch to the next
+            -- (HubCore's ResidentState). This counter tells them whether anyone else wrote it
+            -- since their last batch: every transaction that writes one of the tables below
+            -- adds one, whoever runs it (a worker, hub-admin, an administrator in psql).
+            CREATE TABLE hub_state_version (
+                singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+                version bigint NOT NULL DEFAULT 0,
+                -- The transaction that added the last one: a transaction adds one only once.
+                writer_xact bigint
+            );
+            INSERT INTO hub_state_version DEFAULT VALUES;
+
+            CREATE FUNCTION hub_state_written() RETURNS trigger LANGUAGE plpgsql
+            SET search_path FROM CURRENT AS $$
+            BEGIN
+                UPDATE hub_state_version SET version = version + 1, writer_xact = txid_current()
+                 WHERE writer_xact IS DISTINCT FROM txid_current();
+                RETURN NULL;
+            END
+            $$;
+
+            \(residentTables.map { table in
+                "CREATE TRIGGER hub_state_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON \(table) "
+                    + "FOR EACH STATEMENT EXECUTE FUNCTION hub_state_written();"
+            }.joined(separator: "\n"))
+            """),
+    ]
+
+    /// The tables `ResidentState` mirrors: a write to any of them changes `hub_state_version`.
+    static let residentTables = [
+        "ref_regions", "ref_departements", "ref_communes", "ref_qpvs", "ref_cls", "ref_asvs", "ref_sism_editions",
+        "clsms", "ptsms", "sism_proposals", "sism_programmes",
     ]
 
     /// Computes every programme tally from `sism_proposals` (what the rules' tallies must

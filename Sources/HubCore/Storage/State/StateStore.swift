@@ -15,8 +15,7 @@ public struct StateStore: Sendable {
     // MARK: Loading
 
     public func load(_ requirements: StateRequirements, on connection: PostgresConnection) async throws -> HubState {
-        var state = HubState()
-        state.processedEvents = try await processedEvents(requirements.events, on: connection)
+        var state = try await loadNonResident(requirements, on: connection)
 
         // QPVs first: their communes widen the neighbourhood of the other queries.
         let qpvs: [Qpv] = try await documents(
@@ -90,9 +89,19 @@ public struct StateStore: Sendable {
              .intArray(programmes.map { Int64($0.edition) }), .textArray(programmes.map(\.clsmId))], on: connection)
         for tally in tallies { state.sismProgrammes[tally.id] = tally }
 
-        let actions: [QpvActionRecord] = try await records(
-            "SELECT record FROM qpv_actions WHERE id = ANY($1)", [.textArray(Array(requirements.qpvActions))], on: connection)
-        for record in actions { state.qpvActions[record.id] = record }
+        return state
+    }
+
+    /// The part of the slice that `ResidentState` does not hold: the processed events and
+    /// the QPV actions that `requirements` names (both read by key).
+    public func loadNonResident(_ requirements: StateRequirements, on connection: PostgresConnection) async throws -> HubState {
+        var state = HubState()
+        state.processedEvents = try await processedEvents(requirements.events, on: connection)
+        if !requirements.qpvActions.isEmpty {
+            let actions: [QpvActionRecord] = try await records(
+                "SELECT record FROM qpv_actions WHERE id = ANY($1)", [.textArray(Array(requirements.qpvActions))], on: connection)
+            for record in actions { state.qpvActions[record.id] = record }
+        }
         return state
     }
 

@@ -1,0 +1,92 @@
+import HubCore
+import HubSimulation
+import Testing
+
+/// The workers slice the state they keep in memory (`ResidentState`) instead of reading it
+/// from PostgreSQL. Its slices must be exactly those of the full state, minus the QPV
+/// actions and processed events it does not hold, after any history of changes.
+@Suite("Resident state")
+struct ResidentStateTests {
+    /// `state.slice(requirements)` without what the resident state leaves in PostgreSQL.
+    private func expectedSlice(of state: HubState, _ requirements: StateRequirements) -> HubState {
+        var slice = state.slice(requirements)
+        slice.qpvActions = [:]
+        slice.processedEvents = []
+        return slice
+    }
+
+    private func withoutNonResident(_ state: HubState) -> HubState {
+        var resident = state
+        resident.qpvActions = [:]
+        resident.processedEvents = []
+        return resident
+    }
+
+    @Test("slices like the full state at every step of random histories", arguments: Array(UInt64(100)...UInt64(115)))
+    func randomHistories(seed: UInt64) throws {
+        var generator = RandomEvents(seed: seed)
+        var state = try Fixture.demoState()
+        var resident = ResidentState(state)
+        let engine = RulesEngine()
+        for event in generator.sequence(count: 80) {
+            let requirements = engine.requirements(for: event)
+            #expect(resident.slice(requirements) == expectedSlice(of: state, requirements), "before \(event.identity)")
+            guard let decision = try? engine.decide(event, in: state) else { continue }
+            state.apply(decision.changes)
+            resident.apply(decision.changes)
+        }
+        #expect(resident.state == withoutNonResident(state))
+    }
+
+    @Test("slices a synthetic national stream's batch segments like the full state")
+    func syntheticSegments() throws {
+        let territory = SyntheticTerritory.make(seed: 7, clsmCount: 40, qpvCount: 200)
+        let events = SyntheticEventStream(territory: territory, seed: 7, count: 3_000).compactMap { event in
+            try? InboundDecoder().decode(topic: event.topic, key: Array(event.key.utf8), headers: event.headers,
+                                         value: event.cloudEvent.data)
+        }
+        var state = HubState(reference: territory.reference)
+        var resident = ResidentState(state)
+        let engine = RulesEngine()
+        var compared = 0
+        for batch in stride(from: 0, to: events.count, by: 250).map({ Array(events[$0..<min($0 + 250, events.count)]) }) {
+            for segment in engine.batchSegments(batch) {
+                let requirements = batch[segment].reduce(into: StateRequirements()) { $0.formUnion(engine.requirements(for: $1)) }
+                #expect(resident.slice(requirements) == expectedSlice(of: state, requirements))
+                compared += 1
+                for event in batch[segment] {
+                    guard let decision = try? engine.decide(event, in: state) else { continue }
+                    state.apply(decision.changes)
+                    resident.apply(decision.changes)
+                }
+            }
+        }
+        #expect(compared >= 12)
+        #expect(!state.sismProposals.isEmpty && !state.clsms.isEmpty)
+        #expect(resident.state == withoutNonResident(state))
+    }
+
+    @Test("a reference import moves the rows the neighbourhoods find")
+    func referenceImport() throws {
+        var state = try Fixture.demoState()
+        var resident = ResidentState(state)
+        let qpv = try #require(state.reference.qpvs.values.min { $0.code < $1.code })
+        let otherCommune = try #require(state.reference.communes.keys.sorted().first { !qpv.communes.contains($0) })
+        let asv = try #require(state.reference.asvs.values.min { $0.id < $1.id })
+        let document = ReferenceDataDocument(
+            qpvs: [Qpv(code: qpv.code, name: qpv.name, communes: [otherCommune])],
+            asvs: [Asv(id: asv.id + "-bis", name: "ASV bis", qpvs: [qpv.code])])
+        state.apply([.importReference(document)])
+        resident.apply([.importReference(document)])
+        var requirements = StateRequirements()
+        requirements.communeSurroundings = Set(state.reference.communes.keys)
+        requirements.qpvSurroundings = [qpv.code]
+        let slice = resident.slice(requirements)
+        #expect(slice == expectedSlice(of: state, requirements))
+        #expect(slice.reference.asvs[asv.id + "-bis"] != nil)
+        var oldCommune = StateRequirements()
+        oldCommune.communeSurroundings = Set(qpv.communes)
+        #expect(resident.slice(oldCommune).reference.qpvs[qpv.code] == nil)
+        #expect(resident.slice(oldCommune) == expectedSlice(of: state, oldCommune))
+    }
+}
