@@ -126,6 +126,14 @@ public struct PersonalDataGuard: Sendable {
 public enum PersonalDataPatterns {
     /// Reasons (possibly several) why `text` contains personal data.
     public static func reasons(in text: String) -> [String] {
+        // Most values (names, codes, dates) have no "@" and no run of ten digits, the fewest
+        // a phone number has (a NIR has more): one pass over the bytes settles them.
+        guard mayContainPersonalData(text) else { return [] }
+        return allReasons(in: text)
+    }
+
+    /// `reasons(in:)` without the quick pass (for the test that they agree).
+    static func allReasons(in text: String) -> [String] {
         var reasons: [String] = []
         if containsEmail(text) { reasons.append("contains an e-mail address") }
         for run in digitRuns(text) {
@@ -141,6 +149,28 @@ public enum PersonalDataPatterns {
             }
         }
         return reasons
+    }
+
+    /// False only when `text` has no "@" and fewer than ten digits in every stretch of digits
+    /// and number separators: then neither `containsEmail` nor a phone number or NIR among
+    /// `digitRuns` can match. Any non-ASCII byte counts as a separator (the non-breaking
+    /// spaces are), so the estimate errs only towards the full check.
+    static func mayContainPersonalData(_ text: String) -> Bool {
+        var digits = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "@"):
+                return true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits += 1
+                if digits >= 10 { return true }
+            case UInt8(ascii: " "), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "+"), 0x80...:
+                continue
+            default:
+                digits = 0
+            }
+        }
+        return false
     }
 
     /// `local@domain.tld` with a plausible local part and a dotted domain.
