@@ -218,7 +218,12 @@ public enum KafkaCloudEventCodec {
 
     /// `application/json; charset=utf-8` -> `application/json`.
     static func mediaType(_ contentType: String) -> String {
-        (contentType.split(separator: ";", maxSplits: 1).first.map(String.init) ?? "")
+        // The usual header is already a bare lowercase media type: nothing to split or trim
+        // (this runs for every record).
+        if contentType.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ";") && !(0x41...0x5A).contains($0) }) {
+            return contentType
+        }
+        return (contentType.split(separator: ";", maxSplits: 1).first.map(String.init) ?? "")
             .trimmingCharacters(in: .whitespaces).lowercased()
     }
 }
