@@ -64,6 +64,9 @@ struct PostgresTextFormatTests {
         #expect(PostgresHex.decodeBytea("\\x000f10FF") == [0, 15, 16, 255])
         #expect(PostgresHex.decodeBytea("\\x0") == nil)
         #expect(PostgresHex.decodeBytea("plain") == nil)
+        #expect(PostgresHex.decodeBytea("\\x") == [])
+        #expect(PostgresHex.decodeBytea("\\x0g") == nil)
+        #expect(PostgresHex.decodeBytea("\\x" + String(repeating: "7b", count: 3000)) == [UInt8](repeating: 0x7b, count: 3000))
     }
 
     @Test("identifiers are quoted, errors keep only the statement's first line")

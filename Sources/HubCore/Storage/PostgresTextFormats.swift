@@ -136,19 +136,26 @@ enum PostgresHex {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Decodes `\x…` output; nil when it is not hex bytea.
+    /// Decodes `\x…` output; nil when it is not hex bytea. Read in place (the relay decodes
+    /// every notification it sends this way).
     static func decodeBytea(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count >= 2, utf8[0] == 92, utf8[1] == 120, utf8.count % 2 == 0 else { return nil }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity((utf8.count - 2) / 2)
-        var index = 2
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
+        var text = text
+        return text.withUTF8 { utf8 -> [UInt8]? in
+            guard utf8.count >= 2, utf8[0] == 92, utf8[1] == 120, utf8.count % 2 == 0 else { return nil }
+            let count = (utf8.count - 2) / 2
+            var valid = true
+            let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for index in 0..<count {
+                    guard let high = nibble(utf8[2 + 2 * index]), let low = nibble(utf8[3 + 2 * index]) else {
+                        valid = false
+                        break
+                    }
+                    buffer[index] = high << 4 | low
+                    initialized = index + 1
+                }
+            }
+            return valid ? bytes : nil
         }
-        return bytes
     }
 
     private static func nibble(_ character: UInt8) -> UInt8? {
