@@ -45,14 +45,21 @@ public struct BatchProcessor: Sendable {
     /// so the workers run it for the next batch while the current one's transaction runs.
     public func prepare(_ messages: [KafkaMessage]) -> PreparedBatch {
         let entries = messages.map(decode)
-        let decoded: [DecodedEvent] = entries.compactMap {
-            if case .decoded(let event, _, _) = $0 { return event } else { return nil }
-        }
+        let decodedAt = entries.indices.filter { if case .decoded = entries[$0] { true } else { false } }
+        let decoded: [DecodedEvent] = decodedAt.map { if case .decoded(let event, _, _) = entries[$0] { event } else { fatalError() } }
         // One state load per segment: a segment ends where an event needs a slice that an
-        // earlier event of the batch changes the meaning of (see batchSegments).
-        let segments = engine.batchSegments(decoded).map { range in
-            PreparedBatch.Segment(
-                start: range.lowerBound,
+        // earlier event of the batch changes the meaning of (see batchSegments). Records
+        // that did not decode go with the segment they follow (or the first).
+        let ranges = engine.batchSegments(decoded)
+        guard !ranges.isEmpty else {
+            return PreparedBatch(messages: messages, entries: entries,
+                                 segments: [PreparedBatch.Segment(entries: entries.indices, requirements: nil)])
+        }
+        let segments = ranges.enumerated().map { index, range in
+            let start = index == 0 ? 0 : decodedAt[range.lowerBound]
+            let end = index == ranges.count - 1 ? entries.count : decodedAt[ranges[index + 1].lowerBound]
+            return PreparedBatch.Segment(
+                entries: start..<end,
                 requirements: decoded[range].reduce(into: StateRequirements()) { $0.formUnion(engine.requirements(for: $1)) })
         }
         return PreparedBatch(messages: messages, entries: entries, segments: segments)
@@ -60,7 +67,6 @@ public struct BatchProcessor: Sendable {
 
     /// Processes a prepared batch in one transaction on `database`.
     public func process(_ batch: PreparedBatch, on database: PostgresConnection) async throws -> BatchOutcome {
-        let segmentsByStart = Dictionary(uniqueKeysWithValues: batch.segments.map { ($0.start, $0.requirements) })
         let kept = keeper.take()
         let (total, resident, version) = try await database.transaction { connection in
             try await connection.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
@@ -70,42 +76,67 @@ public struct BatchProcessor: Sendable {
             var outcome = BatchOutcome()
             var writes = BatchWrites()
             var state = HubState()
-            var decodedIndex = 0
-            for entry in batch.entries {
-                switch entry {
-                case .decoded(let event, let message, let canonicalData):
-                    if let requirements = segmentsByStart[decodedIndex] {
-                        // Earlier segments' rows are written (and the resident state updated)
-                        // first, so this load sees them.
-                        outcome = outcome + (try await flush(&writes, state: state, resident: &resident, on: connection))
-                        let loading = ContinuousClock.now
-                        state = try await load(requirements, resident: resident, on: connection)
-                        outcome.loadTime += .now - loading
-                    }
-                    decodedIndex += 1
-                    let deciding = ContinuousClock.now
-                    defer { outcome.decideTime += .now - deciding }
-                    do {
-                        let decision = try engine.decide(event, in: state)
-                        state.apply(decision.changes)
-                        writes.note(decision.changes, appliedTo: state)
-                        writes.record(decision, of: event, canonicalData: canonicalData, from: message)
-                    } catch {
-                        writes.deadLetter(message, error)
-                    }
-                case .rejected(let rejection, let message):
-                    writes.deadLetter(message, rejection)
+            for segment in batch.segments {
+                // Earlier segments' rows are written (and the resident state updated) first,
+                // so this load sees them.
+                outcome = outcome + (try await flush(&writes, state: state, resident: &resident, on: connection))
+                if let requirements = segment.requirements {
+                    let loading = ContinuousClock.now
+                    state = try await load(requirements, resident: resident, on: connection)
+                    outcome.loadTime += .now - loading
                 }
+                let deciding = ContinuousClock.now
+                decide(batch.entries[segment.entries], on: &state, into: &writes)
+                outcome.decideTime += .now - deciding
             }
             var total = outcome + (try await flush(&writes, state: state, resident: &resident, on: connection))
-            total.stateLoads = batch.segments.count
-            total.residentLoads = resident == nil ? 0 : batch.segments.count
+            total.stateLoads = batch.stateLoads
+            total.residentLoads = resident == nil ? 0 : batch.stateLoads
             let versionLeft = try await StateVersion.markWritten(on: connection)
             // One step: this transaction was the only writer since the version was read.
             return (total, versionLeft == versionAtStart + 1 ? resident : nil, versionLeft)
         }
         keeper.keep(resident, version: version)
         return total
+    }
+
+    /// Decides `entries` in order on `state` (which each decision's changes are applied to),
+    /// collecting what is to be written. Pure: no database, no clock.
+    private func decide(_ entries: ArraySlice<PreparedBatch.Entry>, on state: inout HubState, into writes: inout BatchWrites) {
+        for entry in entries {
+            switch entry {
+            case .decoded(let event, let message, let canonicalData):
+                do {
+                    let decision = try engine.decide(event, in: state)
+                    state.apply(decision.changes)
+                    writes.note(decision.changes, appliedTo: state)
+                    writes.record(decision, of: event, canonicalData: canonicalData, from: message)
+                } catch {
+                    writes.deadLetter(message, error)
+                }
+            case .rejected(let rejection, let message):
+                writes.deadLetter(message, rejection)
+            }
+        }
+    }
+
+    /// What `process` does without PostgreSQL, for `hub-bench core`: each segment sliced
+    /// from `resident` (its processed events are those of `processed`), decided, its rows
+    /// built, its changes applied to `resident`. Nothing is written.
+    public func decideInMemory(_ batch: PreparedBatch, resident: inout ResidentState,
+                               processed: inout Set<EventIdentity>) -> BatchOutcome {
+        var outcome = BatchOutcome()
+        for segment in batch.segments {
+            var state = segment.requirements.map(resident.slice) ?? HubState()
+            state.processedEvents = processed.intersection(segment.requirements?.events ?? [])
+            var writes = BatchWrites()
+            decide(batch.entries[segment.entries], on: &state, into: &writes)
+            resident.apply(writes.stateChanges)
+            for case .markProcessed(let identity) in writes.stateChanges { processed.insert(identity) }
+            outcome = outcome + writes.outcome
+        }
+        outcome.stateLoads = batch.stateLoads
+        return outcome
     }
 
     /// The resident state to decide this batch on: the one kept, if nobody wrote since the
@@ -183,14 +214,19 @@ public struct PreparedBatch: Sendable {
         case rejected(EventRejection, KafkaMessage)
     }
 
-    /// Where a segment starts (an index among the decoded events) and what it loads.
+    /// Consecutive entries decided on one state load, and what that load reads (`nil` when
+    /// no record of the batch decoded: nothing to read).
     struct Segment: Sendable {
-        var start: Int
-        var requirements: StateRequirements
+        var entries: Range<Int>
+        var requirements: StateRequirements?
     }
 
     /// The records, in the order they were polled: what the offsets are committed after.
     public let messages: [KafkaMessage]
     let entries: [Entry]
+    /// Covering `entries`, in order.
     let segments: [Segment]
+
+    /// State loads the batch needs.
+    var stateLoads: Int { segments.count { $0.requirements != nil } }
 }
