@@ -30,7 +30,7 @@ struct Core: AsyncParsableCommand {
         let territory = data.territory
         let processor = BatchProcessor(logger: Logger(label: "hub-bench.core"))
         var resident = ResidentState(HubState(reference: territory.reference))
-        var processed: Set<EventIdentity> = []
+        var nonResident = HubState()
         var outcome = BatchOutcome()
         var decoding = Duration.zero
         var deciding = Duration.zero
@@ -42,7 +42,7 @@ struct Core: AsyncParsableCommand {
             var prepared: PreparedBatch?
             decoding += clock.measure { prepared = processor.prepare(batch) }
             deciding += clock.measure {
-                outcome = outcome + processor.decideInMemory(prepared!, resident: &resident, processed: &processed)
+                outcome = outcome + processor.decideInMemory(prepared!, resident: &resident, nonResident: &nonResident)
             }
             records += batch.count
             batch.removeAll(keepingCapacity: true)
@@ -69,6 +69,6 @@ struct Core: AsyncParsableCommand {
         print("| both | \(perRecord(decoding + deciding)) |")
         print("")
         print("applied \(outcome.applied), stale \(outcome.stale), duplicates \(outcome.duplicates), dead letters \(outcome.deadLettered), notifications \(outcome.notifications), state loads \(outcome.stateLoads)")
-        print("resident state at the end: \(resident.state.clsms.count) CLSMs, \(resident.state.sismProposals.count) SISM proposals; peak RSS \(Bench.peakRSS(pid: getpid()).map(Bench.mebibytes) ?? "?")")
+        print("state at the end: \(resident.state.clsms.count) CLSMs, \(resident.state.sismProposals.count) SISM proposals, \(nonResident.qpvActions.count) QPV actions; peak RSS \(Bench.peakRSS(pid: getpid()).map(Bench.mebibytes) ?? "?")")
     }
 }

@@ -1,5 +1,6 @@
 import HubCore
 import HubSimulation
+import Logging
 import Testing
 
 /// The workers slice the state they keep in memory (`ResidentState`) instead of reading it
@@ -88,5 +89,49 @@ struct ResidentStateTests {
         oldCommune.communeSurroundings = Set(qpv.communes)
         #expect(resident.slice(oldCommune).reference.qpvs[qpv.code] == nil)
         #expect(resident.slice(oldCommune) == expectedSlice(of: state, oldCommune))
+    }
+
+    @Test("the processor's decisions in memory (hub-bench core) count what the pure fold decides")
+    func decideInMemoryMatchesTheFold() throws {
+        let territory = SyntheticTerritory.make(seed: 3, clsmCount: 30, qpvCount: 150)
+        let stream = SyntheticEventStream(territory: territory, seed: 3, count: 2_000,
+                                          options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
+        let messages = stream.enumerated().map { index, event in
+            let outgoing = event.kafkaMessage()
+            return KafkaMessage(topic: outgoing.topic, partition: 0, offset: Int64(index), key: outgoing.key,
+                                value: outgoing.value, headers: outgoing.headers, timestampMilliseconds: nil)
+        }
+        var state = HubState(reference: territory.reference)
+        var expected = BatchOutcome()
+        for message in messages {
+            guard let event = try? InboundDecoder().decode(topic: message.topic, key: message.key, headers: message.headers,
+                                                           value: message.value) else {
+                expected.deadLetters[.malformedEnvelope, default: 0] += 1
+                continue
+            }
+            guard let decision = try? RulesEngine().decide(event, in: state) else {
+                expected.deadLetters[.unknownReference, default: 0] += 1
+                continue
+            }
+            state.apply(decision.changes)
+            switch decision.outcome {
+            case .applied: expected.applied += 1
+            case .stale: expected.stale += 1
+            case .duplicate: expected.duplicates += 1
+            }
+            expected.notifications += decision.notifications.count
+        }
+        let processor = BatchProcessor(logger: Logger(label: "tests.resident"))
+        var resident = ResidentState(HubState(reference: territory.reference))
+        var nonResident = HubState()
+        var outcome = BatchOutcome()
+        for start in stride(from: 0, to: messages.count, by: 300) {
+            let batch = processor.prepare(Array(messages[start..<min(start + 300, messages.count)]))
+            outcome = outcome + processor.decideInMemory(batch, resident: &resident, nonResident: &nonResident)
+        }
+        #expect(outcome.applied == expected.applied && outcome.stale == expected.stale && outcome.duplicates == expected.duplicates)
+        #expect(outcome.notifications == expected.notifications)
+        #expect(outcome.deadLettered == expected.deadLettered && expected.deadLettered > 0 && expected.duplicates > 0)
+        #expect(nonResident.qpvActions == state.qpvActions && resident.state.clsms == state.clsms)
     }
 }

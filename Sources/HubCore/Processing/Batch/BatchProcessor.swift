@@ -121,18 +121,28 @@ public struct BatchProcessor: Sendable {
     }
 
     /// What `process` does without PostgreSQL, for `hub-bench core`: each segment sliced
-    /// from `resident` (its processed events are those of `processed`), decided, its rows
-    /// built, its changes applied to `resident`. Nothing is written.
+    /// from `resident`, with the processed events and QPV actions it names taken from
+    /// `nonResident` (what `StateStore.loadNonResident` reads), decided, its rows built,
+    /// its changes applied to both. Nothing is written.
     public func decideInMemory(_ batch: PreparedBatch, resident: inout ResidentState,
-                               processed: inout Set<EventIdentity>) -> BatchOutcome {
+                               nonResident: inout HubState) -> BatchOutcome {
         var outcome = BatchOutcome()
         for segment in batch.segments {
-            var state = segment.requirements.map(resident.slice) ?? HubState()
-            state.processedEvents = processed.intersection(segment.requirements?.events ?? [])
+            var state = HubState()
+            if let requirements = segment.requirements {
+                state = resident.slice(requirements)
+                state.processedEvents = nonResident.processedEvents.intersection(requirements.events)
+                for id in requirements.qpvActions { state.qpvActions[id] = nonResident.qpvActions[id] }
+            }
             var writes = BatchWrites()
             decide(batch.entries[segment.entries], on: &state, into: &writes)
             resident.apply(writes.stateChanges)
-            for case .markProcessed(let identity) in writes.stateChanges { processed.insert(identity) }
+            nonResident.apply(writes.stateChanges.filter {
+                switch $0 {
+                case .markProcessed, .putQpvAction: true
+                default: false
+                }
+            })
             outcome = outcome + writes.outcome
         }
         outcome.stateLoads = batch.stateLoads
