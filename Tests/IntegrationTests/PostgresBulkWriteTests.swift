@@ -67,6 +67,55 @@ struct PostgresBulkWriteTests {
         }
     }
 
+    /// A row with a value of every type binary COPY encodes (NULLs on some rows).
+    static func everyType(_ index: Int) -> [PostgresValue] {
+        let id = PostgresValue.int(Int64(index) - 1_000)
+        let label: PostgresValue = index % 7 == 0 ? .null : .text(awkward(index))
+        // Both sides of PostgreSQL's epoch (2000-01-01), with microseconds.
+        let at = PostgresValue.timestamp(Date(timeIntervalSince1970: 900_000_000 + Double(index) * 86_400.123457))
+        let ref: PostgresValue = index % 5 == 0 ? .null : .uuid(UUID())
+        let payload = PostgresValue.json(#"{"n": \#(index), "s": "tab\there é \\ \"q\"", "list": [1, null]}"#)
+        let blob = PostgresValue.bytea((0..<(index % 300)).map { UInt8(($0 * 7 + index) % 256) })
+        let x = PostgresValue.double(Double(index) / 3 - 100)
+        return [id, label, at, ref, payload, blob, .bool(index % 2 == 0), x]
+    }
+
+    @Test("binary COPY stores exactly what text COPY stores, for every type it encodes")
+    func binaryCopyMatchesText() async throws {
+        try await PostgresTestDatabase.withSchema { connection, _ in
+            for table in ["as_text", "as_binary"] {
+                try await connection.executeScript("""
+                    CREATE TABLE \(table) (id bigint PRIMARY KEY, label text, at timestamptz, ref uuid, payload jsonb,
+                                           blob bytea, flag boolean, x double precision)
+                    """)
+            }
+            let rows = (0..<3_000).map(Self.everyType)
+            let columns = ["id", "label", "at", "ref", "payload", "blob", "flag", "x"]
+            #expect(try await connection.copy(into: "as_text", columns: columns, rows: rows) == 3_000)
+            #expect(try await connection.copyBinary(into: "as_binary", columns: columns, rows: rows) == 3_000)
+            let differing = try await connection.query("""
+                SELECT count(*) FROM (SELECT * FROM as_text EXCEPT SELECT * FROM as_binary) d
+                """).scalar(Int.self)
+            #expect(differing == 0)
+            #expect(try await connection.query("SELECT count(*) FROM as_binary WHERE at < '2000-01-01'").scalar(Int.self) > 0)
+        }
+    }
+
+    @Test("binary COPY refuses arrays before sending, and a value of the wrong width fails the statement")
+    func binaryCopyMismatches() async throws {
+        try await PostgresTestDatabase.withSchema { connection, _ in
+            try await connection.executeScript("CREATE TABLE small (n integer, tags text[])")
+            await #expect(throws: PostgresError.self) {
+                try await connection.copyBinary(into: "small", columns: ["n", "tags"], rows: [[.null, .textArray(["a"])]])
+            }
+            // An int8 where the column is int4: refused by the server, not truncated.
+            await #expect(throws: PostgresError.self) {
+                try await connection.copyBinary(into: "small", columns: ["n"], rows: [[.int(7)]])
+            }
+            #expect(try await connection.query("SELECT count(*) FROM small").scalar(Int.self) == 0)
+        }
+    }
+
     @Test("a failed COPY leaves nothing and the connection usable")
     func copyFailure() async throws {
         try await PostgresTestDatabase.withSchema { connection, _ in

@@ -1,3 +1,5 @@
+import Foundation
+
 extension PostgresConnection {
     /// Writes many rows at once with `COPY table (columns) FROM STDIN` in text format, the
     /// fastest way in: one statement, rows streamed in 256 KiB chunks. All or nothing.
@@ -23,6 +25,45 @@ extension PostgresConnection {
                         }
                     }
                     if !buffer.isEmpty { try send(buffer) }
+                }.affectedRows
+            }
+        }
+    }
+
+    /// `COPY … FROM STDIN` in the binary format: no escaping, and bytea travels as raw bytes
+    /// instead of hex text (for kilobytes of notification per row, a third less work for
+    /// the server than the text format). Each value must be in its column's own binary
+    /// format, which `PostgresCopyBinary` gives for text, uuid, bytea, jsonb (`.json`),
+    /// bigint (`.int`), boolean, double precision and timestamptz columns; arrays are
+    /// refused. A value of the wrong type fails the statement (the server checks each
+    /// field's length), it is not converted. Returns the number of rows copied.
+    @discardableResult
+    public func copyBinary(
+        into table: String, schema: String? = nil, columns: [String], rows: [[PostgresValue]]
+    ) async throws -> Int {
+        try Self.check(rows: rows, columns: columns, table: table)
+        let sql = "COPY \(PostgresIdentifier.qualified(table, schema: schema)) ("
+            + columns.map(PostgresIdentifier.quote).joined(separator: ", ") + ") FROM STDIN WITH (FORMAT binary)"
+        for (index, row) in rows.enumerated() {
+            if let value = row.first(where: { !PostgresCopyBinary.canEncode($0) }) {
+                throw PostgresError(.queryFailed, "binary COPY into \(table): row \(index) holds \(value), which it does not encode",
+                                    statement: sql)
+            }
+        }
+        return try await onQueue(honouringCancellation: true) { state, flag in
+            try self.perform(state, statement: sql, flag) { session in
+                try session.copyIn(sql) { send in
+                    var buffer = PostgresCopyBinary.header
+                    buffer.reserveCapacity(1 << 18)
+                    for row in rows {
+                        PostgresCopyBinary.append(row, to: &buffer)
+                        if buffer.count >= 1 << 18 {
+                            try send(buffer)
+                            buffer.removeAll(keepingCapacity: true)
+                        }
+                    }
+                    buffer += PostgresCopyBinary.trailer
+                    try send(buffer)
                 }.affectedRows
             }
         }
@@ -109,5 +150,75 @@ enum PostgresCopyText {
             }
         }
         buffer.append(10)
+    }
+}
+
+/// COPY's binary format: a signature, then per row a 16-bit field count and each field as a
+/// 32-bit length (-1 for NULL) and its bytes in the type's binary ("send") format, then -1.
+/// All integers big-endian.
+enum PostgresCopyBinary {
+    static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
+    static let trailer: [UInt8] = [0xFF, 0xFF]
+
+    /// Seconds from the Unix epoch to PostgreSQL's (2000-01-01).
+    private static let postgresEpoch: TimeInterval = 946_684_800
+
+    static func canEncode(_ value: PostgresValue) -> Bool {
+        switch value {
+        case .textArray, .intArray: false
+        default: true
+        }
+    }
+
+    static func append(_ row: [PostgresValue], to buffer: inout [UInt8]) {
+        appendBigEndian(Int16(row.count), to: &buffer)
+        for value in row {
+            switch value {
+            case .null:
+                appendBigEndian(Int32(-1), to: &buffer)
+            case .text(let text):
+                appendField(text, to: &buffer)
+            case .json(let text):
+                // jsonb's binary format: a version byte (1), then the JSON text.
+                var text = text
+                text.withUTF8 { bytes in
+                    appendBigEndian(Int32(bytes.count + 1), to: &buffer)
+                    buffer.append(1)
+                    buffer.append(contentsOf: bytes)
+                }
+            case .bytea(let bytes):
+                appendBigEndian(Int32(bytes.count), to: &buffer)
+                buffer.append(contentsOf: bytes)
+            case .uuid(let uuid):
+                appendBigEndian(Int32(16), to: &buffer)
+                withUnsafeBytes(of: uuid.uuid) { buffer.append(contentsOf: $0) }
+            case .int(let value):
+                appendBigEndian(Int32(8), to: &buffer)
+                appendBigEndian(value, to: &buffer)
+            case .bool(let value):
+                appendBigEndian(Int32(1), to: &buffer)
+                buffer.append(value ? 1 : 0)
+            case .double(let value):
+                appendBigEndian(Int32(8), to: &buffer)
+                appendBigEndian(value.bitPattern, to: &buffer)
+            case .timestamp(let date):
+                appendBigEndian(Int32(8), to: &buffer)
+                appendBigEndian(Int64(((date.timeIntervalSince1970 - postgresEpoch) * 1_000_000).rounded()), to: &buffer)
+            case .textArray, .intArray:
+                preconditionFailure("copyBinary checks canEncode before writing")
+            }
+        }
+    }
+
+    private static func appendField(_ text: String, to buffer: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            appendBigEndian(Int32(bytes.count), to: &buffer)
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    private static func appendBigEndian<T: FixedWidthInteger>(_ value: T, to buffer: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
     }
 }

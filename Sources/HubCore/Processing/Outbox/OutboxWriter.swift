@@ -23,7 +23,7 @@ public enum OutboxWriter {
     ///
     /// `knownNew: true` is for callers that know no record can be there already (the
     /// notifications of events this transaction is the first to process): the rows are
-    /// then copied (`COPY`), much less work for the server than the INSERT, and a
+    /// then copied (binary `COPY`), much less work for the server than the INSERT, and a
     /// duplicate would fail the transaction instead of being skipped.
     @discardableResult
     public static func append(
@@ -42,7 +42,7 @@ public enum OutboxWriter {
         }
         let columns = ["notification_id", "topic", "kafka_key", "headers", "value"]
         let inserted = knownNew
-            ? try await connection.copy(into: "hub_outbox", columns: columns, rows: rows)
+            ? try await connection.copyBinary(into: "hub_outbox", columns: columns, rows: rows)
             : try await connection.insert(into: "hub_outbox", columns: columns, rows: rows,
                                           suffix: "ON CONFLICT (notification_id) DO NOTHING")
         try await connection.notify(channel)
