@@ -45,8 +45,13 @@ public struct BatchProcessor: Sendable {
     /// so the workers run it for the next batch while the current one's transaction runs.
     public func prepare(_ messages: [KafkaMessage]) -> PreparedBatch {
         let entries = messages.map(decode)
-        let decodedAt = entries.indices.filter { if case .decoded = entries[$0] { true } else { false } }
-        let decoded: [DecodedEvent] = decodedAt.map { if case .decoded(let event, _, _) = entries[$0] { event } else { fatalError() } }
+        var decodedAt: [Int] = []
+        var decoded: [DecodedEvent] = []
+        for (index, entry) in entries.enumerated() {
+            guard case .decoded(let event, _, _) = entry else { continue }
+            decodedAt.append(index)
+            decoded.append(event)
+        }
         // One state load per segment: a segment ends where an event needs a slice that an
         // earlier event of the batch changes the meaning of (see batchSegments). Records
         // that did not decode go with the segment they follow (or the first).
@@ -67,12 +72,11 @@ public struct BatchProcessor: Sendable {
 
     /// Processes a prepared batch in one transaction on `database`.
     public func process(_ batch: PreparedBatch, on database: PostgresConnection) async throws -> BatchOutcome {
-        let kept = keeper.take()
         let (total, resident, version) = try await database.transaction { connection in
             try await connection.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
                                          [.int(Self.processingLockKey)])
             let versionAtStart = try await StateVersion.read(on: connection)
-            var resident = try await residentState(kept, storedVersion: versionAtStart, on: connection)
+            var resident = try await residentState(storedVersion: versionAtStart, on: connection)
             var outcome = BatchOutcome()
             var writes = BatchWrites()
             var state = HubState()
@@ -154,10 +158,14 @@ public struct BatchProcessor: Sendable {
     /// last batch (a lone worker: reading everything once pays off); else none, and each
     /// segment reads its slice from PostgreSQL (several writers: a whole read would be
     /// stale at the next batch).
-    private func residentState(_ kept: ResidentStateKeeper.Kept, storedVersion: Int64,
-                               on connection: PostgresConnection) async throws -> ResidentState? {
+    ///
+    /// The kept one is taken out of the keeper (and given back only if the transaction
+    /// commits), so that it is the only reference to its storage and changing it copies
+    /// nothing.
+    private func residentState(storedVersion: Int64, on connection: PostgresConnection) async throws -> ResidentState? {
+        var kept = keeper.take()
         guard keepsResidentState, let lastVersion = kept.version, lastVersion == storedVersion else { return nil }
-        if let resident = kept.resident { return resident }
+        if let resident = kept.resident.take() { return resident }
         let started = ContinuousClock.now
         let resident = ResidentState(try await store.loadResident(on: connection))
         logger.info("resident state read", metadata: [

@@ -4,7 +4,8 @@
 ///
 /// A batch takes the resident state out for the length of its transaction (changing it
 /// then copies nothing) and gives it back only once the transaction committed: a batch that
-/// fails leaves the processor without one, and the next batch reads PostgreSQL.
+/// fails after taking it leaves the processor without one, and the next batch reads
+/// PostgreSQL.
 final class ResidentStateKeeper: Sendable {
     struct Kept: Sendable {
         var resident: ResidentState?
