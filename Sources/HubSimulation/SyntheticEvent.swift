@@ -57,6 +57,14 @@ public struct SyntheticEvent: Sendable, Hashable {
         OutgoingKafkaMessage(topic: topic, key: key, value: cloudEvent.data, headers: KafkaCloudEventCodec.binaryHeaders(for: cloudEvent))
     }
 
+    /// The record as a consumer receives it at `offset` of partition 0 (for feeding the
+    /// processor directly, without a broker: tests and `hub-bench core`).
+    public func consumed(at offset: Int64) -> KafkaMessage {
+        let message = kafkaMessage()
+        return KafkaMessage(topic: message.topic, partition: 0, offset: offset, key: message.key, value: message.value,
+                            headers: message.headers, timestampMilliseconds: nil)
+    }
+
     /// The headers as `InboundDecoder` receives them.
     public var headers: [KafkaHeader] { KafkaCloudEventCodec.binaryHeaders(for: cloudEvent) }
 

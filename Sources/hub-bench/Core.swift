@@ -48,9 +48,7 @@ struct Core: AsyncParsableCommand {
             batch.removeAll(keepingCapacity: true)
         }
         for event in data.stream(territory) {
-            let message = event.kafkaMessage()
-            batch.append(KafkaMessage(topic: message.topic, partition: 0, offset: Int64(records + batch.count), key: message.key,
-                                      value: message.value, headers: message.headers, timestampMilliseconds: nil))
+            batch.append(event.consumed(at: Int64(records + batch.count)))
             if batch.count == batchSize { runBatch() }
         }
         if !batch.isEmpty { runBatch() }

@@ -10,24 +10,8 @@ extension PostgresConnection {
         into table: String, schema: String? = nil, columns: [String], rows: [[PostgresValue]]
     ) async throws -> Int {
         try Self.check(rows: rows, columns: columns, table: table)
-        let sql = "COPY \(PostgresIdentifier.qualified(table, schema: schema)) ("
-            + columns.map(PostgresIdentifier.quote).joined(separator: ", ") + ") FROM STDIN"
-        return try await onQueue(honouringCancellation: true) { state, flag in
-            try self.perform(state, statement: sql, flag) { session in
-                try session.copyIn(sql) { send in
-                    var buffer: [UInt8] = []
-                    buffer.reserveCapacity(1 << 18)
-                    for row in rows {
-                        PostgresCopyText.append(row, to: &buffer)
-                        if buffer.count >= 1 << 18 {
-                            try send(buffer)
-                            buffer.removeAll(keepingCapacity: true)
-                        }
-                    }
-                    if !buffer.isEmpty { try send(buffer) }
-                }.affectedRows
-            }
-        }
+        return try await streamCopy(Self.copySQL(table, schema: schema, columns: columns), rows: rows,
+                                    append: PostgresCopyText.append)
     }
 
     /// `COPY … FROM STDIN` in the binary format: no escaping, and bytea travels as raw bytes
@@ -42,28 +26,40 @@ extension PostgresConnection {
         into table: String, schema: String? = nil, columns: [String], rows: [[PostgresValue]]
     ) async throws -> Int {
         try Self.check(rows: rows, columns: columns, table: table)
-        let sql = "COPY \(PostgresIdentifier.qualified(table, schema: schema)) ("
-            + columns.map(PostgresIdentifier.quote).joined(separator: ", ") + ") FROM STDIN WITH (FORMAT binary)"
+        let sql = Self.copySQL(table, schema: schema, columns: columns) + " WITH (FORMAT binary)"
         for (index, row) in rows.enumerated() {
             if let value = row.first(where: { !PostgresCopyBinary.canEncode($0) }) {
                 throw PostgresError(.queryFailed, "binary COPY into \(table): row \(index) holds \(value), which it does not encode",
                                     statement: sql)
             }
         }
-        return try await onQueue(honouringCancellation: true) { state, flag in
+        return try await streamCopy(sql, rows: rows, header: PostgresCopyBinary.header, trailer: PostgresCopyBinary.trailer,
+                                    append: PostgresCopyBinary.append)
+    }
+
+    private static func copySQL(_ table: String, schema: String?, columns: [String]) -> String {
+        "COPY \(PostgresIdentifier.qualified(table, schema: schema)) ("
+            + columns.map(PostgresIdentifier.quote).joined(separator: ", ") + ") FROM STDIN"
+    }
+
+    /// Runs `sql` (a `COPY … FROM STDIN`) and streams `header`, each row as `append` writes
+    /// it, then `trailer`, in chunks of about 256 KiB. Returns the rows copied.
+    private func streamCopy(_ sql: String, rows: [[PostgresValue]], header: [UInt8] = [], trailer: [UInt8] = [],
+                            append: @escaping @Sendable ([PostgresValue], inout [UInt8]) -> Void) async throws -> Int {
+        try await onQueue(honouringCancellation: true) { state, flag in
             try self.perform(state, statement: sql, flag) { session in
                 try session.copyIn(sql) { send in
-                    var buffer = PostgresCopyBinary.header
+                    var buffer = header
                     buffer.reserveCapacity(1 << 18)
                     for row in rows {
-                        PostgresCopyBinary.append(row, to: &buffer)
+                        append(row, &buffer)
                         if buffer.count >= 1 << 18 {
                             try send(buffer)
                             buffer.removeAll(keepingCapacity: true)
                         }
                     }
-                    buffer += PostgresCopyBinary.trailer
-                    try send(buffer)
+                    buffer += trailer
+                    if !buffer.isEmpty { try send(buffer) }
                 }.affectedRows
             }
         }

@@ -96,11 +96,7 @@ struct ResidentStateTests {
         let territory = SyntheticTerritory.make(seed: 3, clsmCount: 30, qpvCount: 150)
         let stream = SyntheticEventStream(territory: territory, seed: 3, count: 2_000,
                                           options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
-        let messages = stream.enumerated().map { index, event in
-            let outgoing = event.kafkaMessage()
-            return KafkaMessage(topic: outgoing.topic, partition: 0, offset: Int64(index), key: outgoing.key,
-                                value: outgoing.value, headers: outgoing.headers, timestampMilliseconds: nil)
-        }
+        let messages = stream.enumerated().map { index, event in event.consumed(at: Int64(index)) }
         var state = HubState(reference: territory.reference)
         var expected = BatchOutcome()
         for message in messages {

@@ -17,11 +17,7 @@ struct ReplayRebuildTests {
         try await StateStore().importReference(Self.territory.reference, on: connection)
         let stream = SyntheticEventStream(territory: Self.territory, seed: 23, count: 1500,
                                           options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
-        let messages = stream.enumerated().map { index, event in
-            let outgoing = event.kafkaMessage()
-            return KafkaMessage(topic: outgoing.topic, partition: 0, offset: Int64(index), key: outgoing.key,
-                                value: outgoing.value, headers: outgoing.headers, timestampMilliseconds: nil)
-        }
+        let messages = stream.enumerated().map { index, event in event.consumed(at: Int64(index)) }
         let processor = BatchProcessor(logger: Logger(label: "tests.replay"))
         for start in stride(from: 0, to: messages.count, by: 200) {
             _ = try await processor.process(Array(messages[start..<min(start + 200, messages.count)]), on: connection)

@@ -171,11 +171,7 @@ struct ReportCommandTests {
     func regionSliceMatchesEverything() async throws {
         let territory = SyntheticTerritory.make(seed: 7, clsmCount: 80, qpvCount: 400)
         let stream = SyntheticEventStream(territory: territory, seed: 7, count: 1500)
-        let messages = stream.enumerated().map { index, event in
-            let outgoing = event.kafkaMessage()
-            return KafkaMessage(topic: outgoing.topic, partition: 0, offset: Int64(index), key: outgoing.key,
-                                value: outgoing.value, headers: outgoing.headers, timestampMilliseconds: nil)
-        }
+        let messages = stream.enumerated().map { index, event in event.consumed(at: Int64(index)) }
         try await PostgresTestDatabase.withSchema { connection, schema in
             _ = try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema).migrate(on: connection)
             let store = StateStore()

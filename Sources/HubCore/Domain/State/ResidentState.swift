@@ -64,13 +64,7 @@ public struct ResidentState: Sendable {
         var slice = HubState()
         let reference = state.reference
 
-        func takeCommune(_ code: String) {
-            guard let commune = reference.communes[code] else { return }
-            slice.reference.communes[code] = commune
-            if let departement = reference.departements[commune.departement] {
-                slice.reference.departements[departement.code] = departement
-            }
-        }
+        func takeCommune(_ code: String) { state.copyCommune(code, into: &slice) }
         func takeQpv(_ code: String) {
             guard let qpv = reference.qpvs[code] else { return }
             slice.reference.qpvs[code] = qpv
@@ -83,21 +77,7 @@ public struct ResidentState: Sendable {
             if let record = state.clsms[id] { slice.clsms[id] = record }
         }
 
-        for code in requirements.regions { slice.reference.regions[code] = reference.regions[code] }
-        for code in requirements.departements { slice.reference.departements[code] = reference.departements[code] }
-        for code in requirements.communes { takeCommune(code) }
-        for year in requirements.sismEditions { slice.reference.sismEditions[year] = reference.sismEditions[year] }
-        for id in requirements.cls { slice.reference.cls[id] = reference.cls[id] }
-        for id in requirements.asvs { slice.reference.asvs[id] = reference.asvs[id] }
-        for id in requirements.clsms { takeClsm(id) }
-        for id in requirements.ptsms { slice.ptsms[id] = state.ptsms[id] }
-        for id in requirements.sismProposals {
-            guard let record = state.sismProposals[id] else { continue }
-            slice.sismProposals[id] = record
-            let programme = SismProgrammeId(of: record)
-            slice.sismProgrammes[programme] = state.sismProgrammes[programme]
-        }
-
+        state.copyNamedRows(requirements, into: &slice)
         for code in requirements.communeSurroundings {
             takeCommune(code)
             for qpv in qpvsByCommune[code, default: []] { takeQpv(qpv) }

@@ -110,33 +110,10 @@ extension HubState {
     public func slice(_ requirements: StateRequirements) -> HubState {
         var slice = HubState()
         let reference = self.reference
+        func takeCommune(_ code: String) { copyCommune(code, into: &slice) }
 
-        func takeCommune(_ code: String) {
-            guard let commune = reference.communes[code] else { return }
-            slice.reference.communes[code] = commune
-            if let departement = reference.departements[commune.departement] {
-                slice.reference.departements[departement.code] = departement
-            }
-        }
-        func takeClsm(_ id: String) {
-            if let record = clsms[id] { slice.clsms[id] = record }
-        }
-
+        copyNamedRows(requirements, into: &slice)
         slice.processedEvents = processedEvents.intersection(requirements.events)
-        for code in requirements.regions { slice.reference.regions[code] = reference.regions[code] }
-        for code in requirements.departements { slice.reference.departements[code] = reference.departements[code] }
-        for code in requirements.communes { takeCommune(code) }
-        for year in requirements.sismEditions { slice.reference.sismEditions[year] = reference.sismEditions[year] }
-        for id in requirements.cls { slice.reference.cls[id] = reference.cls[id] }
-        for id in requirements.asvs { slice.reference.asvs[id] = reference.asvs[id] }
-        for id in requirements.clsms { takeClsm(id) }
-        for id in requirements.ptsms { slice.ptsms[id] = ptsms[id] }
-        for id in requirements.sismProposals {
-            guard let record = sismProposals[id] else { continue }
-            slice.sismProposals[id] = record
-            let programme = SismProgrammeId(of: record)
-            slice.sismProgrammes[programme] = sismProgrammes[programme]
-        }
         for id in requirements.qpvActions { slice.qpvActions[id] = qpvActions[id] }
 
         for code in requirements.communeSurroundings {
@@ -176,5 +153,34 @@ extension HubState {
             slice.sismProgrammes[programme] = sismProgrammes[programme]
         }
         return slice
+    }
+
+    /// Copies the commune row `code`, with its département row, into `slice`.
+    func copyCommune(_ code: String, into slice: inout HubState) {
+        guard let commune = reference.communes[code] else { return }
+        slice.reference.communes[code] = commune
+        if let departement = reference.departements[commune.departement] {
+            slice.reference.departements[departement.code] = departement
+        }
+    }
+
+    /// Copies the reference rows and records `requirements` names by key into `slice` (not
+    /// the processed events, QPV actions or neighbourhoods): the part of `slice(_:)` that
+    /// `ResidentState.slice(_:)` shares.
+    func copyNamedRows(_ requirements: StateRequirements, into slice: inout HubState) {
+        for code in requirements.regions { slice.reference.regions[code] = reference.regions[code] }
+        for code in requirements.departements { slice.reference.departements[code] = reference.departements[code] }
+        for code in requirements.communes { copyCommune(code, into: &slice) }
+        for year in requirements.sismEditions { slice.reference.sismEditions[year] = reference.sismEditions[year] }
+        for id in requirements.cls { slice.reference.cls[id] = reference.cls[id] }
+        for id in requirements.asvs { slice.reference.asvs[id] = reference.asvs[id] }
+        for id in requirements.clsms { slice.clsms[id] = clsms[id] }
+        for id in requirements.ptsms { slice.ptsms[id] = ptsms[id] }
+        for id in requirements.sismProposals {
+            guard let record = sismProposals[id] else { continue }
+            slice.sismProposals[id] = record
+            let programme = SismProgrammeId(of: record)
+            slice.sismProgrammes[programme] = sismProgrammes[programme]
+        }
     }
 }
