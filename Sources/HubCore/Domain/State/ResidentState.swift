@@ -35,13 +35,19 @@ public struct ResidentState: Sendable {
         for record in state.sismProposals.values { index(record, adding: true) }
     }
 
-    /// Applies changes as `HubState.apply` does, keeping the indexes; QPV actions and
-    /// processed events are not resident and are ignored.
+    /// Whether `change` is to the resident part (not to QPV actions or processed events).
+    public static func holds(_ change: StateChange) -> Bool {
+        switch change {
+        case .markProcessed, .putQpvAction: false
+        default: true
+        }
+    }
+
+    /// Applies changes as `HubState.apply` does, keeping the indexes; those it does not
+    /// hold (QPV actions, processed events) are ignored.
     public mutating func apply(_ changes: [StateChange]) {
-        for change in changes {
+        for change in changes where Self.holds(change) {
             switch change {
-            case .markProcessed, .putQpvAction:
-                continue
             case .putClsm(let record):
                 if let old = state.clsms[record.id] { index(old, adding: false) }
                 index(record, adding: true)
@@ -51,12 +57,22 @@ public struct ResidentState: Sendable {
             case .putSismProposal(let record):
                 if let old = state.sismProposals[record.id] { index(old, adding: false) }
                 index(record, adding: true)
-            case .recordOverlap, .recordClash, .putSismProgramme, .importReference:
-                break  // no indexed field changes (reference: re-indexed below)
+            case .recordOverlap, .recordClash, .putSismProgramme, .importReference, .markProcessed, .putQpvAction:
+                break  // no indexed field changes (reference: re-indexed below; the last two are not held)
             }
             state.apply([change])
             if case .importReference = change { indexReference() }
         }
+    }
+
+    /// The whole slice `requirements` asks for: the resident part from here, the processed
+    /// events and QPV actions it names from `nonResident` (the rest of the state, or just
+    /// those rows as `StateStore.loadNonResident` reads them).
+    public func slice(_ requirements: StateRequirements, completedWith nonResident: HubState) -> HubState {
+        var slice = slice(requirements)
+        slice.processedEvents = nonResident.processedEvents.intersection(requirements.events)
+        for id in requirements.qpvActions { slice.qpvActions[id] = nonResident.qpvActions[id] }
+        return slice
     }
 
     /// The slice `requirements` asks for, as `HubState.slice(_:)` gives it (see the contract).

@@ -132,21 +132,11 @@ public struct BatchProcessor: Sendable {
                                nonResident: inout HubState) -> BatchOutcome {
         var outcome = BatchOutcome()
         for segment in batch.segments {
-            var state = HubState()
-            if let requirements = segment.requirements {
-                state = resident.slice(requirements)
-                state.processedEvents = nonResident.processedEvents.intersection(requirements.events)
-                for id in requirements.qpvActions { state.qpvActions[id] = nonResident.qpvActions[id] }
-            }
+            var state = segment.requirements.map { resident.slice($0, completedWith: nonResident) } ?? HubState()
             var writes = BatchWrites()
             decide(batch.entries[segment.entries], on: &state, into: &writes)
             resident.apply(writes.stateChanges)
-            nonResident.apply(writes.stateChanges.filter {
-                switch $0 {
-                case .markProcessed, .putQpvAction: true
-                default: false
-                }
-            })
+            nonResident.apply(writes.stateChanges.filter { !ResidentState.holds($0) })
             outcome = outcome + writes.outcome
         }
         outcome.stateLoads = batch.stateLoads
@@ -181,11 +171,7 @@ public struct BatchProcessor: Sendable {
     private func load(_ requirements: StateRequirements, resident: ResidentState?,
                       on connection: PostgresConnection) async throws -> HubState {
         guard let resident else { return try await store.load(requirements, on: connection) }
-        var state = resident.slice(requirements)
-        let rest = try await store.loadNonResident(requirements, on: connection)
-        state.processedEvents = rest.processedEvents
-        state.qpvActions = rest.qpvActions
-        return state
+        return resident.slice(requirements, completedWith: try await store.loadNonResident(requirements, on: connection))
     }
 
     /// Writes what `writes` collected (domain rows from `state`, inbox, event log, outbox,
