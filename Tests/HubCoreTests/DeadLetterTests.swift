@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+@testable import HubCore
 import Testing
 
 @Suite("Dead letters (pure)")
@@ -105,5 +105,62 @@ struct OutboxHeadersTests {
         // As PostgreSQL prints jsonb: other key order and spacing.
         #expect(try OutboxHeaders.decode(#"[{"value": "AP8=", "name": "x"}]"#) == [KafkaHeader(name: "x", value: [0, 255])])
         #expect(throws: (any Error).self) { try OutboxHeaders.decode(#"[{"name": "x", "value": "***"}]"#) }
+    }
+
+    /// What PostgreSQL prints for the stored headers (jsonb: "name" first, ": " and ", ").
+    static func printedAsJsonb(_ headers: [KafkaHeader]) -> String {
+        "[" + headers.map { header in
+            var name: [UInt8] = []
+            JSONValue.writeString(header.name, into: &name)
+            let value = header.value.map { "\"" + Data($0).base64EncodedString() + "\"" } ?? "null"
+            return #"{"name": "# + String(decoding: name, as: UTF8.self) + #", "value": "# + value + "}"
+        }.joined(separator: ", ") + "]"
+    }
+
+    @Test("the fast path reads what PostgreSQL prints exactly as the parser does, and leaves anything else to it")
+    func fastPathAgreesWithParser() throws {
+        var random = SystemRandomNumberGenerator()
+        let names = ["ce_id", "ce_type", "content-type", "é", "na\"me", "x\\y", "tab\tname", ""]
+        for _ in 0..<2_000 {
+            let headers = (0..<Int.random(in: 0...6, using: &random)).map { _ -> KafkaHeader in
+                let value: [UInt8]? = Bool.random(using: &random)
+                    ? (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+                    : nil
+                return KafkaHeader(name: names.randomElement(using: &random)!, value: value)
+            }
+            let printed = Self.printedAsJsonb(headers)
+            let fast = printed.utf8.withContiguousStorageIfAvailable { bytes in
+                var scanner = StoredHeadersScanner(bytes: bytes)
+                return scanner.scan()
+            }!
+            #expect(try OutboxHeaders.decodeParsing(printed) == headers)
+            #expect(try OutboxHeaders.decode(printed) == headers)
+            // Names that JSON escapes are left to the parser; all others are read by the fast path.
+            let escaped = headers.contains { $0.name.utf8.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 } }
+            #expect(fast == (escaped ? nil : headers))
+        }
+        // Other spacing or order, a bad base64, trailing bytes: not the fast path's to judge.
+        for text in [#"[{"value": "AP8=", "name": "x"}]"#, #"[{"name":"x","value":"AP8="}]"#,
+                     #"[{"name": "x", "value": "***"}]"#, #"[{"name": "x", "value": "AP8"}]"#,
+                     #"[{"name": "x", "value": null}] "#, #"[{"name": "x", "value": "A=A="}]"#, "[", ""] {
+            let fast = text.utf8.withContiguousStorageIfAvailable { bytes in
+                var scanner = StoredHeadersScanner(bytes: bytes)
+                return scanner.scan()
+            }!
+            #expect(fast == nil, "\(text)")
+        }
+        #expect(try OutboxHeaders.decode(#"[{"name":"x","value":"AP8="}]"#) == [KafkaHeader(name: "x", value: [0, 255])])
+    }
+
+    @Test("Base64.decode gives Foundation's bytes for every length and refuses what is not base64")
+    func base64() {
+        for length in 0..<64 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255) }
+            let text = Data(bytes).base64EncodedString()
+            #expect(text.utf8.withContiguousStorageIfAvailable(Base64.decode) == bytes)
+        }
+        for text in ["A", "AB", "ABC", "A===", "=AAA", "AA=A", "AA A", "AAAA=AAA", "AA-_"] {
+            #expect(text.utf8.withContiguousStorageIfAvailable(Base64.decode)! == nil, "\(text)")
+        }
     }
 }

@@ -81,7 +81,7 @@ extension Date: PostgresDecodable {
 
 extension UUID: PostgresDecodable {
     public init(postgresText text: String, typeOID: UInt32) throws {
-        guard let uuid = UUID(uuidString: text) else { throw mismatch(text, "UUID", typeOID) }
+        guard let uuid = UUID(canonicalText: text) ?? UUID(uuidString: text) else { throw mismatch(text, "UUID", typeOID) }
         self = uuid
     }
 }

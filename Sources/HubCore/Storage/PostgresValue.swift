@@ -50,7 +50,7 @@ public enum PostgresValue: Sendable, Hashable {
             if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
             return "\(value)"
         case .timestamp(let date): return PostgresDateText.format(date)
-        case .uuid(let uuid): return uuid.uuidString.lowercased()
+        case .uuid(let uuid): return uuid.lowercasedText
         case .bytea(let bytes): return "\\x" + PostgresHex.encode(bytes)
         case .textArray(let items): return PostgresArrayText.format(items)
         case .intArray(let items): return PostgresArrayText.format(items.map { $0.map(String.init) })

@@ -29,6 +29,6 @@ public enum UUIDv5 {
 
     /// Lower-case text form (RFC 9562 recommends lower case for output).
     public static func string(namespace: UUID, name: String) -> String {
-        make(namespace: namespace, name: name).uuidString.lowercased()
+        make(namespace: namespace, name: name).lowercasedText
     }
 }

@@ -39,7 +39,7 @@ struct BatchWrites {
                         + [message.keyString.map(PostgresValue.text) ?? .null,
                            .json(String(decoding: canonicalData, as: UTF8.self))])
         for notification in decision.notifications {
-            outbox.append(OutboxRecord(notificationId: UUID(uuidString: notification.notificationId)!,
+            outbox.append(OutboxRecord(notificationId: UUID(canonicalText: notification.notificationId)!,
                                        message: notification.kafkaMessage()))
         }
         outcome.notifications += decision.notifications.count
