@@ -125,6 +125,43 @@ struct ClsmRulesTests {
         #expect(try decision.only(.clsmUpdated, to: .ars("11")).data["changedFields"] == ["name"])
     }
 
+    @Test("changed fields: every payload field compared, as their JSON would compare them")
+    func changedFieldsAgreeWithJSON() throws {
+        let fields = ClsmRules.fieldComparisons(Fixture.clsm("a", communes: ["93066"]), Fixture.clsm("a", communes: ["93066"])).map(\.field)
+        #expect(Set(fields) == ClsmDeclared.fields)
+        #expect(fields.count == ClsmDeclared.fields.count)
+
+        var full = Fixture.clsm("a", communes: ["93066", "93001"], members: [.elected, .users])
+        full.createdOn = CalendarDate(year: 2019, month: 3, day: 1)
+        full.population = 120_000
+        full.psychiatricSectors = .init(adult: 2, child: 1)
+        full.coordinator = .init(fte: 0.5, employer: "Ville")
+        full.workingGroups = [.housing, .children]
+        var variants: [ClsmDeclared] = [Fixture.clsm("a", communes: ["93066"]), full]
+        for change in [
+            { (d: inout ClsmDeclared) in d.clsmId = "b" }, { $0.name = "Autre" }, { $0.region = "84" },
+            { $0.status = .stopped }, { $0.scale = .intercommunal }, { $0.communes.reverse() },
+            { $0.governance.copil.toggle() }, { $0.governance.members = [.users, .elected] },
+            { $0.createdOn = nil }, { $0.population = 120_001 }, { $0.psychiatricSectors?.child = 2 },
+            { $0.coordinator?.fte = 0.25 }, { $0.coordinator = nil }, { $0.workingGroups = [] },
+        ] {
+            var variant = full
+            change(&variant)
+            variants.append(variant)
+        }
+        func changedInJSON(_ old: ClsmDeclared, _ new: ClsmDeclared) -> [String] {
+            let before = JSONValue.encoding(old).objectValue ?? [:]
+            let after = JSONValue.encoding(new).objectValue ?? [:]
+            return Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
+        }
+        for old in variants {
+            for new in variants {
+                #expect(ClsmRules.changedFields(old, new) == changedInJSON(old, new))
+            }
+        }
+        #expect(ClsmRules.changedFields(full, variants[2]) == ["clsmId"])
+    }
+
     @Test("on an update only the new articulation is notified: a new commune brings its CLS and ASV only")
     func updateNewCommune() throws {
         var hub = try Harness.demo()
