@@ -1,3 +1,4 @@
+import HubSimulation
 import Testing
 
 @testable import HubCore
@@ -13,6 +14,47 @@ struct ReferenceDataTests {
         let state = HubState(reference: document)
         #expect(state.reference.region(ofCommune: "93066") == "11")
         #expect(state.reference.asvs(servingQpv: "QN09301M").map(\.id) == ["asv-saint-denis"])
+    }
+
+    @Test("lookups by commune and QPV give what filtering every row gives, after any change and in copies")
+    func indexedLookups() {
+        let territory = SyntheticTerritory.make(seed: 5, clsmCount: 60, qpvCount: 300)
+        var reference = HubState(reference: territory.reference).reference
+        var random = SystemRandomNumberGenerator()
+        let communes = Array(reference.communes.keys).sorted()
+        let qpvCodes = Array(reference.qpvs.keys).sorted()
+
+        func expectNaive(_ reference: ReferenceData) {
+            for _ in 0..<40 {
+                let some = Set((0..<Int.random(in: 0...6, using: &random)).map { _ in communes.randomElement(using: &random)! })
+                let qpv = qpvCodes.randomElement(using: &random)!
+                #expect(reference.qpvs(inCommunes: some)
+                    == reference.qpvs.values.filter { !some.isDisjoint(with: $0.communes) }.sorted { $0.code < $1.code })
+                #expect(reference.cls(coveringAny: some)
+                    == reference.cls.values.filter { !some.isDisjoint(with: $0.communes) }.sorted { $0.id < $1.id })
+                #expect(reference.asvs(servingQpv: qpv)
+                    == reference.asvs.values.filter { $0.qpvs.contains(qpv) }.sorted { $0.id < $1.id })
+            }
+        }
+        expectNaive(reference)
+        for step in 0..<30 {
+            let before = reference
+            switch step % 3 {
+            case 0:
+                let code = qpvCodes.randomElement(using: &random)!
+                reference.qpvs[code]?.communes = [communes.randomElement(using: &random)!]
+            case 1:
+                let id = reference.cls.keys.sorted().randomElement(using: &random)!
+                reference.cls[id]?.communes.append(communes.randomElement(using: &random)!)
+                reference.cls.removeValue(forKey: reference.cls.keys.sorted().randomElement(using: &random)!)
+            default:
+                let id = reference.asvs.keys.sorted().randomElement(using: &random)!
+                reference.asvs[id]?.qpvs = [qpvCodes.randomElement(using: &random)!, qpvCodes.randomElement(using: &random)!]
+            }
+            expectNaive(reference)
+            expectNaive(before)  // the copy taken before the change keeps answering for its own rows
+        }
+        #expect(reference != HubState(reference: territory.reference).reference)
     }
 
     @Test("unknown fields and bad codes are schema violations with paths")
