@@ -110,20 +110,23 @@ enum SismRules {
     // MARK: sism.programme.updated
 
     /// Counts of the regional programme of one edition, as the notification reports them.
+    /// What the ARS is told of a programme. The communes and CLSMs are the tally's key views
+    /// (compared as sets, without copying the hundreds of keys a region's programme has);
+    /// `byFormat` omits formats with none, as the tally does.
     struct ProgrammeCounts: Equatable {
-        var scheduled = 0
-        var byFormat: [SismFormat: Int] = [:]
-        var communes: Set<String> = []
-        var clsms: Set<String> = []
-        var qpvEvents = 0
-        var cancelled = 0
-        var rejected = 0
+        var scheduled: Int
+        var byFormat: [String: Int]
+        var communes: Dictionary<String, Int>.Keys
+        var clsms: Dictionary<String, Int>.Keys
+        var qpvEvents: Int
+        var cancelled: Int
+        var rejected: Int
 
         init(_ tally: SismProgrammeTally) {
             scheduled = tally.scheduled
-            for format in SismFormat.allCases { byFormat[format] = tally.byFormat[format.rawValue] }
-            communes = Set(tally.communes.keys)
-            clsms = Set(tally.clsms.keys)
+            byFormat = tally.byFormat
+            communes = tally.communes.keys
+            clsms = tally.clsms.keys
             qpvEvents = tally.qpvEvents
             cancelled = tally.cancelled
             rejected = tally.rejected
@@ -131,7 +134,7 @@ enum SismRules {
 
         var json: JSONValue {
             var formats: [String: JSONValue] = [:]
-            for format in SismFormat.allCases { formats[format.rawValue] = .int(byFormat[format] ?? 0) }
+            for format in SismFormat.allCases { formats[format.rawValue] = .int(byFormat[format.rawValue] ?? 0) }
             return [
                 "proposals": .int(scheduled), "byFormat": .object(formats), "communes": .int(communes.count),
                 "clsms": .int(clsms.count), "qpvEvents": .int(qpvEvents), "cancelled": .int(cancelled), "rejected": .int(rejected),
