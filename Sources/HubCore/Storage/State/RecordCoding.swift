@@ -1,12 +1,11 @@
 import Foundation
 
-/// JSON coding of the domain's records for their `jsonb` columns. Sorted keys keep the
-/// stored text stable for a given value.
+/// JSON coding of the domain's records for their `jsonb` columns (PostgreSQL keeps a jsonb
+/// value in its own normal form: the same record reads back as the same text).
 enum RecordCoding {
+    /// For jsonb columns (PostgreSQL orders the keys itself): members in the type's order.
     static func encode<T: Encodable>(_ value: T) throws -> PostgresValue {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return .json(String(decoding: try encoder.encode(value), as: UTF8.self))
+        .json(String(decoding: try JSONStreamEncoder.encode(value), as: UTF8.self))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from row: PostgresRow, column: String) throws -> T {
