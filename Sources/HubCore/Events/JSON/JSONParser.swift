@@ -78,19 +78,21 @@ public struct JSONParser {
             index += 1
             return .object(object)
         }
+        // Room for the members of an event payload at once, rather than growing four times.
+        object.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key") }
             let keyOffset = index
             let key = try parseString()
-            guard object[key] == nil else {
-                throw JSONSyntaxError(offset: keyOffset, reason: "duplicate key \"\(key)\"")
-            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            object[key] = try parseValue(depth: depth + 1)
+            // One hash per member: a duplicate is found when its value is stored.
+            guard object.updateValue(try parseValue(depth: depth + 1), forKey: key) == nil else {
+                throw JSONSyntaxError(offset: keyOffset, reason: "duplicate key \"\(key)\"")
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unterminated object") }
             if bytes[index] == UInt8(ascii: ",") {
