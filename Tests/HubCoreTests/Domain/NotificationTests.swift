@@ -1,4 +1,5 @@
 import Foundation
+import HubSimulation
 import Testing
 
 @testable import HubCore
@@ -39,6 +40,29 @@ struct NotificationTests {
         #expect(payload["cause"] == ["topic": "clsm.declared", "source": "urn:test", "id": "evt-1"])
         let back = try HubNotification.decode(try KafkaCloudEventCodec.decode(headers: record.headers, value: record.value))
         #expect(back == notification)
+    }
+
+    @Test("payload bytes are the canonical bytes of the payload value, for every notification of a synthetic stream")
+    func payloadBytesAreCanonical() throws {
+        let territory = SyntheticTerritory.make(seed: 9, clsmCount: 40, qpvCount: 200)
+        var state = HubState(reference: territory.reference)
+        let engine = RulesEngine()
+        var notifications: [HubNotification] = []
+        for event in SyntheticEventStream(territory: territory, seed: 9, count: 2_000) {
+            guard let decoded = try? InboundDecoder().decode(topic: event.topic, key: Array(event.key.utf8), headers: event.headers,
+                                                             value: event.cloudEvent.data),
+                  let decision = try? engine.decide(decoded, in: state) else { continue }
+            state.apply(decision.changes)
+            notifications += decision.notifications
+        }
+        #expect(Set(notifications.map(\.rule)).count >= 8)
+        var awkward = try #require(notifications.first)
+        awkward.message = "« guillemets » \"quotes\" back\\slash \n newline \u{01}"
+        awkward.subject = NotificationSubject(kind: "k\"ind", id: "i\td")
+        awkward.data = ["z": [1, 2.5, "x"], "a": .null, "é": ["nested": true]]
+        for notification in notifications + [awkward] {
+            #expect(notification.payloadBytes() == notification.payload.canonicalBytes())
+        }
     }
 
     @Test("within a decision, ids are distinct and the order is table order then recipient")

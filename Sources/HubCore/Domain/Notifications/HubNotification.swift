@@ -117,7 +117,55 @@ public struct HubNotification: Sendable, Hashable {
     }
 
     /// Canonical payload bytes (sorted keys): byte-identical across replays.
-    public func payloadBytes() -> [UInt8] { payload.canonicalBytes() }
+    ///
+    /// `payload.canonicalBytes()`, written member by member in key order (a test holds them
+    /// equal): every notification goes through here, and building then sorting the nine
+    /// members' dictionary was a tenth of the decision stage.
+    public func payloadBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(384 + message.utf8.count)
+        func key(_ name: StaticString, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(contentsOf: "\":".utf8)
+        }
+        func string(_ value: String) { JSONValue.writeString(value, into: &out) }
+        func idAndKind(id: String, kind: String) {
+            out.append(contentsOf: #"{"id":"#.utf8)
+            string(id)
+            out.append(contentsOf: #","kind":"#.utf8)
+            string(kind)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "{"))
+        key("cause", first: true)
+        out.append(contentsOf: #"{"id":"#.utf8)
+        string(cause.id)
+        out.append(contentsOf: #","source":"#.utf8)
+        string(cause.source)
+        out.append(contentsOf: #","topic":"#.utf8)
+        string(cause.topic)
+        out.append(UInt8(ascii: "}"))
+        key("data")
+        data.writeCanonical(into: &out)
+        key("message")
+        string(message)
+        key("notificationId")
+        string(notificationId)
+        key("recipient")
+        idAndKind(id: recipient.id, kind: recipient.kind.rawValue)
+        key("region")
+        string(region)
+        key("rule")
+        string(rule.rawValue)
+        key("severity")
+        string(severity.rawValue)
+        key("subject")
+        idAndKind(id: subject.id, kind: subject.kind)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 
     /// The CloudEvent (binary mode content) of this notification.
     public var cloudEvent: CloudEvent { cloudEvent(data: payloadBytes()) }

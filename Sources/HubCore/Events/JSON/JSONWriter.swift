@@ -17,6 +17,11 @@ extension JSONValue {
         String(decoding: canonicalBytes(), as: UTF8.self)
     }
 
+    /// Appends the canonical bytes to `out`.
+    func writeCanonical(into out: inout [UInt8]) {
+        write(into: &out, omittingNullMembers: false)
+    }
+
     private func write(into out: inout [UInt8], omittingNullMembers: Bool) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
