@@ -133,6 +133,10 @@ struct ProcessingTests {
                 "SELECT value FROM hub_outbox WHERE topic = 'hub.notifications' ORDER BY sequence").map { [UInt8](try $0.decode(Data.self, at: 0)) }
             #expect(stored.count == expected.count)
             #expect(stored == expected)
+            // Every processed event once in the inbox and the event log (duplicates, in one
+            // batch or across batches, not again).
+            #expect(try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self) == state.processedEvents.count)
+            #expect(try await connection.query("SELECT count(*) FROM hub_event_log").scalar(Int.self) == state.processedEvents.count)
             let loaded = try await StateStore().loadEverything(on: connection)
             #expect(loaded.clsms == state.clsms)
             #expect(loaded.sismProposals == state.sismProposals)
