@@ -77,13 +77,6 @@ public struct BatchProcessor: Sendable {
                                          [.int(Self.processingLockKey)])
             let versionAtStart = try await StateVersion.read(on: connection)
             var resident = try await residentState(storedVersion: versionAtStart, on: connection)
-            if var kept = resident {
-                var total = try await processOnResidentState(batch, &kept, on: connection)
-                resident = kept
-                let versionLeft = try await StateVersion.markWritten(on: connection)
-                total.residentLoads = batch.stateLoads
-                return (total, versionLeft == versionAtStart + 1 ? resident : nil, versionLeft)
-            }
             var outcome = BatchOutcome()
             var writes = BatchWrites()
             var state = HubState()
@@ -109,40 +102,6 @@ public struct BatchProcessor: Sendable {
         }
         keeper.keep(resident, version: version)
         return total
-    }
-
-    /// The batch decided on the resident state, written at the end: with the whole state in
-    /// memory, the segments need no database in between. What PostgreSQL holds and the
-    /// resident state does not (processed events, QPV actions) is read once for the whole
-    /// batch, and kept up to date in memory from segment to segment (as `decideInMemory` does);
-    /// then every row is written with one statement per table, instead of a load and a
-    /// flush per segment (about a dozen per batch of 2,000).
-    private func processOnResidentState(_ batch: PreparedBatch, _ resident: inout ResidentState,
-                                        on connection: PostgresConnection) async throws -> BatchOutcome {
-        let loading = ContinuousClock.now
-        let requirements = batch.segments.compactMap(\.requirements)
-        var nonResident = requirements.isEmpty
-            ? HubState()
-            : try await store.loadNonResident(requirements.reduce(into: StateRequirements()) { $0.formUnion($1) }, on: connection)
-        let loadTime = ContinuousClock.now - loading
-
-        let deciding = ContinuousClock.now
-        var writes = decideSegments(batch, resident: &resident, nonResident: &nonResident)
-        let decideTime = ContinuousClock.now - deciding
-
-        let writing = ContinuousClock.now
-        // The rows to write, read from the state every segment's changes were applied to.
-        var final = resident.state
-        final.qpvActions = nonResident.qpvActions
-        writes.noteAgain(appliedTo: final)
-        try await store.store(writes.changes, from: final, on: connection)
-        try await writes.flush(on: connection)
-        var outcome = writes.outcome
-        outcome.loadTime = loadTime
-        outcome.decideTime = decideTime
-        outcome.writeTime = .now - writing
-        outcome.stateLoads = batch.stateLoads
-        return outcome
     }
 
     /// Decides `entries` in order on `state` (which each decision's changes are applied to),
@@ -171,23 +130,17 @@ public struct BatchProcessor: Sendable {
     /// its changes applied to both. Nothing is written.
     public func decideInMemory(_ batch: PreparedBatch, resident: inout ResidentState,
                                nonResident: inout HubState) -> BatchOutcome {
-        var outcome = decideSegments(batch, resident: &resident, nonResident: &nonResident).outcome
-        outcome.stateLoads = batch.stateLoads
-        return outcome
-    }
-
-    /// What `decideInMemory` does, returning every row to write (`changes` noted per segment slice).
-    private func decideSegments(_ batch: PreparedBatch, resident: inout ResidentState, nonResident: inout HubState) -> BatchWrites {
-        var writes = BatchWrites()
+        var outcome = BatchOutcome()
         for segment in batch.segments {
             var state = segment.requirements.map { resident.slice($0, completedWith: nonResident) } ?? HubState()
-            let decidedBefore = writes.stateChanges.count
+            var writes = BatchWrites()
             decide(batch.entries[segment.entries], on: &state, into: &writes)
-            let segmentChanges = writes.stateChanges[decidedBefore...]
-            resident.apply(Array(segmentChanges))
-            nonResident.apply(segmentChanges.filter { !ResidentState.holds($0) })
+            resident.apply(writes.stateChanges)
+            nonResident.apply(writes.stateChanges.filter { !ResidentState.holds($0) })
+            outcome = outcome + writes.outcome
         }
-        return writes
+        outcome.stateLoads = batch.stateLoads
+        return outcome
     }
 
     /// The resident state to decide this batch on: the one kept, if nobody wrote since the

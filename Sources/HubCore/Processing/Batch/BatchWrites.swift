@@ -19,14 +19,6 @@ struct BatchWrites {
         stateChanges += changes
     }
 
-    /// Notes every change again against `state`, the state they were all applied to: a
-    /// record a segment's slice did not hold (written by key in SQL) is then written whole,
-    /// as it is after the last change, in one statement with the others.
-    mutating func noteAgain(appliedTo state: HubState) {
-        changes = StateChangeSet()
-        changes.note(stateChanges, appliedTo: state)
-    }
-
     /// `canonicalData` is the payload as the event log stores it (see
     /// `InboundDecoder.decodeForEventLog`).
     mutating func record(_ decision: Decision, of event: DecodedEvent, canonicalData: [UInt8], from message: KafkaMessage) {
