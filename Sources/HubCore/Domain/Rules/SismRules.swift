@@ -191,10 +191,12 @@ enum SismRules {
             record.notifiedClashes = []
             return
         }
+        // The slice holds the proposals of every schedule its segment named: test the
+        // edition and the (five-character) commune first, the long identifiers last.
         let current = state.sismProposals.values.filter { other in
-            other.id != p.proposalId && other.isScheduled && other.proposal.clsmId != p.clsmId
-                && other.proposal.edition == p.edition && other.proposal.commune == p.commune
+            other.proposal.edition == p.edition && other.proposal.commune == p.commune && other.isScheduled
                 && other.proposal.startsAt.isBefore(p.endsAt) && p.startsAt.isBefore(other.proposal.endsAt)
+                && other.proposal.clsmId != p.clsmId && other.id != p.proposalId
         }.sorted { $0.id < $1.id }
         // Reported before only if both records say so (a side that stopped clashing in
         // between dropped its entry, and the clash is news again).
