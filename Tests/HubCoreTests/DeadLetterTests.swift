@@ -152,12 +152,15 @@ struct OutboxHeadersTests {
         #expect(try OutboxHeaders.decode(#"[{"name":"x","value":"AP8="}]"#) == [KafkaHeader(name: "x", value: [0, 255])])
     }
 
-    @Test("Base64.decode gives Foundation's bytes for every length and refuses what is not base64")
+    @Test("Base64 encodes and decodes as Foundation does for every length, and refuses what is not base64")
     func base64() {
         for length in 0..<64 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255) }
             let text = Data(bytes).base64EncodedString()
             #expect(text.utf8.withContiguousStorageIfAvailable(Base64.decode) == bytes)
+            var encoded: [UInt8] = [UInt8(ascii: "x")]
+            Base64.encode(bytes, into: &encoded)
+            #expect(encoded == [UInt8(ascii: "x")] + Array(text.utf8))
         }
         for text in ["A", "AB", "ABC", "A===", "=AAA", "AA=A", "AA A", "AAAA=AAA", "AA-_"] {
             #expect(text.utf8.withContiguousStorageIfAvailable(Base64.decode)! == nil, "\(text)")

@@ -42,7 +42,7 @@ public enum OutboxHeaders {
             if let value = header.value {
                 // Base64 has no character that JSON escapes.
                 out.append(UInt8(ascii: "\""))
-                out.append(contentsOf: Data(value).base64EncodedString().utf8)
+                Base64.encode(value, into: &out)
                 out.append(UInt8(ascii: "\""))
             } else {
                 out.append(contentsOf: "null".utf8)
@@ -164,7 +164,30 @@ struct StoredHeadersScanner {
 
 /// Standard base64 (RFC 4648 section 4, with padding), decoded strictly: nil for a length
 /// that is not a multiple of four, a byte outside the alphabet, or misplaced padding.
+/// Written by hand because every notification's headers go through it twice (Foundation
+/// goes through `Data` and `String`).
 enum Base64 {
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8], into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
+        alphabet.withUnsafeBufferPointer { alphabet in
+            var index = 0
+            while index < bytes.count {
+                let remaining = bytes.count - index
+                let first = UInt32(bytes[index])
+                let second = remaining > 1 ? UInt32(bytes[index + 1]) : 0
+                let third = remaining > 2 ? UInt32(bytes[index + 2]) : 0
+                let triple = first << 16 | second << 8 | third
+                out.append(alphabet[Int(triple >> 18 & 0x3F)])
+                out.append(alphabet[Int(triple >> 12 & 0x3F)])
+                out.append(remaining > 1 ? alphabet[Int(triple >> 6 & 0x3F)] : UInt8(ascii: "="))
+                out.append(remaining > 2 ? alphabet[Int(triple & 0x3F)] : UInt8(ascii: "="))
+                index += 3
+            }
+        }
+    }
+
     private static let values: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
         for (value, byte) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
