@@ -40,6 +40,8 @@ struct PostgresValueTests {
             #expect(abs(readAt.timeIntervalSince1970 - at.timeIntervalSince1970) < 0.000_001)
             #expect(try row.decode(UUID.self, at: "ref") == ref)
             #expect(try row.decode(Data.self, at: "blob") == Data(blob))
+            #expect(try row.bytea(at: "blob") == blob)
+            #expect(throws: PostgresError.self) { try row.bytea(at: "label") }
             struct Doc: Decodable, Equatable { let communes: [String]; let nom: String }
             #expect(try row["doc"]?.decodeJSON(Doc.self) == Doc(communes: ["59350"], nom: "Île-de-France"))
             #expect(try row.decode([String?].self, at: "tags") == ["a", "b,c", "d\"e", nil, ""])
@@ -50,6 +52,7 @@ struct PostgresValueTests {
                 #expect(empty[column]?.isNull == true)
             }
             #expect(try empty.decode(String?.self, at: "label") == nil)
+            #expect(try empty.bytea(at: "blob") == nil)
             #expect(try empty.decode(Date?.self, at: "at") == nil)
             #expect(throws: PostgresError.self) { try empty.decode(String.self, at: "label") }
         }

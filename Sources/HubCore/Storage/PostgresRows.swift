@@ -74,6 +74,14 @@ public struct PostgresRow: Sendable {
         return try cell.decode(type)
     }
 
+    /// `PostgresCell.byteaBytes()` of the column named `column`.
+    public func bytea(at column: String) throws -> [UInt8]? {
+        guard let cell = self[column] else {
+            throw PostgresError(.decodingFailed, "no column \"\(column)\" in the result")
+        }
+        return try cell.byteaBytes()
+    }
+
     public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, at index: Int) throws -> T {
         guard layout.columns.indices.contains(index) else {
             throw PostgresError(.decodingFailed, "no column at position \(index) (the result has \(layout.columns.count))")
@@ -103,5 +111,15 @@ public struct PostgresCell: Sendable {
         } catch {
             throw PostgresError(.decodingFailed, "column \"\(column.name)\": \(error)")
         }
+    }
+
+    /// A bytea column's bytes (nil for NULL), decoded straight into an array rather than
+    /// through `Data` (the relay reads a kilobyte per notification).
+    public func byteaBytes() throws -> [UInt8]? {
+        guard let text else { return nil }
+        guard column.typeOID == PostgresTypeOID.bytea, let bytes = PostgresHex.decodeBytea(text) else {
+            throw PostgresError(.decodingFailed, "column \"\(column.name)\" is not bytea in hex form")
+        }
+        return bytes
     }
 }

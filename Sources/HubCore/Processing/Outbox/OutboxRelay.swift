@@ -436,11 +436,13 @@ public final class OutboxRelay: Service, Sendable {
              LIMIT $2
             """, [.int(lockKey), .int(configuration.batchSize)])
         return try rows.map { row in
-            let key = try row.decode(Data?.self, at: "kafka_key")
+            guard let value = try row.bytea(at: "value") else {
+                throw PostgresError(.decodingFailed, "outbox row without a value")
+            }
             let message = OutgoingKafkaMessage(
                 topic: try row.decode(String.self, at: "topic"),
-                key: key.map { [UInt8]($0) },
-                value: [UInt8](try row.decode(Data.self, at: "value")),
+                key: try row.bytea(at: "kafka_key"),
+                value: value,
                 headers: try OutboxHeaders.decode(try row.decode(String.self, at: "headers")))
             return OutboxRow(sequence: try row.decode(Int64.self, at: "sequence"),
                              notificationId: try row.decode(UUID.self, at: "notification_id"), message: message)
