@@ -48,10 +48,8 @@ struct NotificationTests {
         var state = HubState(reference: territory.reference)
         let engine = RulesEngine()
         var notifications: [HubNotification] = []
-        for event in SyntheticEventStream(territory: territory, seed: 9, count: 2_000) {
-            guard let decoded = try? InboundDecoder().decode(topic: event.topic, key: Array(event.key.utf8), headers: event.headers,
-                                                             value: event.cloudEvent.data),
-                  let decision = try? engine.decide(decoded, in: state) else { continue }
+        for event in SyntheticEventStream.decodedEvents(territory: territory, seed: 9, count: 2_000) {
+            guard let decision = try? engine.decide(event, in: state) else { continue }
             state.apply(decision.changes)
             notifications += decision.notifications
         }

@@ -42,10 +42,7 @@ struct ResidentStateTests {
     @Test("slices a synthetic national stream's batch segments like the full state")
     func syntheticSegments() throws {
         let territory = SyntheticTerritory.make(seed: 7, clsmCount: 40, qpvCount: 200)
-        let events = SyntheticEventStream(territory: territory, seed: 7, count: 3_000).compactMap { event in
-            try? InboundDecoder().decode(topic: event.topic, key: Array(event.key.utf8), headers: event.headers,
-                                         value: event.cloudEvent.data)
-        }
+        let events = SyntheticEventStream.decodedEvents(territory: territory, seed: 7, count: 3_000)
         var state = HubState(reference: territory.reference)
         var resident = ResidentState(state)
         let engine = RulesEngine()

@@ -17,10 +17,7 @@ struct JSONStreamEncoderTests {
     @Test("every record of a synthetic national stream's state encodes as JSONEncoder encodes it")
     func records() throws {
         let territory = SyntheticTerritory.make(seed: 3, clsmCount: 40, qpvCount: 200)
-        let events = SyntheticEventStream(territory: territory, seed: 3, count: 3_000).compactMap { event in
-            try? InboundDecoder().decode(topic: event.topic, key: Array(event.key.utf8), headers: event.headers,
-                                         value: event.cloudEvent.data)
-        }
+        let events = SyntheticEventStream.decodedEvents(territory: territory, seed: 3, count: 3_000)
         var state = HubState(reference: territory.reference)
         let engine = RulesEngine()
         for event in events {
@@ -50,6 +47,7 @@ struct JSONStreamEncoderTests {
         var integers: [Int64] = [0, -1, Int64.max, Int64.min]
         var unsigned: UInt64 = .max
         var doubles: [Double] = [0, 0.5, -1.25, 1e-7, 1e300, 12, 3.0e16]
+        var floats: [Float] = [0.1, 2, -0.25, 3.0e9]
         var flag = true
         var kind = Kind.b
         var absent: String?

@@ -71,21 +71,22 @@ final class JSONStreamWriter {
     func write<T: FixedWidthInteger>(_ value: T) { bytes.append(contentsOf: String(value).utf8) }
 
     func write(_ value: Double, codingPath: [any CodingKey]) throws {
-        guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "\(value) is not a JSON number"))
-        }
-        if value == value.rounded(), abs(value) < 9.0e15 {
-            bytes.append(contentsOf: String(Int64(value)).utf8)
-        } else {
-            bytes.append(contentsOf: String(value).utf8)
-        }
+        try writeNumber(value, integralBelow: 9.0e15, codingPath: codingPath)
     }
 
     func write(_ value: Float, codingPath: [any CodingKey]) throws {
+        try writeNumber(value, integralBelow: 1.0e7, codingPath: codingPath)
+    }
+
+    /// Integral values below `limit` (where every integer is exact) without a fraction, as
+    /// the canonical writer writes them; others in Swift's shortest form.
+    private func writeNumber<Number: BinaryFloatingPoint & LosslessStringConvertible>(
+        _ value: Number, integralBelow limit: Number, codingPath: [any CodingKey]
+    ) throws {
         guard value.isFinite else {
             throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "\(value) is not a JSON number"))
         }
-        if value == value.rounded(), abs(value) < 1.0e7 {
+        if value == value.rounded(), abs(value) < limit {
             bytes.append(contentsOf: String(Int64(value)).utf8)
         } else {
             bytes.append(contentsOf: String(value).utf8)
