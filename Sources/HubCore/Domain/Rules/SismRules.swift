@@ -110,9 +110,9 @@ enum SismRules {
     // MARK: sism.programme.updated
 
     /// Counts of the regional programme of one edition, as the notification reports them.
-    /// What the ARS is told of a programme. The communes and CLSMs are the tally's key views
-    /// (compared as sets, without copying the hundreds of keys a region's programme has);
-    /// `byFormat` omits formats with none, as the tally does.
+    /// The communes and CLSMs are the tally's key views (compared as sets, without copying
+    /// the hundreds of keys a region's programme has); `byFormat` omits formats with none,
+    /// as the tally does.
     struct ProgrammeCounts: Equatable {
         var scheduled: Int
         var byFormat: [String: Int]

@@ -162,10 +162,10 @@ struct StoredHeadersScanner {
     }
 }
 
-/// Standard base64 (RFC 4648 section 4, with padding), decoded strictly: nil for a length
-/// that is not a multiple of four, a byte outside the alphabet, or misplaced padding.
-/// Written by hand because every notification's headers go through it twice (Foundation
-/// goes through `Data` and `String`).
+/// Standard base64 (RFC 4648 section 4, with padding), written by hand because every
+/// notification's header values go through it twice (Foundation goes through `Data` and
+/// `String`). `decode` is strict: nil for a length that is not a multiple of four, a byte
+/// outside the alphabet, or misplaced padding.
 enum Base64 {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -190,7 +190,7 @@ enum Base64 {
 
     private static let values: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
-        for (value, byte) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
+        for (value, byte) in alphabet.enumerated() {
             table[Int(byte)] = UInt8(value)
         }
         return table
