@@ -29,8 +29,6 @@ final class JSONStreamWriter {
         bytes.reserveCapacity(512)
     }
 
-    var depth: Int { open.count }
-
     /// Encodes a whole value at the current depth, closing whatever it opened.
     func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
         let depth = open.count

@@ -81,10 +81,11 @@ public enum OutboxHeaders {
             case nil, .null?:
                 return KafkaHeader(name: name, value: nil)
             case .string(let value)?:
-                guard let bytes = Data(base64Encoded: value) else {
+                var value = value
+                guard let bytes = value.withUTF8(Base64.decode) else {
                     throw PostgresError(.decodingFailed, "stored Kafka header \"\(name)\" is not base64")
                 }
-                return KafkaHeader(name: name, value: [UInt8](bytes))
+                return KafkaHeader(name: name, value: bytes)
             default:
                 throw shapeError
             }

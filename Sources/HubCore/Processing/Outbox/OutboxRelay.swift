@@ -411,7 +411,6 @@ public final class OutboxRelay: Service, Sendable {
 
     struct OutboxRow: Sendable {
         var sequence: Int64
-        var notificationId: UUID
         var message: OutgoingKafkaMessage
     }
 
@@ -429,7 +428,7 @@ public final class OutboxRelay: Service, Sendable {
     private func fetchUnsent(on connection: PostgresConnection, lockKey: Int64) async throws -> [OutboxRow] {
         let rows = try await connection.query(
             """
-            SELECT sequence, notification_id, topic, kafka_key, headers::text AS headers, value
+            SELECT sequence, topic, kafka_key, headers::text AS headers, value
               FROM hub_outbox
              WHERE sent_at IS NULL AND \(Self.holdsLockCondition)
              ORDER BY sequence
@@ -444,8 +443,7 @@ public final class OutboxRelay: Service, Sendable {
                 key: try row.bytea(at: "kafka_key"),
                 value: value,
                 headers: try OutboxHeaders.decode(try row.decode(String.self, at: "headers")))
-            return OutboxRow(sequence: try row.decode(Int64.self, at: "sequence"),
-                             notificationId: try row.decode(UUID.self, at: "notification_id"), message: message)
+            return OutboxRow(sequence: try row.decode(Int64.self, at: "sequence"), message: message)
         }
     }
 
