@@ -134,7 +134,7 @@ arrived() { [ "$(received | wc -l)" -ge "$1" ]; }
 
 # The group's lag over the inbound topics (hub-admin status), and the outbox rows not relayed yet.
 lag() { admin status --section lag --format csv | awk -F, 'NR > 1 { total += $5 } END { print total + 0 }'; }
-idle() { [ "$(lag)" -eq 0 ] && [ "$(sql "SELECT count(*) FROM hub_outbox WHERE sent_at IS NULL")" -eq 0 ]; }
+idle() { [ "$(lag)" -eq 0 ] && [ "$(sql "SELECT count(*) FROM hub_outbox_unsent")" -eq 0 ]; }
 
 processed_before=$(processed_count)
 "$bin/hub-workers" >"$workers_log" 2>&1 &

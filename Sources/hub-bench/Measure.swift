@@ -19,7 +19,7 @@ extension Bench {
     func progress() async throws -> Progress {
         let rows = try await database.query("""
             SELECT (SELECT count(*) FROM hub_inbox WHERE event_id LIKE '\(ownIdPattern)'), (SELECT count(*) FROM hub_dead_letters),
-                   (SELECT count(*) FROM hub_outbox WHERE sent_at IS NULL)
+                   (SELECT count(*) FROM hub_outbox_unsent)
             """)
         return Progress(inbox: try rows[0].decode(Int.self, at: 0), deadLetters: try rows[0].decode(Int.self, at: 1),
                         unsent: try rows[0].decode(Int.self, at: 2))
@@ -155,7 +155,7 @@ extension Bench {
     func report(_ figures: Figures) async throws {
         // Ends: last notification relayed, last record processed or dead-lettered.
         let ends = try await database.query("""
-            SELECT extract(epoch FROM (SELECT max(sent_at) FROM hub_outbox))::float8,
+            SELECT extract(epoch FROM (SELECT max(sent_at) FROM hub_outbox_relayed))::float8,
                    extract(epoch FROM (SELECT max(processed_at) FROM hub_inbox))::float8,
                    extract(epoch FROM (SELECT max(recorded_at) FROM hub_dead_letters))::float8,
                    (SELECT count(*) FROM hub_outbox WHERE topic = 'hub.deadletter')
@@ -178,8 +178,8 @@ extension Bench {
 
         // Latency: publish instant to the first relayed notification the record caused.
         let firsts = try await database.query("""
-            SELECT convert_from(value, 'UTF8')::jsonb #>> '{cause,id}', extract(epoch FROM min(sent_at))::float8, count(*)
-              FROM hub_outbox WHERE topic = 'hub.notifications' GROUP BY 1
+            SELECT convert_from(o.value, 'UTF8')::jsonb #>> '{cause,id}', extract(epoch FROM min(d.sent_at))::float8, count(*)
+              FROM hub_outbox o JOIN hub_outbox_deliveries d USING (sequence) WHERE o.topic = 'hub.notifications' GROUP BY 1
             """)
         let prefix = "synthetic-\(data.seed)-"
         var activityLatencies: [Double] = []

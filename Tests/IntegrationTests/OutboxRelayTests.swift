@@ -56,7 +56,7 @@ struct OutboxRelayTests {
             }
 
             let sent = try await context.connection.query(
-                "SELECT count(*) FROM hub_outbox WHERE sent_at IS NOT NULL AND sent_at >= created_at").scalar(Int.self)
+                "SELECT count(*) FROM hub_outbox_deliveries WHERE sent_at IS NOT NULL AND sent_at >= created_at").scalar(Int.self)
             #expect(sent == written.count)
         }
     }
@@ -112,6 +112,75 @@ struct OutboxRelayTests {
             try await consumer.close()
             #expect(received.compactMap(OutboxSamples.id)
                 == (before + after).map { $0.notificationId.uuidString.lowercased() })
+        }
+    }
+
+    @Test("rows of a transaction that commits after a later one are not passed by: both go out, the older first")
+    func transactionCommittingLate() async throws {
+        try await OutboxTestContext.with { context in
+            let topic = try await KafkaTestSupport.freshTopic("outbox_late")
+            var configuration = context.relayConfiguration
+            configuration.heldBackWarning = .seconds(1)  // the warning's query runs too
+            let relay = RunningRelay(OutboxRelay(
+                database: context.database, kafka: try KafkaTestSupport.configuration(),
+                configuration: configuration, logger: OutboxTestContext.logger))
+            #expect(try await Eventually.wait { relay.relay.status.role == .active && relay.relay.status.lastSuccess != nil })
+            let early = OutboxSamples.records(count: 4, topic: topic, tag: "early")
+            let late = OutboxSamples.records(count: 3, topic: topic, tag: "late")
+
+            // `early` is written first (lower sequences, older transaction) but committed
+            // last; `late` commits meanwhile on another connection.
+            let writer = try await PostgresConnection.connect(context.database, logger: OutboxTestContext.logger)
+            try await writer.transaction { tx in
+                try await OutboxWriter.append(early, on: tx, channel: context.relayConfiguration.channel)
+                try await context.append(late)
+                try await Task.sleep(for: .milliseconds(1500))
+                // Committed and visible, but held back behind the open transaction.
+                #expect(try await context.unsentCount() == late.count)
+                #expect(relay.relay.status.relayedCount == 0)
+                #expect(relay.relay.status.heldBackSince != nil)
+                #expect(relay.relay.status.failingSince == nil, "\(relay.relay.status)")
+            }
+            await writer.close()
+
+            #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
+            #expect(relay.relay.status.relayedCount == early.count + late.count)
+            #expect(relay.relay.status.heldBackSince == nil)
+            try await relay.stop()
+            let consumer = try KafkaTestSupport.consumer(group: TestServers.uniqueName("outbox_late"), topics: [topic])
+            let received = try await KafkaTestSupport.consume(consumer, count: early.count + late.count)
+            try await consumer.close()
+            #expect(received.compactMap(OutboxSamples.id) == (early + late).map { $0.notificationId.uuidString.lowercased() })
+        }
+    }
+
+    @Test("migration 5 starts the relay's position at the first row not sent under migration 4")
+    func positionFromSentAt() async throws {
+        try await PostgresTestDatabase.withSchema { connection, schema in
+            let before = Array(HubSchema.migrations.prefix(4))
+            _ = try await PostgresMigrator(migrations: before, schema: schema).migrate(on: connection)
+            let records = OutboxSamples.records(count: 10, topic: "hub.notifications")
+            try await connection.transaction { tx in try await OutboxWriter.append(records, on: tx) }
+            // Sent as the old relay marked them: the first three, and the fifth after a retry.
+            try await connection.execute("""
+                UPDATE hub_outbox SET sent_at = now()
+                 WHERE sequence IN (SELECT sequence FROM hub_outbox ORDER BY sequence LIMIT 3)
+                    OR sequence = (SELECT sequence FROM hub_outbox ORDER BY sequence OFFSET 4 LIMIT 1)
+                """)
+            _ = try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema).migrate(on: connection)
+
+            let unsent = try await connection.query("SELECT notification_id FROM hub_outbox_unsent ORDER BY sequence")
+                .map { try $0.decode(UUID.self, at: 0) }
+            #expect(unsent == records.dropFirst(3).map(\.notificationId))
+            let sent = try await connection.query(
+                "SELECT count(*) FROM hub_outbox_deliveries WHERE sent_at IS NOT NULL").scalar(Int.self)
+            #expect(sent == 3)
+            // Rows written after the migration come after the old ones.
+            let newer = OutboxSamples.records(count: 2, topic: "hub.notifications", tag: "newer")
+            try await connection.transaction { tx in try await OutboxWriter.append(newer, on: tx) }
+            let order = try await connection.query(
+                "SELECT notification_id FROM hub_outbox_unsent ORDER BY writer_xact, sequence").map { try $0.decode(UUID.self, at: 0) }
+            #expect(order == (records.dropFirst(3) + newer).map(\.notificationId))
         }
     }
 

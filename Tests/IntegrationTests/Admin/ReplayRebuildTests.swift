@@ -28,8 +28,8 @@ struct ReplayRebuildTests {
     /// Every outbox row as it stands (notifications and dead letters, sent or not).
     private func outbox(_ connection: PostgresConnection) async throws -> [String] {
         try await connection.query("""
-            SELECT sequence || ' ' || notification_id || ' ' || topic || ' ' || md5(value) || ' ' || coalesce(sent_at::text, '-')
-              FROM hub_outbox ORDER BY sequence
+            SELECT o.sequence || ' ' || o.notification_id || ' ' || o.topic || ' ' || md5(o.value) || ' ' || coalesce(d.sent_at::text, '-')
+              FROM hub_outbox o JOIN hub_outbox_deliveries d USING (sequence) ORDER BY o.sequence
             """).map { try $0.decode(String.self, at: 0) }
     }
 

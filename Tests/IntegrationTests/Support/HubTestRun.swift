@@ -88,7 +88,7 @@ struct HubTestRun {
             let committed = try await admin.committedOffsets(group: group, partitions: ends.map(\.topicPartition))
             let caughtUp = ends.allSatisfy { (committed[$0.topicPartition] ?? 0) >= $0.offset }
             if caughtUp {
-                let unsent = try await database.query("SELECT count(*) FROM hub_outbox WHERE sent_at IS NULL").scalar(Int.self)
+                let unsent = try await database.query("SELECT count(*) FROM hub_outbox_unsent").scalar(Int.self)
                 if unsent == 0 { return true }
             }
             try await Task.sleep(for: .milliseconds(300))

@@ -51,7 +51,7 @@ struct OutboxTestContext {
     }
 
     func unsentCount() async throws -> Int {
-        try await connection.query("SELECT count(*) FROM hub_outbox WHERE sent_at IS NULL").scalar(Int.self)
+        try await connection.query("SELECT count(*) FROM hub_outbox_unsent").scalar(Int.self)
     }
 }
 

@@ -18,6 +18,11 @@ public struct OutboxRelayConfiguration: Sendable {
     /// Longest wait for a notification before looking at the table anyway (notifications
     /// sent while the session was broken are lost; rows are not).
     public var pollInterval: Duration = .seconds(1)
+    /// Longest wait while committed rows are held back by an older transaction still
+    /// running (see `OutboxRelay`, "Order"): that transaction may end without notifying.
+    public var heldBackInterval: Duration = .milliseconds(50)
+    /// How long rows may be held back before the relay logs which session holds them.
+    public var heldBackWarning: Duration = .seconds(30)
     /// How often a relay that does not hold the lock tries to take it.
     public var standbyInterval: Duration = .seconds(5)
     /// First wait after a failure; doubles on each further failure up to `maximumBackoff`.
@@ -61,6 +66,8 @@ public struct OutboxRelayStatus: Sendable, Hashable {
     public var relayedCount: Int = 0
     /// Unsent rows at the last count (active relay only).
     public var backlog: Int?
+    /// Since when committed rows wait for an older transaction still running; nil if none do.
+    public var heldBackSince: Date?
 
     /// Healthy unless it has been failing for `tolerance` or more, or has stopped.
     public func isHealthy(at now: Date = Date(), tolerance: TimeInterval = 30) -> Bool {
@@ -70,25 +77,36 @@ public struct OutboxRelayStatus: Sendable, Hashable {
     }
 }
 
-/// Publishes the transactional outbox (`hub_outbox`) to Kafka, in `sequence` order.
+/// Publishes the transactional outbox (`hub_outbox`) to Kafka, in order.
 ///
 /// The processing transaction writes its notifications (and dead letters) to `hub_outbox`
 /// with `OutboxWriter`, together with its other effects, and notifies the channel. The relay
-/// listens to that channel (and looks anyway every `pollInterval`), reads unsent rows in
-/// `sequence` order, `batchSize` at a time, sends them with the idempotent `KafkaProducer`
-/// in that order (so records with one key, e.g. one recipient's notifications, keep their
-/// order within their partition), and once the broker acknowledged them sets `sent_at`.
+/// listens to that channel (and looks anyway every `pollInterval`), reads the rows after its
+/// position, `batchSize` at a time, sends them with the idempotent `KafkaProducer` in that
+/// order (so records with one key, e.g. one recipient's notifications, keep their order
+/// within their partition), and once the broker acknowledged them appends its new position
+/// to `hub_outbox_relayed` (one small row per batch, not an update of every row sent).
+///
+/// **Order.** Rows are taken in the order (`writer_xact`, `sequence`): the writing
+/// transaction's id, then the order of writing. Records of one transaction, and of
+/// transactions that follow one another, go out in the order written; records of
+/// concurrent transactions in the order their transactions started writing. A position on
+/// `sequence` alone could pass by a row: a transaction that drew a lower sequence may commit
+/// after one that drew a higher one. So the relay reads only rows whose transaction is older
+/// than every transaction still running on the server (`pg_snapshot_xmin`): those have all
+/// ended, nothing can appear behind them. The price: a write transaction left open anywhere
+/// on the PostgreSQL server holds the relay back until it ends (rows wait, none are lost;
+/// after `heldBackWarning` the relay logs which session it is).
 ///
 /// **Delivery is at least once.** If the relay stops after Kafka acknowledged a record but
-/// before `sent_at` is written (crash, database gone), the record is published again by the
-/// next relay. That is acceptable only because consumers of `hub.notifications` deduplicate
-/// on `ce_id`, which is the notificationId (the row's `notification_id`), and dead letters
-/// carry a deterministic id too. The idempotent producer prevents the other source of
-/// duplicates: librdkafka's own retries. A record whose delivery failed while later records
-/// of the same batch were delivered is sent again after them: rare (the idempotent
-/// producer fails a partition's queue in order), and again consumers deduplicate by id.
-/// Records committed by concurrent transactions have no order between them; records of
-/// one transaction, and of transactions that follow one another, are sent in order.
+/// before its position is written (crash, database gone), the record is published again by
+/// the next relay. That is acceptable only because consumers of `hub.notifications`
+/// deduplicate on `ce_id`, which is the notificationId (the row's `notification_id`), and
+/// dead letters carry a deterministic id too. The idempotent producer prevents the other
+/// source of duplicates: librdkafka's own retries. When a record's delivery fails, the
+/// position stops before it and the records after it in the batch are sent again with it,
+/// in order: rare (the idempotent producer fails a partition's queue in order), and again
+/// consumers deduplicate by id.
 ///
 /// **Nothing is dropped.** Failures (broker down or frozen, database down, a record Kafka
 /// refuses) are retried with capped exponential backoff; undelivered rows stay unsent and
@@ -100,16 +118,17 @@ public struct OutboxRelayStatus: Sendable, Hashable {
 /// lock every `standbyInterval`. The lock goes with its session: a holder that dies or loses
 /// its connection frees it for another. After its session is replaced (PostgreSQL restart)
 /// a relay notices that it no longer holds the lock (every read checks `pg_locks` in the
-/// same statement) and competes for it again.
+/// same statement) and competes for it again. A relay reads the position when it takes the
+/// lock, and only moves it forward.
 ///
 /// **Graceful shutdown** (ServiceLifecycle, or `stop()`) lets the in-flight batch finish
 /// (its delivery reports, bounded by librdkafka's `message.timeout.ms`) and its rows be
-/// marked, then releases the lock and returns.
+/// position written, then releases the lock and returns.
 ///
 /// Metrics (swift-metrics; bootstrap the metrics system before creating the relay):
 /// counter `hub_notifications_relayed_total` (dimension `topic`), gauge
 /// `hub_outbox_backlog` (unsent rows), timer `hub_outbox_relay_batch_duration_seconds`
-/// (read, send, acknowledgements and marking of one batch), gauge
+/// (read, send, acknowledgements and position of one batch), gauge
 /// `hub_outbox_relay_active` (1 while this relay holds the lock).
 public final class OutboxRelay: Service, Sendable {
     private let database: PostgresConfiguration
@@ -164,8 +183,11 @@ public final class OutboxRelay: Service, Sendable {
         var holdsLock = false
         /// `configuration.lockKey`, or the one derived from the schema once connected.
         var lockKey: Int64?
-        /// Delivered rows whose `sent_at` could not be written yet.
-        var pendingMarks: [Int64] = []
+        /// Where the relay is, read when it takes the lock; nil while it does not hold it.
+        var position: OutboxPosition?
+        /// A position delivered up to but not written yet (the database failed).
+        var pendingPosition: OutboxPosition?
+        var lastHeldBackWarning: Date?
         var counters: [String: Counter] = [:]
         var lastBacklogCount: ContinuousClock.Instant?
     }
@@ -177,6 +199,8 @@ public final class OutboxRelay: Service, Sendable {
         case idle
         /// Another relay holds the lock.
         case standby
+        /// Committed rows wait for an older transaction still running: look again soon.
+        case heldBack
     }
 
     private var shouldStop: Bool {
@@ -200,7 +224,8 @@ public final class OutboxRelay: Service, Sendable {
                 }
                 switch outcome {
                 case .more: continue
-                case .idle: await waitForWork(session)
+                case .idle: await waitForWork(session, upTo: configuration.pollInterval)
+                case .heldBack: await waitForWork(session, upTo: configuration.heldBackInterval)
                 case .standby: await pause(configuration.standbyInterval)
                 }
             } catch {
@@ -255,19 +280,32 @@ public final class OutboxRelay: Service, Sendable {
             logger.info("outbox relay active: holds the lock")
         }
 
-        if !session.pendingMarks.isEmpty {
-            try await markSent(session.pendingMarks, on: connection)
-            session.pendingMarks = []
+        if let pending = session.pendingPosition {
+            try await record(pending, on: connection)
+            session.pendingPosition = nil
+        }
+        let position: OutboxPosition
+        if let known = session.position {
+            position = known
+        } else {
+            position = try await lastRecordedPosition(on: connection)
+            session.position = position
+            logger.debug("outbox relay position", metadata: ["position": "\(position)"])
         }
 
         let started = ContinuousClock.now
-        let rows = try await fetchUnsent(on: connection, lockKey: lockKey)
+        let rows = try await fetchUnsent(after: position, on: connection, lockKey: lockKey)
         guard !rows.isEmpty else {
             // Nothing to send, or the session was replaced and the lock is gone with it.
             guard try await holdsLock(lockKey, on: connection) else {
                 lostLock(session)
                 return .more
             }
+            if try await hasRowsHeldBack(after: position, on: connection) {
+                try await noteHeldBack(session, on: connection)
+                return .heldBack
+            }
+            state.withLock { $0.heldBackSince = nil }
             setBacklog(0, session: session)
             return .idle
         }
@@ -276,37 +314,44 @@ public final class OutboxRelay: Service, Sendable {
         session.producer = producer
         let results = try await producer.send(rows.map(\.message))
 
-        var delivered: [Int64] = []
+        // The position moves over the rows delivered before the first failure, if any: the
+        // rows after it are sent again with it, so that they stay in order.
+        var delivered = 0
         var deliveredTopics: [String: Int] = [:]
         var failures: [(OutboxRow, KafkaError)] = []
         for (row, result) in zip(rows, results) {
             switch result {
-            case .success:
-                delivered.append(row.sequence)
+            case .success where failures.isEmpty:
+                delivered += 1
                 deliveredTopics[row.message.topic, default: 0] += 1
+            case .success:
+                break
             case .failure(let error):
                 failures.append((row, error))
             }
         }
-        if !delivered.isEmpty {
+        if delivered > 0 {
+            let reached = rows[delivered - 1].position
             // Kept until written: a database failure here must not make us send them again.
-            session.pendingMarks = delivered
-            try await markSent(delivered, on: connection)
-            session.pendingMarks = []
+            session.pendingPosition = reached
+            try await record(reached, on: connection)
+            session.pendingPosition = nil
+            session.position = reached
         }
+        state.withLock { $0.heldBackSince = nil }
         for (topic, count) in deliveredTopics {
             counter(for: topic, session: session).increment(by: count)
         }
-        state.withLock { $0.relayedCount += delivered.count }
-        batchTimer.recordNanoseconds(Int64((ContinuousClock.now - started).nanoseconds))
+        state.withLock { $0.relayedCount += delivered }
+        batchTimer.recordNanoseconds(Int64((ContinuousClock.now - started).wholeNanoseconds))
         logger.debug("outbox batch relayed", metadata: [
-            "delivered": "\(delivered.count)", "failed": "\(failures.count)",
-            "firstSequence": "\(rows.first!.sequence)", "lastSequence": "\(rows.last!.sequence)",
+            "delivered": "\(delivered)", "failed": "\(failures.count)",
+            "first": "\(rows.first!.position)", "last": "\(rows.last!.position)",
         ])
 
         if let (row, error) = failures.first {
             throw OutboxRelayError.deliveryFailed(
-                count: failures.count, firstSequence: row.sequence, topic: row.message.topic, cause: error)
+                count: failures.count, firstSequence: row.position.sequence, topic: row.message.topic, cause: error)
         }
         if rows.count == configuration.batchSize {
             try await refreshBacklog(on: connection, session: session, force: false)
@@ -316,11 +361,11 @@ public final class OutboxRelay: Service, Sendable {
         return .idle
     }
 
-    /// Waits for a notification on the channel, or `pollInterval`, in slices so that a
-    /// stop request ends the wait at once.
-    private func waitForWork(_ session: Session) async {
+    /// Waits for a notification on the channel, or `limit`, in slices so that a stop
+    /// request ends the wait at once.
+    private func waitForWork(_ session: Session, upTo limit: Duration) async {
         guard let connection = session.connection else { return }
-        let end = ContinuousClock.now + configuration.pollInterval
+        let end = ContinuousClock.now + limit
         do {
             while !shouldStop {
                 let remaining = end - ContinuousClock.now
@@ -378,6 +423,8 @@ public final class OutboxRelay: Service, Sendable {
     private func lostLock(_ session: Session) {
         guard session.holdsLock else { return }
         session.holdsLock = false
+        // Another relay may move the position meanwhile: read it again with the lock.
+        session.position = nil
         activeGauge.record(0)
         state.withLock { $0.role = .starting }
         logger.warning("outbox relay no longer holds the lock (its session ended); competing for it again")
@@ -410,7 +457,7 @@ public final class OutboxRelay: Service, Sendable {
     // MARK: SQL
 
     struct OutboxRow: Sendable {
-        var sequence: Int64
+        var position: OutboxPosition
         var message: OutgoingKafkaMessage
     }
 
@@ -423,17 +470,21 @@ public final class OutboxRelay: Service, Sendable {
                 AND objid = ($1::bigint & 4294967295)::oid)
         """
 
-    /// Unsent rows in order, only if this session holds the lock (checked in the same
-    /// statement, so a silently replaced session reads nothing).
-    private func fetchUnsent(on connection: PostgresConnection, lockKey: Int64) async throws -> [OutboxRow] {
+    /// The rows after `position` whose transaction is older than any still running, in
+    /// order, only if this session holds the lock (checked in the same statement, so a
+    /// silently replaced session reads nothing).
+    private func fetchUnsent(after position: OutboxPosition, on connection: PostgresConnection,
+                             lockKey: Int64) async throws -> [OutboxRow] {
         let rows = try await connection.query(
             """
-            SELECT sequence, topic, kafka_key, headers::text AS headers, value
+            SELECT sequence, writer_xact::text::bigint AS xact, topic, kafka_key, headers::text AS headers, value
               FROM hub_outbox
-             WHERE sent_at IS NULL AND \(Self.holdsLockCondition)
-             ORDER BY sequence
+             WHERE (writer_xact, sequence) > ($3::text::xid8, $4)
+               AND writer_xact < pg_snapshot_xmin(pg_current_snapshot())
+               AND \(Self.holdsLockCondition)
+             ORDER BY hub_outbox.writer_xact, hub_outbox.sequence
              LIMIT $2
-            """, [.int(lockKey), .int(configuration.batchSize)])
+            """, [.int(lockKey), .int(configuration.batchSize), .text(String(position.transaction)), .int(position.sequence)])
         return try rows.map { row in
             guard let value = try row.bytea(at: "value") else {
                 throw PostgresError(.decodingFailed, "outbox row without a value")
@@ -443,24 +494,74 @@ public final class OutboxRelay: Service, Sendable {
                 key: try row.bytea(at: "kafka_key"),
                 value: value,
                 headers: try OutboxHeaders.decode(try row.decode(String.self, at: "headers")))
-            return OutboxRow(sequence: try row.decode(Int64.self, at: "sequence"), message: message)
+            let position = OutboxPosition(
+                transaction: try row.decode(Int64.self, at: "xact"), sequence: try row.decode(Int64.self, at: "sequence"))
+            return OutboxRow(position: position, message: message)
         }
+    }
+
+    /// Whether committed rows after `position` wait for an older transaction still running.
+    private func hasRowsHeldBack(after position: OutboxPosition, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query(
+            "SELECT EXISTS (SELECT 1 FROM hub_outbox WHERE (writer_xact, sequence) > ($1::text::xid8, $2))",
+            [.text(String(position.transaction)), .int(position.sequence)]).scalar(Bool.self)
+    }
+
+    /// Notes since when rows are held back and, every `heldBackWarning` of it, logs the
+    /// session whose transaction is the oldest still running.
+    private func noteHeldBack(_ session: Session, on connection: PostgresConnection) async throws {
+        let now = Date()
+        let since = state.withLock { status -> Date in
+            status.heldBackSince = status.heldBackSince ?? now
+            return status.heldBackSince!
+        }
+        let every = configuration.heldBackWarning.inSeconds
+        guard now.timeIntervalSince(since) >= every,
+              now.timeIntervalSince(session.lastHeldBackWarning ?? since) >= every else { return }
+        session.lastHeldBackWarning = now
+        let oldest = try await connection.query("""
+            SELECT pid, coalesce(datname, ''), coalesce(state, ''), coalesce(extract(epoch FROM now() - xact_start)::float8, 0)
+              FROM pg_stat_activity WHERE backend_xid IS NOT NULL
+             ORDER BY age(backend_xid) DESC LIMIT 1
+            """)
+        var metadata: Logger.Metadata = ["waitingSeconds": "\(Int(now.timeIntervalSince(since)))"]
+        if let row = oldest.first {
+            metadata["pid"] = "\(try row.decode(Int.self, at: 0))"
+            metadata["database"] = "\(try row.decode(String.self, at: 1))"
+            metadata["state"] = "\(try row.decode(String.self, at: 2))"
+            metadata["transactionSeconds"] = "\(Int(try row.decode(Double.self, at: 3)))"
+        }
+        logger.warning("outbox relay held back: committed rows wait for an older transaction still running", metadata: metadata)
+    }
+
+    /// The position of the last batch acknowledged (migration 5 writes the first one).
+    private func lastRecordedPosition(on connection: PostgresConnection) async throws -> OutboxPosition {
+        let rows = try await connection.query(
+            "SELECT writer_xact::text::bigint, sequence FROM hub_outbox_relayed ORDER BY batch DESC LIMIT 1")
+        guard let row = rows.first else { return OutboxPosition(transaction: 0, sequence: 0) }
+        return OutboxPosition(transaction: try row.decode(Int64.self, at: 0), sequence: try row.decode(Int64.self, at: 1))
     }
 
     private func holdsLock(_ lockKey: Int64, on connection: PostgresConnection) async throws -> Bool {
         try await connection.query("SELECT \(Self.holdsLockCondition)", [.int(lockKey)]).scalar(Bool.self)
     }
 
-    private func markSent(_ sequences: [Int64], on connection: PostgresConnection) async throws {
+    /// Appends `position`, unless the last one recorded is already there or beyond (a
+    /// relay that lost its session while another went on): positions only move forward.
+    private func record(_ position: OutboxPosition, on connection: PostgresConnection) async throws {
         try await connection.execute(
-            "UPDATE hub_outbox SET sent_at = now() WHERE sequence = ANY($1) AND sent_at IS NULL",
-            [.intArray(sequences)])
+            """
+            INSERT INTO hub_outbox_relayed (writer_xact, sequence)
+            SELECT $1::text::xid8, $2
+             WHERE NOT EXISTS (SELECT 1 FROM hub_outbox_relayed
+                                WHERE (writer_xact, sequence) >= ($1::text::xid8, $2))
+            """, [.text(String(position.transaction)), .int(position.sequence)])
     }
 
     private func refreshBacklog(on connection: PostgresConnection, session: Session, force: Bool) async throws {
         let now = ContinuousClock.now
         if !force, let last = session.lastBacklogCount, now - last < configuration.backlogRefreshInterval { return }
-        let count = try await connection.query("SELECT count(*) FROM hub_outbox WHERE sent_at IS NULL").scalar(Int.self)
+        let count = try await connection.query("SELECT count(*) FROM hub_outbox_unsent").scalar(Int.self)
         setBacklog(count, session: session)
     }
 
@@ -478,6 +579,19 @@ public final class OutboxRelay: Service, Sendable {
     }
 }
 
+/// A place in the outbox's relay order: the transaction that wrote a row (`writer_xact`,
+/// an `xid8`, which fits a bigint), then its `sequence`.
+struct OutboxPosition: Comparable, Sendable, CustomStringConvertible {
+    var transaction: Int64
+    var sequence: Int64
+
+    static func < (lhs: OutboxPosition, rhs: OutboxPosition) -> Bool {
+        (lhs.transaction, lhs.sequence) < (rhs.transaction, rhs.sequence)
+    }
+
+    var description: String { "\(transaction)/\(sequence)" }
+}
+
 /// Why a relay cycle did not complete.
 public enum OutboxRelayError: Error, Sendable, CustomStringConvertible {
     /// Kafka did not acknowledge some records; they stay unsent and are retried.
@@ -491,8 +605,4 @@ public enum OutboxRelayError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension Duration {
-    fileprivate var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
-    }
-}
+

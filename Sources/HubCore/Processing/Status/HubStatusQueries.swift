@@ -22,13 +22,14 @@ public enum HubStatusQueries {
         return lags
     }
 
-    /// Unsent outbox rows per topic (the partial index `hub_outbox_unsent` serves it), ages
+    /// Unsent outbox rows per topic (the view `hub_outbox_unsent`: rows after the relay's
+    /// position, found by the index `hub_outbox_relay_order`), ages
     /// by the database's clock so that a skewed admin machine does not distort them.
     public static func outbox(on connection: PostgresConnection) async throws -> [OutboxBacklog] {
         let rows = try await connection.query("""
             SELECT topic, count(*) AS unsent, min(created_at) AS oldest,
                    extract(epoch FROM now() - min(created_at))::float8 AS age
-              FROM hub_outbox WHERE sent_at IS NULL GROUP BY topic
+              FROM hub_outbox_unsent GROUP BY topic
             """)
         let found = try rows.map { row in
             OutboxBacklog(topic: try row.decode(at: "topic"), unsent: try row.decode(at: "unsent"),

@@ -197,6 +197,53 @@ public enum HubSchema {
                     + "FOR EACH STATEMENT EXECUTE FUNCTION hub_state_written();"
             }.joined(separator: "\n"))
             """),
+        Migration(version: 5, name: "outbox relay position", sql: """
+            -- The relay no longer marks every row it sent (an UPDATE that rewrote each row
+            -- and its WAL): it keeps a position in the order (writer_xact, sequence) and
+            -- appends one row to hub_outbox_relayed per batch the broker acknowledged.
+            --
+            -- Why the writing transaction and not the sequence alone: sequences are drawn
+            -- when rows are inserted, transactions commit in another order, so a row with a
+            -- lower sequence can become visible after one with a higher sequence, and a
+            -- position on the sequence would pass it by. The relay takes only rows whose
+            -- transaction is older than every transaction still running
+            -- (pg_snapshot_xmin): all of those have ended, so nothing can appear behind it.
+            ALTER TABLE hub_outbox ADD COLUMN writer_xact xid8 NOT NULL DEFAULT '0';
+            ALTER TABLE hub_outbox ALTER COLUMN writer_xact SET DEFAULT pg_current_xact_id();
+            CREATE INDEX hub_outbox_relay_order ON hub_outbox (writer_xact, sequence);
+
+            -- The relay's position after each acknowledged batch; the last row is the position.
+            CREATE TABLE hub_outbox_relayed (
+                batch bigserial PRIMARY KEY,
+                writer_xact xid8 NOT NULL,
+                sequence bigint NOT NULL,
+                sent_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX hub_outbox_relayed_position ON hub_outbox_relayed (writer_xact, sequence);
+            -- Rows written before this migration keep transaction 0, in sequence order. The
+            -- position starts before the first one not sent (any sent after it is sent again,
+            -- which consumers deduplicate by ce_id).
+            INSERT INTO hub_outbox_relayed (writer_xact, sequence)
+            SELECT '0', coalesce((SELECT min(sequence) - 1 FROM hub_outbox WHERE sent_at IS NULL),
+                                 (SELECT max(sequence) FROM hub_outbox), 0);
+            DROP INDEX hub_outbox_unsent;
+            ALTER TABLE hub_outbox DROP COLUMN sent_at;
+
+            -- Rows after the relay's position.
+            CREATE VIEW hub_outbox_unsent AS
+            SELECT o.* FROM hub_outbox o
+             WHERE (o.writer_xact, o.sequence) >
+                   (SELECT r.writer_xact, r.sequence FROM hub_outbox_relayed r ORDER BY r.batch DESC LIMIT 1);
+
+            -- Every row with the time the batch that carried it was acknowledged (null: not yet).
+            CREATE VIEW hub_outbox_deliveries AS
+            SELECT o.sequence, o.notification_id, o.topic, o.created_at, s.sent_at
+              FROM hub_outbox o
+              LEFT JOIN LATERAL (
+                   SELECT r.sent_at FROM hub_outbox_relayed r
+                    WHERE (r.writer_xact, r.sequence) >= (o.writer_xact, o.sequence)
+                    ORDER BY r.writer_xact, r.sequence LIMIT 1) s ON true;
+            """),
     ]
 
     /// The tables `ResidentState` mirrors: a write to any of them changes `hub_state_version`.
