@@ -501,9 +501,14 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     /// Whether committed rows after `position` wait for an older transaction still running.
+    /// (The order and limit make the index the plan: with the statistics of a table growing
+    /// fast, the planner otherwise scanned the whole table hoping to stop early.)
     private func hasRowsHeldBack(after position: OutboxPosition, on connection: PostgresConnection) async throws -> Bool {
         try await connection.query(
-            "SELECT EXISTS (SELECT 1 FROM hub_outbox WHERE (writer_xact, sequence) > ($1::text::xid8, $2))",
+            """
+            SELECT EXISTS (SELECT 1 FROM hub_outbox WHERE (writer_xact, sequence) > ($1::text::xid8, $2)
+                            ORDER BY writer_xact, sequence LIMIT 1)
+            """,
             [.text(String(position.transaction)), .int(position.sequence)]).scalar(Bool.self)
     }
 
