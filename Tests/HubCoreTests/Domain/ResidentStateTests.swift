@@ -39,6 +39,48 @@ struct ResidentStateTests {
         #expect(resident.state == withoutNonResident(state))
     }
 
+    @Test("with a filter of processed events, every processed event is looked up, and few others")
+    func processedEventsToLookUp() throws {
+        var generator = RandomEvents(seed: 7)
+        var state = try Fixture.demoState()
+        var resident = ResidentState(state)
+        let engine = RulesEngine()
+        let events = generator.sequence(count: 400)
+        // The filter starts with the events processed before it was read (as from the
+        // inbox); the rest it learns from the changes applied.
+        var filter = ProcessedEventFilter(capacity: 1024)
+        for (index, event) in events.enumerated() {
+            if index == 200 {
+                for identity in state.processedEvents { filter.insert(identity) }
+                resident.knowProcessedEvents(filter)
+            }
+            guard let decision = try? engine.decide(event, in: state) else { continue }
+            state.apply(decision.changes)
+            resident.apply(decision.changes)
+        }
+        #expect(state.processedEvents.count > 100)
+        let everyEvent = Set(events.map(\.identity))
+        let lookedUp = resident.processedEventsToLookUp(everyEvent)
+        #expect(state.processedEvents.isSubset(of: lookedUp))
+        let unprocessed = (0..<2000).map { EventIdentity(source: "urn:test", id: "never-\($0)") }
+        let falseMaybes = resident.processedEventsToLookUp(Set(unprocessed)).count
+        #expect(falseMaybes < 60, "\(falseMaybes) of 2000 unprocessed events would be looked up")
+        // Without a filter, everything is looked up.
+        #expect(ResidentState(state).processedEventsToLookUp(everyEvent) == everyEvent)
+    }
+
+    @Test("the filter never forgets an identity and rarely claims one it was not given")
+    func filterHasNoFalseNegatives() {
+        var filter = ProcessedEventFilter(capacity: 20_000)
+        let inserted = (0..<20_000).map { EventIdentity(source: "urn:hub:test:\($0 % 7)", id: "event-\($0)") }
+        for identity in inserted { filter.insert(identity) }
+        #expect(inserted.allSatisfy(filter.mightContain))
+        #expect(filter.count == 20_000)
+        let others = (20_000..<40_000).map { EventIdentity(source: "urn:hub:test:\($0 % 7)", id: "event-\($0)") }
+        let falseMaybes = others.filter(filter.mightContain).count
+        #expect(falseMaybes < 600, "\(falseMaybes) of 20,000 (sized for about 1%)")
+    }
+
     @Test("slices a synthetic national stream's batch segments like the full state")
     func syntheticSegments() throws {
         let territory = SyntheticTerritory.make(seed: 7, clsmCount: 40, qpvCount: 200)

@@ -1,7 +1,8 @@
 /// The state a worker keeps in memory from one batch to the next: every reference row and
 /// every record except QPV actions and processed events (those grow with the stream and are
 /// read by key, so they stay in PostgreSQL), with indexes that answer `slice(_:)` without
-/// scanning whole tables.
+/// scanning whole tables, and optionally a `ProcessedEventFilter` that tells which events
+/// are certainly new, so that only the others are looked up in the inbox.
 ///
 /// On a national stream a batch's neighbourhood is most of the CLSMs and a good part of
 /// the reference rows: reading them from PostgreSQL and decoding them for every batch was
@@ -23,6 +24,9 @@ public struct ResidentState: Sendable {
     private var clsmsByDepartement: [String: Set<String>] = [:]
     private var ptsmsByDepartement: [String: Set<String>] = [:]
     private var proposalsBySchedule: [SismScheduleKey: Set<String>] = [:]
+    /// Every processed event's identity (and rarely others), when known: see
+    /// `processedEventsToLookUp`.
+    public private(set) var processedEvents: ProcessedEventFilter?
 
     /// Keeps `state`'s resident part (its QPV actions and processed events are left out).
     public init(_ state: HubState) {
@@ -43,9 +47,27 @@ public struct ResidentState: Sendable {
         }
     }
 
+    /// From now on, `filter` answers for processed events: it must hold every identity
+    /// processed in the state this was built from (the inbox it was read with), and
+    /// `apply` adds those processed after.
+    public mutating func knowProcessedEvents(_ filter: ProcessedEventFilter) {
+        processedEvents = filter
+    }
+
+    /// Of `events`, those that may have been processed and must be looked up in the inbox:
+    /// all of them without a filter, only the filter's "maybe"s with one.
+    public func processedEventsToLookUp(_ events: Set<EventIdentity>) -> Set<EventIdentity> {
+        guard let processedEvents else { return events }
+        return events.filter(processedEvents.mightContain)
+    }
+
     /// Applies changes as `HubState.apply` does, keeping the indexes; those it does not
-    /// hold (QPV actions, processed events) are ignored.
+    /// hold (QPV actions, processed events) are ignored, except that processed events go
+    /// to the filter, if any.
     public mutating func apply(_ changes: [StateChange]) {
+        if processedEvents != nil {
+            for case .markProcessed(let identity) in changes { processedEvents?.insert(identity) }
+        }
         for change in changes where Self.holds(change) {
             switch change {
             case .putClsm(let record):

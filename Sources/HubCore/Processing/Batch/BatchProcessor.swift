@@ -157,10 +157,12 @@ public struct BatchProcessor: Sendable {
         guard keepsResidentState, let lastVersion = kept.version, lastVersion == storedVersion else { return nil }
         if let resident = kept.resident.take() { return resident }
         let started = ContinuousClock.now
-        let resident = ResidentState(try await store.loadResident(on: connection))
+        var resident = ResidentState(try await store.loadResident(on: connection))
+        let processed = try await store.loadProcessedEventFilter(on: connection)
+        resident.knowProcessedEvents(processed)
         logger.info("resident state read", metadata: [
             "clsms": "\(resident.state.clsms.count)", "sismProposals": "\(resident.state.sismProposals.count)",
-            "communes": "\(resident.state.reference.communes.count)",
+            "communes": "\(resident.state.reference.communes.count)", "processedEvents": "\(processed.count)",
             "ms": "\((ContinuousClock.now - started).wholeNanoseconds / 1_000_000)",
         ])
         return resident
@@ -171,7 +173,9 @@ public struct BatchProcessor: Sendable {
     private func load(_ requirements: StateRequirements, resident: ResidentState?,
                       on connection: PostgresConnection) async throws -> HubState {
         guard let resident else { return try await store.load(requirements, on: connection) }
-        return resident.slice(requirements, completedWith: try await store.loadNonResident(requirements, on: connection))
+        var lookUp = requirements
+        lookUp.events = resident.processedEventsToLookUp(requirements.events)
+        return resident.slice(requirements, completedWith: try await store.loadNonResident(lookUp, on: connection))
     }
 
     /// Writes what `writes` collected (domain rows from `state`, inbox, event log, outbox,

@@ -244,6 +244,13 @@ public enum HubSchema {
                     WHERE (r.writer_xact, r.sequence) >= (o.writer_xact, o.sequence)
                     ORDER BY r.writer_xact, r.sequence LIMIT 1) s ON true;
             """),
+        Migration(version: 6, name: "inbox writes change the state version", sql: """
+            -- A worker's resident state also knows which events were processed (a filter
+            -- built from the inbox, ResidentState.processedEvents): a transaction that
+            -- writes the inbox must tell it, as one that writes the resident tables does.
+            CREATE TRIGGER hub_state_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON hub_inbox
+                FOR EACH STATEMENT EXECUTE FUNCTION hub_state_written();
+            """),
     ]
 
     /// The tables `ResidentState` mirrors: a write to any of them changes `hub_state_version`.

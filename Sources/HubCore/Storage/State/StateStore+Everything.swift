@@ -12,6 +12,31 @@ extension StateStore {
         return state
     }
 
+    /// A filter holding every identity in the inbox (`ResidentState.knowProcessedEvents`),
+    /// sized for twice as many or a million, whichever is more. Read in pages along the
+    /// primary key, so that a large inbox is never one result in memory.
+    public func loadProcessedEventFilter(on connection: PostgresConnection, pageSize: Int = 50_000) async throws -> ProcessedEventFilter {
+        let total = try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self)
+        var filter = ProcessedEventFilter(capacity: max(1_000_000, 2 * total))
+        var after: EventIdentity?
+        while true {
+            let page = try await connection.query(
+                after == nil
+                    ? "SELECT event_source, event_id FROM hub_inbox ORDER BY event_source, event_id LIMIT $1"
+                    : """
+                      SELECT event_source, event_id FROM hub_inbox WHERE (event_source, event_id) > ($2, $3)
+                       ORDER BY event_source, event_id LIMIT $1
+                      """,
+                [.int(Int64(pageSize))] + (after.map { [.text($0.source), .text($0.id)] } ?? []))
+            for row in page {
+                let identity = EventIdentity(source: try row.decode(at: 0), id: try row.decode(at: 1))
+                filter.insert(identity)
+                after = identity
+            }
+            if page.count < pageSize { return filter }
+        }
+    }
+
     /// Every reference row and every record but the QPV actions: what a worker keeps in
     /// memory between batches (`ResidentState`).
     public func loadResident(on connection: PostgresConnection) async throws -> HubState {
