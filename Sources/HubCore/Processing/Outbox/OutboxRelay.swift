@@ -353,7 +353,7 @@ public final class OutboxRelay: Service, Sendable {
             throw OutboxRelayError.deliveryFailed(
                 count: failures.count, firstSequence: row.position.sequence, topic: row.message.topic, cause: error)
         }
-        try await refreshBacklog(on: connection, session: session, force: false)
+        try await refreshBacklog(on: connection, session: session)
         // Even after a short batch, look once more rather than count the backlog: an empty
         // read sets it to 0 for nothing, where counting rows after the position cost the
         // database 50 ms a call with a large outbox.
@@ -563,9 +563,11 @@ public final class OutboxRelay: Service, Sendable {
             """, [.text(String(position.transaction)), .int(position.sequence)])
     }
 
-    private func refreshBacklog(on connection: PostgresConnection, session: Session, force: Bool) async throws {
+    /// Counts the backlog, at most every `backlogRefreshInterval` (a count reads every row
+    /// after the position).
+    private func refreshBacklog(on connection: PostgresConnection, session: Session) async throws {
         let now = ContinuousClock.now
-        if !force, let last = session.lastBacklogCount, now - last < configuration.backlogRefreshInterval { return }
+        if let last = session.lastBacklogCount, now - last < configuration.backlogRefreshInterval { return }
         let count = try await connection.query("SELECT count(*) FROM hub_outbox_unsent").scalar(Int.self)
         setBacklog(count, session: session)
     }
@@ -609,5 +611,3 @@ public enum OutboxRelayError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
-
-
