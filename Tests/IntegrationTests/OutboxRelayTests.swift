@@ -33,7 +33,7 @@ struct OutboxRelayTests {
 
             #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
             #expect(relay.relay.status.role == .active)
-            #expect(relay.relay.status.relayedCount == written.count)
+            #expect(try await Eventually.wait { relay.relay.status.relayedCount == written.count })
             try await relay.stop()
             #expect(relay.relay.status.role == .stopped)
 
@@ -95,7 +95,7 @@ struct OutboxRelayTests {
             let before = OutboxSamples.records(count: 10, topic: topic, tag: "before")
             try await context.append(before)
             #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
-            #expect(first.relay.status.relayedCount == 10)
+            #expect(try await Eventually.wait { first.relay.status.relayedCount == 10 })
             #expect(second.relay.status.relayedCount == 0)
             #expect(second.relay.status.role == .standby)
 
@@ -104,7 +104,7 @@ struct OutboxRelayTests {
             let after = OutboxSamples.records(count: 7, topic: topic, tag: "after")
             try await context.append(after)
             #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
-            #expect(second.relay.status.relayedCount == 7)
+            #expect(try await Eventually.wait { second.relay.status.relayedCount == 7 })
             try await second.stop()
 
             let consumer = try KafkaTestSupport.consumer(group: TestServers.uniqueName("outbox_lock"), topics: [topic])
@@ -204,7 +204,7 @@ struct OutboxRelayTests {
             try await context.append(OutboxSamples.records(count: 5, topic: topic, tag: "two"))
             #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
             #expect(relay.relay.status.role == .active)
-            #expect(relay.relay.status.relayedCount == 10)
+            #expect(try await Eventually.wait { relay.relay.status.relayedCount == 10 })
             let holders = try await context.connection.query(
                 """
                 SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -286,7 +286,7 @@ struct OutboxFrozenBrokerTests {
             try await relay.stop()
             #expect(relay.relay.status.role == .stopped)
             #expect(try await context.unsentCount() == 0)
-            #expect(relay.relay.status.relayedCount == 7)
+            #expect(try await Eventually.wait { relay.relay.status.relayedCount == 7 })
         }
     }
 }
