@@ -8,8 +8,10 @@ extension Bench {
     struct Progress {
         var inbox = 0
         var deadLetters = 0
-        var unsent = 0
+        /// Outbox rows not yet relayed; nil when not counted (far from the end).
+        var unsent: Int?
         var accounted: Int { inbox + deadLetters }
+        var unsentText: String { unsent.map(String.init) ?? "uncounted" }
     }
 
     /// `LIKE` pattern of this run's `ce_id`s: records other clients publish on the same
@@ -25,7 +27,7 @@ extension Bench {
             let inserted = try await database.query(
                 "SELECT coalesce(sum(n_tup_ins), 0)::bigint FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'hub_inbox'",
                 [.text(schema)]).scalar(Int.self)
-            return Progress(inbox: inserted, deadLetters: 0, unsent: -1)
+            return Progress(inbox: inserted, deadLetters: 0, unsent: nil)
         }
         let rows = try await database.query("""
             SELECT (SELECT count(*) FROM hub_inbox WHERE event_id LIKE '\(ownIdPattern)'), (SELECT count(*) FROM hub_dead_letters),
@@ -53,15 +55,15 @@ extension Bench {
             if now.accounted != last.accounted || now.unsent != last.unsent { lastChange = clock.now }
             if clock.now - lastReport >= .seconds(10) {
                 say("  [\(label)] \(now.accounted)/\(expected.accountable) records accounted for"
-                    + (now.unsent < 0 ? " (approximately)" : ", \(now.unsent) notifications to relay"))
+                    + (now.unsent.map { ", \($0) notifications to relay" } ?? " (approximately)"))
                 lastReport = clock.now
             }
             last = now
             guard clock.now < deadline else {
-                throw ValidationError("timed out: \(now.accounted)/\(expected.accountable) accounted for, \(now.unsent) unsent")
+                throw ValidationError("timed out: \(now.accounted)/\(expected.accountable) accounted for, \(now.unsentText) unsent")
             }
             guard clock.now - lastChange < stall else {
-                throw ValidationError("no progress for \(stall): \(now.accounted)/\(expected.accountable) accounted for, \(now.unsent) unsent; workers log:\n\(logTail())")
+                throw ValidationError("no progress for \(stall): \(now.accounted)/\(expected.accountable) accounted for, \(now.unsentText) unsent; workers log:\n\(logTail())")
             }
             // Counting a large inbox costs the database too: poll rarely while far from the end.
             let remaining = expected.accountable - now.accounted

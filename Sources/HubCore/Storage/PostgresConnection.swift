@@ -246,7 +246,7 @@ public final class PostgresConnection: @unchecked Sendable {
                         "could not reconnect within \(configuration.reconnectTimeout) (\(attempt) attempts): \(error.message)")
                 }
                 logger.debug("PostgreSQL reconnection attempt failed", metadata: ["attempt": "\(attempt)", "error": "\(error.message)"])
-                Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                Thread.sleep(forTimeInterval: delay.inSeconds)
                 delay = min(delay * 2, .seconds(2))
             }
         }

@@ -587,14 +587,10 @@ public final class OutboxRelay: Service, Sendable {
 }
 
 /// A place in the outbox's relay order: the transaction that wrote a row (`writer_xact`,
-/// an `xid8`, which fits a bigint), then its `sequence`.
-struct OutboxPosition: Comparable, Sendable, CustomStringConvertible {
+/// an `xid8`, which fits a bigint), then its `sequence`. Compared in SQL only.
+struct OutboxPosition: Sendable, CustomStringConvertible {
     var transaction: Int64
     var sequence: Int64
-
-    static func < (lhs: OutboxPosition, rhs: OutboxPosition) -> Bool {
-        (lhs.transaction, lhs.sequence) < (rhs.transaction, rhs.sequence)
-    }
 
     var description: String { "\(transaction)/\(sequence)" }
 }
