@@ -39,8 +39,10 @@ struct WorkersApplication {
             guard let last = lastPoll.current else { return .unhealthy("not polled yet") }
             return ContinuousClock.now - last < .seconds(30) ? .healthy(nil) : .unhealthy("no poll for 30 s")
         }
+        // Its own connection: it looks up the next batch's rows while the first one writes.
+        let lookups = try await ServerConnections.connectDatabase(configuration.database, logger: logger)
         let processing = InboundProcessingService(
-            consumer: consumer, database: database, processor: BatchProcessor(logger: logger),
+            consumer: consumer, database: database, lookups: lookups, processor: BatchProcessor(logger: logger),
             maxBatchSize: configuration.batchSize, logger: logger,
             onPolled: { lastPoll.withLock { $0 = .now } })
         return WorkersApplication(

@@ -100,55 +100,152 @@ struct ProcessingTests {
         }
     }
 
+    /// A synthetic stream with dead letters and re-sent identities, and what the pure core
+    /// makes of it: the notifications' bytes, in order, and the state at the end.
+    private struct SyntheticCase {
+        let territory = SyntheticTerritory.make(seed: 11, clsmCount: 30, qpvCount: 150)
+        let messages: [KafkaMessage]
+        let expectedNotifications: [[UInt8]]
+        let expectedState: HubState
+
+        init() {
+            let stream = SyntheticEventStream(territory: territory, seed: 11, count: 1200,
+                                              options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
+            messages = stream.enumerated().map { index, event in event.consumed(at: Int64(index)) }
+            var state = HubState(reference: territory.reference)
+            var expected: [[UInt8]] = []
+            for message in messages {
+                guard let event = try? InboundDecoder().decode(topic: message.topic, headers: message.headers, value: message.value),
+                      let decision = try? RulesEngine().decide(event, in: state) else { continue }
+                state.apply(decision.changes)
+                expected += decision.notifications.map { $0.kafkaMessage().value }
+            }
+            expectedNotifications = expected
+            expectedState = state
+        }
+
+        func batches(of size: Int) -> [[KafkaMessage]] {
+            stride(from: 0, to: messages.count, by: size).map { Array(messages[$0..<min($0 + size, messages.count)]) }
+        }
+
+        /// Checks that `connection`'s schema holds exactly what the pure core expects.
+        func expectStored(on connection: PostgresConnection) async throws {
+            let stored = try await connection.query(
+                "SELECT value FROM hub_outbox WHERE topic = 'hub.notifications' ORDER BY sequence").map { [UInt8](try $0.decode(Data.self, at: 0)) }
+            #expect(stored.count == expectedNotifications.count)
+            #expect(stored == expectedNotifications)
+            // Every processed event once in the inbox and the event log (duplicates, in one
+            // batch or across batches, not again).
+            #expect(try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self) == expectedState.processedEvents.count)
+            #expect(try await connection.query("SELECT count(*) FROM hub_event_log").scalar(Int.self) == expectedState.processedEvents.count)
+            let loaded = try await StateStore().loadEverything(on: connection)
+            #expect(loaded.clsms == expectedState.clsms)
+            #expect(loaded.sismProposals == expectedState.sismProposals)
+            #expect(loaded.ptsms == expectedState.ptsms)
+            #expect(loaded.qpvActions == expectedState.qpvActions)
+            #expect(!expectedState.sismProgrammes.isEmpty)
+            #expect(loaded.sismProgrammes == expectedState.sismProgrammes)
+        }
+    }
+
     @Test("a synthetic stream processed in batches of 200 gives the pure core's notifications, byte for byte",
           arguments: [true, false])
     func syntheticStreamInBatches(keepsResidentState: Bool) async throws {
         var processor = processor
         processor.keepsResidentState = keepsResidentState
-        let territory = SyntheticTerritory.make(seed: 11, clsmCount: 30, qpvCount: 150)
-        let stream = SyntheticEventStream(territory: territory, seed: 11, count: 1200,
-                                          options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
-        let messages = stream.enumerated().map { index, event in event.consumed(at: Int64(index)) }
-        var state = HubState(reference: territory.reference)
-        var expected: [[UInt8]] = []
-        for message in messages {
-            guard let event = try? InboundDecoder().decode(topic: message.topic, headers: message.headers, value: message.value),
-                  let decision = try? RulesEngine().decide(event, in: state) else { continue }
-            state.apply(decision.changes)
-            expected += decision.notifications.map { $0.kafkaMessage().value }
-        }
+        let synthetic = SyntheticCase()
         try await PostgresTestDatabase.withSchema { connection, schema in
             _ = try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema).migrate(on: connection)
-            try await StateStore().importReference(territory.reference, on: connection)
+            try await StateStore().importReference(synthetic.territory.reference, on: connection)
             var outcomes: [BatchOutcome] = []
-            for start in stride(from: 0, to: messages.count, by: 200) {
-                outcomes.append(try await processor.process(Array(messages[start..<min(start + 200, messages.count)]), on: connection))
+            for batch in synthetic.batches(of: 200) {
+                outcomes.append(try await processor.process(batch, on: connection))
             }
             // From the second batch on, the slices come from the state kept in memory.
             let later = outcomes.dropFirst().reduce(BatchOutcome(), +)
             #expect(later.stateLoads > 0)
             #expect(later.residentLoads == (keepsResidentState ? later.stateLoads : 0))
             #expect(outcomes[0].residentLoads == 0)
-            let stored = try await connection.query(
-                "SELECT value FROM hub_outbox WHERE topic = 'hub.notifications' ORDER BY sequence").map { [UInt8](try $0.decode(Data.self, at: 0)) }
-            #expect(stored.count == expected.count)
-            #expect(stored == expected)
-            // Every processed event once in the inbox and the event log (duplicates, in one
-            // batch or across batches, not again).
-            #expect(try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self) == state.processedEvents.count)
-            #expect(try await connection.query("SELECT count(*) FROM hub_event_log").scalar(Int.self) == state.processedEvents.count)
-            let loaded = try await StateStore().loadEverything(on: connection)
-            #expect(loaded.clsms == state.clsms)
-            #expect(loaded.sismProposals == state.sismProposals)
-            #expect(loaded.ptsms == state.ptsms)
-            #expect(loaded.qpvActions == state.qpvActions)
-            #expect(!state.sismProgrammes.isEmpty)
-            #expect(loaded.sismProgrammes == state.sismProgrammes)
+            try await synthetic.expectStored(on: connection)
             // Migration 3 computes the tallies of a hub that had none from its proposals:
             // the same tallies as the rules keep.
             try await connection.execute("DELETE FROM sism_programmes")
             try await connection.execute(HubSchema.sismProgrammeBackfill)
-            #expect(try await StateStore().loadEverything(on: connection).sismProgrammes == state.sismProgrammes)
+            #expect(try await StateStore().loadEverything(on: connection).sismProgrammes == synthetic.expectedState.sismProgrammes)
+        }
+    }
+
+    /// A second session in `schema`, as the workers use for deciding ahead.
+    private func withLookups<T>(_ schema: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let lookups = try await PostgresConnection.connect(try PostgresTestDatabase.configuration().withSearchPath([schema]),
+                                                           logger: PostgresTestDatabase.logger)
+        do {
+            let value = try await body(lookups)
+            await lookups.close()
+            return value
+        } catch {
+            await lookups.close()
+            throw error
+        }
+    }
+
+    @Test("each batch decided while the one before it is not yet written, the stream gives the pure core's notifications, byte for byte")
+    func syntheticStreamDecidedAhead() async throws {
+        let synthetic = SyntheticCase()
+        try await PostgresTestDatabase.withSchema { connection, schema in
+            _ = try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema).migrate(on: connection)
+            try await StateStore().importReference(synthetic.territory.reference, on: connection)
+            try await withLookups(schema) { lookups in
+                let batches = synthetic.batches(of: 50)
+                // The first two in their transactions: the second reads the resident state.
+                #expect(await processor.decideAhead(processor.prepare(batches[0]), lookingUpOn: lookups) == nil,
+                        "no state kept yet")
+                for batch in batches[0..<2] { _ = try await processor.process(batch, on: connection) }
+                // Then as the workers do under load: batch k+1 is decided before batch k is
+                // written, so its lookups do not see batch k's rows (the 2% re-sent identities
+                // and the QPV actions updated again must come from batch k's decisions).
+                var written = BatchOutcome()
+                var inFlight = try #require(await processor.decideAhead(processor.prepare(batches[2]), lookingUpOn: lookups))
+                for batch in batches[3...] {
+                    let next = try #require(await processor.decideAhead(processor.prepare(batch), lookingUpOn: lookups))
+                    written = written + (try #require(try await processor.write(inFlight, on: connection)))
+                    inFlight = next
+                }
+                written = written + (try #require(try await processor.write(inFlight, on: connection)))
+                #expect(written.decidedAhead == batches.count - 2)
+                #expect(written.duplicates > 0, "\(written)")
+            }
+            try await synthetic.expectStored(on: connection)
+        }
+    }
+
+    @Test("a batch decided ahead is not written once another transaction wrote, nor is one decided on top of it")
+    func decidedAheadThenAnotherWriter() async throws {
+        try await PostgresTestDatabase.withSchema { connection, schema in
+            try await prepared(connection, schema)
+            let messages = try ExampleEvents.consumedMessages()
+            try await withLookups(schema) { lookups in
+                // 01, 02: the two CLSMs, the second read whole into the resident state.
+                for message in messages[0..<2] { _ = try await processor.process([message], on: connection) }
+                // 03 (PTSM diagnostic) decided, and 04 (SISM proposal) on top of it.
+                let third = try #require(await processor.decideAhead(processor.prepare([messages[2]]), lookingUpOn: lookups))
+                let fourth = try #require(await processor.decideAhead(processor.prepare([messages[3]]), lookingUpOn: lookups))
+                // Another writer removes the CLSM 04 names: one step of hub_state_version, the
+                // step 03 was to make. 04's version would match; what it was decided on does not.
+                try await connection.execute("DELETE FROM clsms WHERE id = 'clsm-saint-denis'")
+                let inboxBefore = try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self)
+                #expect(try await processor.write(third, on: connection) == nil)
+                #expect(try await processor.write(fourth, on: connection) == nil)
+                #expect(try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self) == inboxBefore,
+                        "nothing written")
+                #expect(await processor.decideAhead(processor.prepare([messages[4]]), lookingUpOn: lookups) == nil,
+                        "the kept state was dropped")
+                // Processed in their transactions, they see the removal.
+                let again = try await processor.process(third.prepared, on: connection)
+                #expect(again.applied == 1 && again.decidedAhead == 0)
+                let fourthAgain = try await processor.process(fourth.prepared, on: connection)
+                #expect(fourthAgain.applied == 0 && fourthAgain.deadLettered == 1, "\(fourthAgain)")
+            }
         }
     }
 

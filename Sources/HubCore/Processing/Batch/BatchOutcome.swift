@@ -9,8 +9,12 @@ public struct BatchOutcome: Sendable, Equatable {
     public var stateLoads = 0
     /// Of those, the ones sliced from the resident state kept in memory (`ResidentState`).
     public var residentLoads = 0
-    /// Where the batch's time went inside its transaction (the rest is the lock, the commit
-    /// and the inbox lookup): a figure for tuning, in the batch log.
+    /// Batches decided before their transaction, while the previous one was written
+    /// (`BatchProcessor.decideAhead`).
+    public var decidedAhead = 0
+    /// Where the batch's time went (the rest is the lock, the version checks and the
+    /// commit): a figure for tuning, in the batch log. A batch decided ahead loaded and
+    /// decided before its transaction, while the previous batch was written.
     public var loadTime: Duration = .zero
     public var decideTime: Duration = .zero
     public var writeTime: Duration = .zero
@@ -40,6 +44,7 @@ public struct BatchOutcome: Sendable, Equatable {
         sum.notifications += rhs.notifications
         sum.stateLoads += rhs.stateLoads
         sum.residentLoads += rhs.residentLoads
+        sum.decidedAhead += rhs.decidedAhead
         sum.loadTime += rhs.loadTime
         sum.decideTime += rhs.decideTime
         sum.writeTime += rhs.writeTime

@@ -130,16 +130,119 @@ public struct BatchProcessor: Sendable {
     /// its changes applied to both. Nothing is written.
     public func decideInMemory(_ batch: PreparedBatch, resident: inout ResidentState,
                                nonResident: inout HubState) -> BatchOutcome {
-        var outcome = BatchOutcome()
-        for segment in batch.segments {
+        var outcome = decideSegments(batch, resident: &resident, nonResident: &nonResident)
+            .reduce(BatchOutcome()) { $0 + $1.writes.outcome }
+        outcome.stateLoads = batch.stateLoads
+        return outcome
+    }
+
+    private func decideSegments(_ batch: PreparedBatch, resident: inout ResidentState,
+                                nonResident: inout HubState) -> [DecidedBatch.Segment] {
+        batch.segments.map { segment in
             var state = segment.requirements.map { resident.slice($0, completedWith: nonResident) } ?? HubState()
             var writes = BatchWrites()
             decide(batch.entries[segment.entries], on: &state, into: &writes)
             resident.apply(writes.stateChanges)
             nonResident.apply(writes.stateChanges.filter { !ResidentState.holds($0) })
-            outcome = outcome + writes.outcome
+            return DecidedBatch.Segment(writes: writes, state: state)
         }
-        outcome.stateLoads = batch.stateLoads
+    }
+
+    // MARK: Deciding ahead of the transaction
+
+    /// Decides `batch` on the resident state kept in memory, outside any transaction, so
+    /// that the workers decide one batch while the previous one is written: `nil` if no
+    /// resident state is kept (or the lookups failed), and the batch is processed by
+    /// `process` instead.
+    ///
+    /// The kept state includes every batch decided before, committed or not. What it does
+    /// not hold (processed events the filter cannot rule out, QPV actions) is looked up on
+    /// `lookups` (a connection other than the one writing, which sees only committed rows)
+    /// and completed with the changes of the batch decided last, which may still be being
+    /// written. The decisions hold if, when the transaction of this batch starts, the
+    /// stored state is the one they were made on: `write` checks the version, under the
+    /// processing lock.
+    public func decideAhead(_ batch: PreparedBatch, lookingUpOn lookups: PostgresConnection) async -> DecidedBatch? {
+        guard keepsResidentState, var kept = keeper.takeForDecidingAhead(),
+              var resident = kept.resident.take(), let version = kept.version else { return nil }
+        var outcome = BatchOutcome()
+        let loading = ContinuousClock.now
+        var nonResident: HubState
+        do {
+            nonResident = try await store.loadNonResident(nonResidentLookUps(batch, resident: resident), on: lookups)
+        } catch {
+            logger.warning("cannot look up the next batch's rows; it will be processed in its transaction",
+                           metadata: ["error": "\(error)"])
+            kept.resident = resident
+            keeper.giveBack(kept)
+            return nil
+        }
+        nonResident.apply(kept.pendingChanges)
+        outcome.loadTime = .now - loading
+        let deciding = ContinuousClock.now
+        let segments = decideSegments(batch, resident: &resident, nonResident: &nonResident)
+        outcome.decideTime = .now - deciding
+        let decided = DecidedBatch(prepared: batch, segments: segments, expectedVersion: version,
+                                   generation: kept.generation, timing: outcome)
+        keeper.giveBack(ResidentStateKeeper.Kept(
+            resident: resident, version: version + 1,
+            pendingChanges: segments.flatMap { $0.writes.stateChanges.filter { !ResidentState.holds($0) } },
+            generation: kept.generation))
+        return decided
+    }
+
+    /// What `batch` needs that the resident state does not hold: every segment's QPV
+    /// actions, and its events that the filter cannot rule out. One read for the batch:
+    /// later segments see earlier ones' changes in memory.
+    private func nonResidentLookUps(_ batch: PreparedBatch, resident: ResidentState) -> StateRequirements {
+        var lookUps = StateRequirements()
+        for case let requirements? in batch.segments.map(\.requirements) {
+            lookUps.events.formUnion(resident.processedEventsToLookUp(requirements.events))
+            lookUps.qpvActions.formUnion(requirements.qpvActions)
+        }
+        return lookUps
+    }
+
+    /// Writes a batch decided ahead in one transaction, if the stored state is still the one
+    /// it was decided on: no other transaction wrote since the batch decided before it, and
+    /// nothing dropped the kept state meanwhile. Otherwise nothing is written, the kept
+    /// state is dropped, and `nil` says the batch must be processed by `process`.
+    ///
+    /// A transient failure keeps the kept state: writing the same decisions again is right
+    /// as long as the version still matches (checked again then).
+    public func write(_ decided: DecidedBatch, on database: PostgresConnection) async throws -> BatchOutcome? {
+        let outcome: BatchOutcome?
+        do {
+            outcome = try await database.transaction { connection in
+                try await connection.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
+                                             [.int(Self.processingLockKey)])
+                let versionAtStart = try await StateVersion.read(on: connection)
+                guard versionAtStart == decided.expectedVersion, keeper.isCurrent(decided.generation) else { return nil }
+                var total = decided.timing
+                let writing = ContinuousClock.now
+                for segment in decided.segments {
+                    try await store.store(segment.writes.changes, from: segment.state, on: connection)
+                    try await segment.writes.flush(on: connection)
+                    total = total + segment.writes.outcome
+                }
+                total.writeTime = .now - writing
+                total.stateLoads = decided.prepared.stateLoads
+                total.residentLoads = total.stateLoads
+                total.decidedAhead = 1
+                if try await StateVersion.markWritten(on: connection) != versionAtStart + 1 {
+                    // Another writer that does not take the processing lock committed meanwhile.
+                    keeper.drop()
+                }
+                return total
+            }
+        } catch where !InboundProcessingService.isTransient(error) {
+            keeper.drop()
+            throw error
+        }
+        if outcome == nil {
+            keeper.drop()
+            logger.info("the stored state changed since the batch was decided; processing it again")
+        }
         return outcome
     }
 
@@ -237,4 +340,27 @@ public struct PreparedBatch: Sendable {
 
     /// State loads the batch needs.
     var stateLoads: Int { segments.count { $0.requirements != nil } }
+}
+
+/// A batch decided on the resident state before its transaction (`BatchProcessor.decideAhead`),
+/// to be written by `BatchProcessor.write` if the stored state is still the one it was
+/// decided on.
+public struct DecidedBatch: Sendable {
+    /// One segment's collected rows, and the state its decisions were applied to (the
+    /// records are written from it).
+    struct Segment: Sendable {
+        var writes: BatchWrites
+        var state: HubState
+    }
+
+    /// What to process instead if the decisions no longer hold.
+    public let prepared: PreparedBatch
+    let segments: [Segment]
+    /// The version (`StateVersion`) the stored state must have when the batch's transaction
+    /// starts.
+    let expectedVersion: Int64
+    /// The kept state's generation it was decided on (`ResidentStateKeeper`).
+    let generation: UInt64
+    /// Time spent looking up and deciding.
+    let timing: BatchOutcome
 }

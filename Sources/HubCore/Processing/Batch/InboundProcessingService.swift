@@ -9,6 +9,9 @@ import ServiceLifecycle
 public struct InboundProcessingService: Service {
     public var consumer: KafkaConsumer
     public var database: PostgresConnection
+    /// A second connection, for deciding a batch while the previous one is written
+    /// (`BatchProcessor.decideAhead`); `nil`: every batch is decided in its transaction.
+    public var lookups: PostgresConnection?
     public var processor: BatchProcessor
     public var maxBatchSize: Int
     public var logger: Logger
@@ -18,11 +21,13 @@ public struct InboundProcessingService: Service {
     /// retrying a batch).
     public var onPolled: @Sendable () -> Void
 
-    public init(consumer: KafkaConsumer, database: PostgresConnection, processor: BatchProcessor,
-                maxBatchSize: Int = 500, logger: Logger, onBatchCommitted: @escaping @Sendable (BatchOutcome) -> Void = { _ in },
+    public init(consumer: KafkaConsumer, database: PostgresConnection, lookups: PostgresConnection? = nil,
+                processor: BatchProcessor, maxBatchSize: Int = 500, logger: Logger,
+                onBatchCommitted: @escaping @Sendable (BatchOutcome) -> Void = { _ in },
                 onPolled: @escaping @Sendable () -> Void = {}) {
         self.consumer = consumer
         self.database = database
+        self.lookups = lookups
         self.processor = processor
         self.maxBatchSize = maxBatchSize
         self.logger = logger
@@ -30,39 +35,54 @@ public struct InboundProcessingService: Service {
         self.onPolled = onPolled
     }
 
+    /// A batch polled and prepared, and decided if it could be before its transaction.
+    struct BatchInHand: Sendable {
+        var prepared: PreparedBatch
+        var decided: DecidedBatch?
+    }
+
     public func run() async throws {
         logger.info("processing", metadata: ["topics": "\(HubTopics.inbound)", "group": "\(consumer.groupID)"])
         var lagReported = ContinuousClock.now
         // The batch in hand: polled and prepared, not yet processed. A graceful shutdown
         // stops polling but lets the batch in hand finish and commit.
-        var inHand: PreparedBatch?
+        var inHand: BatchInHand?
         while true {
             if ContinuousClock.now - lagReported > .seconds(5) {
                 lagReported = .now
                 await reportLag()
             }
-            let current: PreparedBatch
-            if let prepared = inHand {
-                current = prepared
+            var current: BatchInHand
+            if let batch = inHand {
+                current = batch
             } else {
                 guard !Task.isShuttingDownGracefully else { break }
                 let batch = try await consumer.poll(maxCount: maxBatchSize, timeout: .milliseconds(250))
                 onPolled()
                 guard !batch.isEmpty else { continue }
-                current = processor.prepare(batch)
+                current = BatchInHand(prepared: processor.prepare(batch))
             }
-            // Pipelining: the records already fetched (no waiting) are decoded on another
-            // thread while this batch's transaction runs. Safe with respect to offsets: they
-            // are committed for `current` only, after its transaction, and a record polled
-            // here but processed by another member after a rebalance is found in the inbox.
+            // Decided now if it was not while the previous batch was written: the next one
+            // can then be decided on top of it while it is written.
+            if current.decided == nil, let lookups {
+                current.decided = await processor.decideAhead(current.prepared, lookingUpOn: lookups)
+            }
+            // Pipelining: the records already fetched (no waiting) are decoded, and decided
+            // on top of the current batch, on another thread while the current batch's
+            // transaction runs. Safe with respect to offsets: they are committed for
+            // `current` only, after its transaction, and a record polled here but
+            // processed by another member after a rebalance is found in the inbox. Safe
+            // with respect to the state: the next batch's transaction writes its decisions
+            // only if the stored state is the one they were made on (`BatchProcessor.write`).
             let upcoming = Task.isShuttingDownGracefully
                 ? [] : try await consumer.poll(maxCount: maxBatchSize, timeout: .zero)
             if !upcoming.isEmpty { onPolled() }
-            async let next: PreparedBatch? = upcoming.isEmpty ? nil : processor.prepare(upcoming)
+            let decidesAhead = current.decided != nil
+            async let next: BatchInHand? = upcoming.isEmpty ? nil : prepare(upcoming, decidingAhead: decidesAhead)
             let started = ContinuousClock.now
             let outcome = try await processPersistently(current)
-            try await commitPersistently(current.messages)
-            record(outcome, batch: current.messages, duration: ContinuousClock.now - started)
+            try await commitPersistently(current.prepared.messages)
+            record(outcome, batch: current.prepared.messages, duration: ContinuousClock.now - started)
             onBatchCommitted(outcome)
             inHand = await next
         }
@@ -70,15 +90,27 @@ public struct InboundProcessingService: Service {
         try await consumer.close()
     }
 
+    private func prepare(_ records: [KafkaMessage], decidingAhead: Bool) async -> BatchInHand {
+        var batch = BatchInHand(prepared: processor.prepare(records))
+        if decidingAhead, let lookups {
+            batch.decided = await processor.decideAhead(batch.prepared, lookingUpOn: lookups)
+        }
+        return batch
+    }
+
     /// Processes until it succeeds; only transient failures are retried as they are.
-    private func processPersistently(_ batch: PreparedBatch) async throws -> BatchOutcome {
-        try await retryingTransient("process a batch of \(batch.messages.count)") {
+    private func processPersistently(_ batch: BatchInHand) async throws -> BatchOutcome {
+        let messages = batch.prepared.messages
+        return try await retryingTransient("process a batch of \(messages.count)") {
             do {
-                return try await processor.process(batch, on: database)
-            } catch where !Self.isTransient(error) && batch.messages.count > 1 {
+                if let decided = batch.decided, let outcome = try await processor.write(decided, on: database) {
+                    return outcome
+                }
+                return try await processor.process(batch.prepared, on: database)
+            } catch where !Self.isTransient(error) && messages.count > 1 {
                 logger.error("batch failed; processing its records one by one", metadata: ["error": "\(error)"])
                 var total = BatchOutcome()
-                for message in batch.messages {
+                for message in messages {
                     total = total + (try await processAlone(message))
                 }
                 return total
@@ -154,7 +186,7 @@ public struct InboundProcessingService: Service {
         logger.info("batch committed", metadata: [
             "records": "\(batch.count)", "applied": "\(outcome.applied)", "duplicates": "\(outcome.duplicates)",
             "stale": "\(outcome.stale)", "deadLetters": "\(outcome.deadLettered)", "notifications": "\(outcome.notifications)", "stateLoads": "\(outcome.stateLoads)",
-            "residentLoads": "\(outcome.residentLoads)",
+            "residentLoads": "\(outcome.residentLoads)", "decidedAhead": "\(outcome.decidedAhead)",
             "ms": "\(duration.wholeNanoseconds / 1_000_000)", "loadMs": "\(outcome.loadTime.wholeNanoseconds / 1_000_000)",
             "decideMs": "\(outcome.decideTime.wholeNanoseconds / 1_000_000)", "writeMs": "\(outcome.writeTime.wholeNanoseconds / 1_000_000)",
         ])
