@@ -149,6 +149,32 @@ struct DecodingPipelineTests {
         #expect(error.violations.map(\.path) == paths)
     }
 
+    @Test("strings and identifiers: the checks on UTF-8 bytes decide as those on characters and scalars")
+    func stringChecksOnBytes() {
+        for byte in UInt8(0)..<0x80 {
+            #expect(String.isASCIIWhitespace(byte) == Unicode.Scalar(byte).properties.isWhitespace, "\(byte)")
+        }
+        // What the checks were, on characters and scalars.
+        func expected(_ text: String, minLength: Int, maxLength: Int, identifier: Bool) -> Bool {
+            text.trimmingWhitespace().count >= minLength && text.count <= maxLength
+                && !text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }
+                && !(identifier && text.unicodeScalars.contains { $0.properties.isWhitespace || $0 == "|" })
+        }
+        let texts = ["", " ", "\u{00A0}", "\u{2028}x", " a", "a ", "ab", "a b", "a|b", "a\tb", "a\nb", "a\u{0001}", "\u{001F}",
+                     "a\u{00A0}b", "a\u{3000}b", "ééé", "éééé", "e\u{0301}e\u{0301}e\u{0301}", "😀😀😀", "🇫🇷🇫🇷🇫🇷🇫🇷", "abcd", "abcdef"]
+        for text in texts {
+            for (minLength, maxLength) in [(1, 3), (2, 3), (1, 100)] {
+                var violations: [Violation] = []
+                let decoded = Strict.string(minLength: minLength, maxLength: maxLength)(.string(text), .root, &violations)
+                #expect((decoded != nil) == expected(text, minLength: minLength, maxLength: maxLength, identifier: false),
+                        "\(text.debugDescription) \(minLength)...\(maxLength)")
+            }
+            var violations: [Violation] = []
+            #expect((Strict.identifier(.string(text), .root, &violations) != nil)
+                    == expected(text, minLength: 1, maxLength: 100, identifier: true), "\(text.debugDescription)")
+        }
+    }
+
     static let validPayloads: [String: JSONValue] = [
         "clsm.declared": validClsm,
         "sism.event.proposed": [

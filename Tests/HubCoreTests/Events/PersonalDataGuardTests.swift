@@ -79,4 +79,32 @@ struct PersonalDataGuardTests {
             #expect(guardian.findings(in: json["data"]!).isEmpty, "\(file)")
         }
     }
+
+    @Test("the walk that settles clean payloads says \"maybe\" for every payload with findings")
+    func quickWalkAgrees() throws {
+        var generator = SystemRandomNumberGenerator()
+        let keys = ["title", "venue", "lastName", "patientCount", "contactEmail", "members", "n"]
+        let texts = ["Saint-Denis", "jeanne@example.org", "06 12 34 56 78", "93066", "2850578006084", ""]
+        func value(depth: Int) -> JSONValue {
+            switch Int.random(in: 0..<(depth > 2 ? 2 : 4), using: &generator) {
+            case 0: .string(texts.randomElement(using: &generator)!)
+            case 1: 7
+            case 2: .array((0..<Int.random(in: 0...3, using: &generator)).map { _ in value(depth: depth + 1) })
+            default: .object(Dictionary((0..<Int.random(in: 0...3, using: &generator)).map { _ in
+                (keys.randomElement(using: &generator)!, value(depth: depth + 1)) }, uniquingKeysWith: { first, _ in first }))
+            }
+        }
+        var withFindings = 0
+        for _ in 0..<5_000 {
+            let payload = value(depth: 0)
+            let found = guardian.findings(in: payload)
+            if !found.isEmpty { withFindings += 1 }
+            #expect(found.isEmpty || PersonalDataGuard.mayHaveFindings(payload), "\(payload)")
+        }
+        #expect(withFindings > 500)
+        for file in try Fixture.exampleEventFiles() {
+            let json = try JSONParser.parse(Fixture.bytes("docs/examples/events/" + file))
+            #expect(!PersonalDataGuard.mayHaveFindings(json["data"]!), "\(file): clean, settled by the walk")
+        }
+    }
 }

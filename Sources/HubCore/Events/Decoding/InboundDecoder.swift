@@ -58,7 +58,8 @@ public struct InboundDecoder: Sendable {
     }
 
     private func decodeEnvelope(_ envelope: CloudEvent, topic: String) throws(EventRejection) -> (event: DecodedEvent, payload: JSONValue) {
-        let context = "\(envelope.type) event \(envelope.source)|\(envelope.id)"
+        // Only errors print it: not built for the records that decode.
+        func context() -> String { "\(envelope.type) event \(envelope.source)|\(envelope.id)" }
         guard let expected = InboundTopic(eventType: envelope.type) else {
             let known = InboundTopic.allCases.map(\.eventType).joined(separator: ", ")
             throw EventRejection(code: .unsupportedType, message: "ce_type \"\(envelope.type)\" on \(topic) is not one of [\(known)]")
@@ -71,7 +72,7 @@ public struct InboundDecoder: Sendable {
         if let contentType = envelope.datacontenttype {
             let media = KafkaCloudEventCodec.mediaType(contentType)
             guard media == KafkaCloudEventCodec.jsonContentType || media.hasSuffix("+json") else {
-                throw EventRejection(code: .unsupportedType, message: "\(context): data content type \"\(contentType)\" is not JSON")
+                throw EventRejection(code: .unsupportedType, message: "\(context()): data content type \"\(contentType)\" is not JSON")
             }
         }
         let json: JSONValue
@@ -79,10 +80,10 @@ public struct InboundDecoder: Sendable {
             json = try JSONParser.parse(envelope.data)
         } catch {
             throw EventRejection(
-                code: .schemaViolation, message: "\(context): data is not valid JSON",
+                code: .schemaViolation, message: "\(context()): data is not valid JSON",
                 violations: [Violation(path: "$", reason: error.description)])
         }
-        try personalDataGuard.check(json, context: context)
+        try personalDataGuard.check(json, context: context())
         let event = try InboundEvent.strictDecode(json, topic: expected)
         return (DecodedEvent(identity: envelope.identity, time: envelope.time, event: event), json)
     }

@@ -40,13 +40,29 @@ public struct PersonalDataGuard: Sendable {
     }
 
     /// Throws `personal_data` when anything is found.
-    public func check(_ value: JSONValue, context: String) throws(EventRejection) {
+    public func check(_ value: JSONValue, context: @autoclosure () -> String) throws(EventRejection) {
+        guard Self.mayHaveFindings(value) else { return }
         let found = findings(in: value)
         guard found.isEmpty else {
             throw EventRejection(
                 code: .personalData,
-                message: "\(context) carries personal data (\(found.count) finding(s)); the hub accepts no data about individuals",
+                message: "\(context()) carries personal data (\(found.count) finding(s)); the hub accepts no data about individuals",
                 violations: found)
+        }
+    }
+
+    /// False only when `findings` is empty: one walk without the paths, the sorted keys and
+    /// the reasons that `findings` builds, for the payloads (nearly all) that are clean.
+    static func mayHaveFindings(_ value: JSONValue) -> Bool {
+        switch value {
+        case .object(let members):
+            members.contains { key, member in isForbiddenKey(key) || mayHaveFindings(member) }
+        case .array(let items):
+            items.contains(where: mayHaveFindings)
+        case .string(let text):
+            PersonalDataPatterns.mayContainPersonalData(text)
+        default:
+            false
         }
     }
 
@@ -74,13 +90,14 @@ public struct PersonalDataGuard: Sendable {
     }
 
     static func keyReason(_ key: String) -> String? {
+        isForbiddenKey(key) ? "field name \"\(key)\" designates personal data" : nil
+    }
+
+    static func isForbiddenKey(_ key: String) -> Bool {
         let normalised = normalisedKey(key)
-        if allowedKeys.contains(normalised) { return nil }
+        if allowedKeys.contains(normalised) { return false }
         let bytes = Array(normalised.utf8)
-        if forbiddenKeys.contains(normalised) || forbiddenKeyPartBytes.contains(where: { contains(bytes, $0) }) {
-            return "field name \"\(key)\" designates personal data"
-        }
-        return nil
+        return forbiddenKeys.contains(normalised) || forbiddenKeyPartBytes.contains(where: { contains(bytes, $0) })
     }
 
     /// Lower-case, letters and digits only. Every key of every inbound event goes through

@@ -69,16 +69,18 @@ public enum Strict {
                 violations.append(Violation(path: path.description, reason: "must be a string, got \(value.typeName)"))
                 return nil
             }
-            let trimmed = text.trimmingWhitespace()
-            if trimmed.count < minLength {
+            // Every inbound string comes through here: the UTF-8 bytes settle the common
+            // cases, and characters are counted only when they cannot (a character is at
+            // least one byte; a control character is one byte, never part of another).
+            if minLength == 1 ? text.isBlank : text.trimmingWhitespace().count < minLength {
                 violations.append(Violation(path: path.description, reason: minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters"))
                 return nil
             }
-            if text.count > maxLength {
+            if text.utf8.count > maxLength, text.count > maxLength {
                 violations.append(Violation(path: path.description, reason: "must have at most \(maxLength) characters, got \(text.count)"))
                 return nil
             }
-            if text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }) {
+            if text.utf8.contains(where: { $0 < 0x20 && $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\t") }) {
                 violations.append(Violation(path: path.description, reason: "must not contain control characters"))
                 return nil
             }
@@ -90,7 +92,10 @@ public enum Strict {
     /// in Kafka keys like `clsm:<id>` and in notification id names).
     public static let identifier: StrictDecode<String> = { value, path, violations in
         guard let text = string(maxLength: 100)(value, path, &violations) else { return nil }
-        guard !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "|" }) else {
+        let forbidden = text.utf8.allSatisfy { $0 < 0x80 }
+            ? text.utf8.contains { String.isASCIIWhitespace($0) || $0 == UInt8(ascii: "|") }
+            : text.unicodeScalars.contains { $0.properties.isWhitespace || $0 == "|" }
+        guard !forbidden else {
             violations.append(Violation(path: path.description, reason: "must not contain whitespace or '|'"))
             return nil
         }
@@ -243,6 +248,19 @@ public enum Strict {
 }
 
 extension String {
+    /// Whether only whitespace (or nothing): `trimmingWhitespace().isEmpty`, settled by the
+    /// first byte for most strings.
+    var isBlank: Bool {
+        guard let first = utf8.first else { return true }
+        if first < 0x80, !Self.isASCIIWhitespace(first) { return false }
+        return trimmingWhitespace().isEmpty
+    }
+
+    /// The ASCII scalars with Unicode's White_Space property (tab to carriage return, space).
+    static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
+    }
+
     func trimmingWhitespace() -> Substring {
         var slice = Substring(self)
         while let first = slice.unicodeScalars.first, first.properties.isWhitespace { slice = slice.dropFirst() }
