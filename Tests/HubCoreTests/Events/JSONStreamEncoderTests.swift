@@ -36,6 +36,23 @@ struct JSONStreamEncoderTests {
         try expectSameJSON(state.reference)
     }
 
+    @Test("every payload of a synthetic stream encodes as JSONEncoder encodes it, and its canonical bytes too")
+    func payloads() throws {
+        let territory = SyntheticTerritory.make(seed: 5, clsmCount: 40, qpvCount: 200)
+        let events = SyntheticEventStream.decodedEvents(territory: territory, seed: 5, count: 500)
+        #expect(Set(events.map(\.event.topic)).count == 4, "every topic's payload")
+        for event in events {
+            let foundation: JSONValue
+            switch event.event {
+            case .clsmDeclared(let payload): try expectSameJSON(payload); foundation = .encoding(payload)
+            case .sismEventProposed(let payload): try expectSameJSON(payload); foundation = .encoding(payload)
+            case .ptsmDiagnosticPublished(let payload): try expectSameJSON(payload); foundation = .encoding(payload)
+            case .qpvActionRecorded(let payload): try expectSameJSON(payload); foundation = .encoding(payload)
+            }
+            #expect(event.event.canonicalJSON() == foundation.canonicalBytes())
+        }
+    }
+
     private struct Sample: Codable, Equatable {
         enum Kind: String, Codable { case a, b }
         struct Inner: Codable, Equatable {
