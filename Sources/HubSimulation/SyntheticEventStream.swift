@@ -240,7 +240,7 @@ struct EventGenerator: Sendable {
     func envelope(source: String, type: InboundTopic, payload: InboundEvent) -> CloudEvent {
         CloudEvent(
             id: "synthetic-\(seed)-\(sequence)", source: source, type: type.eventType,
-            time: SyntheticTime.timestamp(epochSeconds: time(of: sequence)), data: payload.canonicalJSON())
+            time: SyntheticTime.timestamp(epochSeconds: time(of: sequence)), data: payload.json())
     }
 
     func event(_ payload: InboundEvent, source: String, phase: SyntheticEvent.Phase, expectation: SyntheticEvent.Expectation = .applied) -> SyntheticEvent {

@@ -49,6 +49,7 @@ struct JSONStreamEncoderTests {
             case .ptsmDiagnosticPublished(let payload): try expectSameJSON(payload); foundation = .encoding(payload)
             case .qpvActionRecorded(let payload): try expectSameJSON(payload); foundation = .encoding(payload)
             }
+            #expect(try JSONParser.parse(event.event.json()) == foundation)
             #expect(event.event.canonicalJSON() == foundation.canonicalBytes())
         }
     }

@@ -49,20 +49,28 @@ public enum InboundEvent: Sendable, Hashable {
         }
     }
 
-    /// The payload as canonical JSON (sorted keys), e.g. for the event log. Encoded by
-    /// `JSONStreamEncoder` (the same JSON as `JSONEncoder`, tested, at a fraction of the
-    /// cost: `hub-bench` makes every synthetic record's data here), then sorted.
-    public func canonicalJSON() -> [UInt8] {
+    /// The payload as JSON, members in the type's order (`JSONStreamEncoder`, the same JSON
+    /// as `JSONEncoder`, tested): what a producer sends. `hub-bench` makes every synthetic
+    /// record's data here, on the machine it measures.
+    public func json() -> [UInt8] {
         do {
-            let bytes = switch self {
+            return switch self {
             case .clsmDeclared(let payload): try JSONStreamEncoder.encode(payload)
             case .sismEventProposed(let payload): try JSONStreamEncoder.encode(payload)
             case .ptsmDiagnosticPublished(let payload): try JSONStreamEncoder.encode(payload)
             case .qpvActionRecorded(let payload): try JSONStreamEncoder.encode(payload)
             }
-            return try JSONParser.parse(bytes).canonicalBytes()
         } catch {
             preconditionFailure("encoding a \(topic.eventType) payload to JSON failed: \(error)")
+        }
+    }
+
+    /// The payload as canonical JSON (sorted keys), e.g. for the event log.
+    public func canonicalJSON() -> [UInt8] {
+        do {
+            return try JSONParser.parse(json()).canonicalBytes()
+        } catch {
+            preconditionFailure("the JSON of a \(topic.eventType) payload does not parse: \(error)")
         }
     }
 
