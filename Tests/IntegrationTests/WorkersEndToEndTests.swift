@@ -58,6 +58,21 @@ struct WorkersEndToEndTests {
             #expect(stored.clsms == expected.state.clsms)
             #expect(stored.sismProposals == expected.state.sismProposals)
             #expect(stored.processedEvents == expected.state.processedEvents)
+
+            // What operators see: the metrics count what happened, the health says ok.
+            let port = try await worker.metricsPort()
+            let metrics = try await HTTPProbe.get(port: port, path: "/metrics")
+            #expect(metrics.status == 200)
+            let applied = metrics.body.split(separator: "\n").first {
+                $0.hasPrefix("hub_events_total{") && $0.contains(#"topic="clsm.declared""#) && $0.contains(#"outcome="applied""#)
+            }
+            #expect(applied.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } } == 2, "\(applied ?? "no line")")
+            // From the third batch on (the second reads the state whole), each is decided
+            // on the kept state before its transaction.
+            #expect(metrics.body.contains(#"hub_batches_total{decided="before_transaction"}"#), "\(metrics.body.prefix(2000))")
+            #expect(metrics.body.contains("hub_outbox_backlog"))
+            let health = try await HTTPProbe.get(port: port, path: "/health")
+            #expect(health.status == 200 && health.body.contains(#""status":"ok""#), "\(health)")
         } catch {
             Issue.record("worker log:\n\(worker.log.suffix(3000))")
             throw error

@@ -65,6 +65,23 @@ final class WorkerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// The port of the worker's `/metrics` and `/health` (it was started with port 0), from
+    /// the line its endpoint logs once listening.
+    func metricsPort(within timeout: Duration = .seconds(30)) async throws -> Int {
+        let end = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < end {
+            for line in log.split(separator: "\n") where line.contains("metrics and health endpoint listening") {
+                // address=[IPv4]127.0.0.1/127.0.0.1:PORT
+                if let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
+                   let port = address.split(separator: ":").last.flatMap({ Int($0) }) {
+                    return port
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HTTPProbe.Failure(description: "the worker logged no metrics endpoint within \(timeout)")
+    }
+
     /// The worker's log, for failure messages.
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 }

@@ -183,6 +183,11 @@ public struct InboundProcessingService: Service {
             Counter(label: "hub_events_total", dimensions: [("topic", key.topic), ("outcome", key.outcome)]).increment(by: count)
         }
         Counter(label: "hub_notifications_written_total").increment(by: outcome.notifications)
+        // Whether batches are decided before their transaction (while the previous one was
+        // written): "in_transaction" all along means no state kept (several writers) or
+        // decisions refused (another writer between deciding and writing).
+        Counter(label: "hub_batches_total", dimensions: [("decided", outcome.decidedAhead > 0 ? "before_transaction" : "in_transaction")])
+            .increment()
         logger.info("batch committed", metadata: [
             "records": "\(batch.count)", "applied": "\(outcome.applied)", "duplicates": "\(outcome.duplicates)",
             "stale": "\(outcome.stale)", "deadLetters": "\(outcome.deadLettered)", "notifications": "\(outcome.notifications)", "stateLoads": "\(outcome.stateLoads)",
