@@ -15,6 +15,12 @@ public struct BatchProcessor: Sendable {
     /// the second half is a hash of the schema, so hubs in other schemas don't wait.
     public static let processingLockKey: Int64 = 0x434C_534D
 
+    /// Takes the processing lock of this schema for the rest of `connection`'s transaction.
+    public static func takeProcessingLock(on connection: PostgresConnection) async throws {
+        try await connection.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
+                                     [.int(processingLockKey)])
+    }
+
     public var decoder: InboundDecoder
     public var engine: RulesEngine
     public var store: StateStore
@@ -73,8 +79,7 @@ public struct BatchProcessor: Sendable {
     /// Processes a prepared batch in one transaction on `database`.
     public func process(_ batch: PreparedBatch, on database: PostgresConnection) async throws -> BatchOutcome {
         let (total, resident, version) = try await database.transaction { connection in
-            try await connection.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
-                                         [.int(Self.processingLockKey)])
+            try await Self.takeProcessingLock(on: connection)
             let versionAtStart = try await StateVersion.read(on: connection)
             var resident = try await residentState(storedVersion: versionAtStart, on: connection)
             var outcome = BatchOutcome()
@@ -214,8 +219,7 @@ public struct BatchProcessor: Sendable {
         let outcome: BatchOutcome?
         do {
             outcome = try await database.transaction { connection in
-                try await connection.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
-                                             [.int(Self.processingLockKey)])
+                try await Self.takeProcessingLock(on: connection)
                 let versionAtStart = try await StateVersion.read(on: connection)
                 guard versionAtStart == decided.expectedVersion, keeper.isCurrent(decided.generation) else { return nil }
                 var total = decided.timing

@@ -67,8 +67,7 @@ public struct ReadModelRebuild: Sendable {
                     onStart: (Int) -> Void = { _ in }, onEvent: () -> Void = {}) async throws -> Report {
         do {
             return try await database.transaction { connection in
-                try await connection.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
-                                             [.int(BatchProcessor.processingLockKey)])
+                try await BatchProcessor.takeProcessingLock(on: connection)
                 var report = try await rebuild(on: connection, onStart: onStart, onEvent: onEvent)
                 if options.dryRun || !(report.agreesWithHistory || options.acceptDifferences) {
                     throw RollBack(report: report)
