@@ -14,12 +14,17 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
         self.day = day
     }
 
-    /// Parses exactly `YYYY-MM-DD` (RFC 3339 `full-date`).
+    /// The years a date or timestamp received from outside may have: wide enough for any
+    /// CLSM, SISM edition or diagnostic past or planned, narrow enough that every date
+    /// computed from one (a Paris offset, a window, a report) stays a valid date.
+    public static let supportedYears = 1900...2999
+
+    /// Parses exactly `YYYY-MM-DD` (RFC 3339 `full-date`), a year in `supportedYears`.
     public init?(_ text: String) {
         let bytes = Array(text.utf8)
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
             let year = Digits.value(bytes[0..<4]), let month = Digits.value(bytes[5..<7]),
-            let day = Digits.value(bytes[8..<10])
+            let day = Digits.value(bytes[8..<10]), Self.supportedYears.contains(year)
         else { return nil }
         self.init(year: year, month: month, day: day)
     }
@@ -29,7 +34,11 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
     }
 
     /// Days since 1970-01-01 (proleptic Gregorian), after Howard Hinnant's `days_from_civil`.
-    public var daysSinceEpoch: Int {
+    public var daysSinceEpoch: Int { Self.daysSinceEpoch(year: year, month: month, day: day) }
+
+    /// `daysSinceEpoch` for any year, month 1...12 and day, without building a date (so
+    /// without its range checks: day 31 of a 30-day month is the 1st of the next).
+    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -55,9 +64,10 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
     }
 
     /// 0 = Sunday ... 6 = Saturday.
-    public var weekday: Int {
-        let days = daysSinceEpoch
-        return ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday (4)
+    public var weekday: Int { Self.weekday(daysSinceEpoch: daysSinceEpoch) }
+
+    static func weekday(daysSinceEpoch days: Int) -> Int {
+        ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday (4); days % 7 is in -6...6
     }
 
     public static func daysIn(month: Int, year: Int) -> Int {

@@ -10,9 +10,19 @@ public struct Timestamp: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The offset written in the text, in seconds east of UTC.
     public let offsetSeconds: Int
 
+    /// At most this many fraction digits (nanoseconds): PostgreSQL reads the text back as
+    /// `timestamptz`, and a longer fraction is no precision anyone has.
+    public static let maximumFractionDigits = 9
+    /// The largest offset in use anywhere on Earth (UTC+14:00, Kiribati; UTC−12:00 is the
+    /// lowest); PostgreSQL refuses offsets beyond ±15:59.
+    public static let maximumOffsetSeconds = 14 * 3600
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`. `T`/`t` and `Z`/`z` are accepted
     /// as RFC 3339 allows; a missing offset is refused (a local time without zone is
-    /// ambiguous for Europe/Paris window checks).
+    /// ambiguous for Europe/Paris window checks). Refused too, so that every timestamp the
+    /// hub keeps is one PostgreSQL stores and every computation on it is defined: a year
+    /// outside `CalendarDate.supportedYears`, a fraction of more than
+    /// `maximumFractionDigits` digits, an offset beyond ±14:00.
     public init?(_ text: String) {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20, let date = CalendarDate(String(decoding: bytes[0..<10], as: UTF8.self)),
@@ -28,7 +38,7 @@ public struct Timestamp: Sendable, Hashable, Codable, CustomStringConvertible {
             index += 1
             let start = index
             while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
-            guard index > start else { return nil }
+            guard index > start, index - start <= Self.maximumFractionDigits else { return nil }
             let fraction = Array(bytes[start..<min(start + 3, index)])
             let padded = fraction + Array(repeating: UInt8(ascii: "0"), count: 3 - fraction.count)
             milliseconds = Digits.value(padded) ?? 0
@@ -41,7 +51,7 @@ public struct Timestamp: Sendable, Hashable, Codable, CustomStringConvertible {
             guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
                 let offsetHours = Digits.value(bytes[(index + 1)..<(index + 3)]),
                 let offsetMinutes = Digits.value(bytes[(index + 4)..<(index + 6)]),
-                offsetHours < 24, offsetMinutes < 60
+                offsetMinutes < 60, offsetHours * 3600 + offsetMinutes * 60 <= Self.maximumOffsetSeconds
             else { return nil }
             offset = (offsetHours * 3600 + offsetMinutes * 60) * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
         } else {
@@ -103,10 +113,12 @@ public enum ParisTime {
         return CalendarDate(daysSinceEpoch: Int(floorDiv(seconds, 86_400)))
     }
 
-    /// 01:00 UTC on the last Sunday of `month`, in seconds since the epoch.
+    /// 01:00 UTC on the last Sunday of `month` (March or October, both of 31 days), in
+    /// seconds since the epoch. Defined for every year, not only the supported ones: an
+    /// instant near the ends of the range may fall in the year before or after it.
     static func switchInstant(year: Int, month: Int) -> Int64 {
-        let last = CalendarDate(year: year, month: month, day: 31)!
-        let lastSunday = last.daysSinceEpoch - last.weekday
+        let last = CalendarDate.daysSinceEpoch(year: year, month: month, day: 31)
+        let lastSunday = last - CalendarDate.weekday(daysSinceEpoch: last)
         return Int64(lastSunday) * 86_400 + 3600
     }
 

@@ -43,7 +43,27 @@ public struct InboundDecoder: Sendable {
                 code: .tooLarge,
                 message: "record on \(topic) is \(size) bytes (key, headers and value), above the limit of \(maxRecordBytes) bytes")
         }
+        let sizes = EnvelopeLimits.sizeViolations(key: key, headers: headers)
+        guard sizes.isEmpty else {
+            throw EventRejection(code: .tooLarge, message: "record on \(topic) has a key or headers above the hub's limits",
+                                 violations: sizes)
+        }
+        let content = EnvelopeLimits.contentViolations(key: key, headers: headers)
+        guard content.isEmpty else {
+            throw EventRejection(code: .malformedEnvelope,
+                                 message: "record on \(topic) has a key or headers that are not text the hub can keep",
+                                 violations: content)
+        }
         let envelope = try KafkaCloudEventCodec.decode(headers: headers, value: value)
+        let attributes = EnvelopeLimits.attributeViolations(of: envelope)
+        guard attributes.tooLarge.isEmpty else {
+            throw EventRejection(code: .tooLarge, message: "record on \(topic) has CloudEvents attributes above the hub's limits",
+                                 violations: attributes.tooLarge)
+        }
+        guard attributes.malformed.isEmpty else {
+            throw EventRejection(code: .malformedEnvelope, message: "record on \(topic) has CloudEvents attributes the hub cannot keep",
+                                 violations: attributes.malformed)
+        }
         return try decodeEnvelope(envelope, topic: topic)
     }
 

@@ -4,9 +4,14 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
     public var path: String
     public var reason: String
 
+    /// Longest path and reason kept, in UTF-8 bytes: a reason may quote the value refused.
+    public static let maximumPathBytes = 512
+    public static let maximumReasonBytes = 1024
+
+    /// Both texts are kept storable (`StorableText`): they may quote what the record holds.
     public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
+        self.path = StorableText.escaping(path, maximumBytes: Self.maximumPathBytes)
+        self.reason = StorableText.escaping(reason, maximumBytes: Self.maximumReasonBytes)
     }
 
     public var description: String { "\(path): \(reason)" }
@@ -22,9 +27,13 @@ public struct EventRejection: Error, Sendable, Hashable, CustomStringConvertible
     public var message: String
     public var violations: [Violation]
 
+    /// Longest `message` kept, in UTF-8 bytes (before the violations).
+    public static let maximumMessageBytes = 2048
+
+    /// `message` is kept storable (`StorableText`): it may quote what the record holds.
     public init(code: DeadLetterCode, message: String, violations: [Violation] = []) {
         self.code = code
-        self.message = message
+        self.message = StorableText.escaping(message, maximumBytes: Self.maximumMessageBytes)
         self.violations = violations.sorted { ($0.path, $0.reason) < ($1.path, $1.reason) }
     }
 

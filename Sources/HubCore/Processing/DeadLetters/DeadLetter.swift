@@ -47,7 +47,7 @@ public enum DeadLetter {
     public static func make(from message: KafkaMessage, code: DeadLetterCode, reason: String) -> OutgoingKafkaMessage {
         var headers = message.headers.filter { !Header.all.contains($0.name) }
         headers.append(KafkaHeader(name: Header.errorCode, string: code.rawValue))
-        headers.append(KafkaHeader(name: Header.errorMessage, string: truncated(reason)))
+        headers.append(KafkaHeader(name: Header.errorMessage, string: storableMessage(reason)))
         headers.append(KafkaHeader(name: Header.originalTopic, string: message.topic))
         headers.append(KafkaHeader(name: Header.originalPartition, string: String(message.partition)))
         headers.append(KafkaHeader(name: Header.originalOffset, string: String(message.offset)))
@@ -65,18 +65,10 @@ public enum DeadLetter {
         OutboxRecord(notificationId: id(for: message), message: make(from: message, code: code, reason: reason))
     }
 
-    /// `reason` cut to `maximumMessageBytes` UTF-8 bytes, "…" included.
-    static func truncated(_ reason: String) -> String {
-        guard reason.utf8.count > maximumMessageBytes else { return reason }
-        let ellipsis = "…"
-        var text = ""
-        var bytes = 0
-        for character in reason {
-            let size = character.utf8.count
-            guard bytes + size + ellipsis.utf8.count <= maximumMessageBytes else { break }
-            text.append(character)
-            bytes += size
-        }
-        return text + ellipsis
+    /// `reason` as the `hub_error_message` header carries it: control characters escaped
+    /// (a reason may quote the record, and an internal one an error about it), cut to
+    /// `maximumMessageBytes` UTF-8 bytes, "…" included.
+    static func storableMessage(_ reason: String) -> String {
+        StorableText.escaping(reason, maximumBytes: maximumMessageBytes)
     }
 }

@@ -52,9 +52,16 @@ public struct DeadLetterCount: Sendable, Hashable {
 /// Every method runs on the connection it is given (inside the caller's transaction if one
 /// is open); table names are unqualified, so the connection's search_path decides the schema.
 public enum DeadLetterStore {
+    /// Longest `error_message` stored, in UTF-8 bytes (the header carries at most
+    /// `DeadLetter.maximumMessageBytes`).
+    public static let maximumStoredMessageBytes = 64 * 1024
+
     /// Records `message` as a dead letter. A record already there (same topic, partition and
     /// offset: the record was processed again after a crash) is kept as it was. Returns
-    /// whether a row was added. `reason` is stored in full (the header is cut, not the row).
+    /// whether a row was added. `reason` is stored with its control characters escaped
+    /// (`StorableText`: PostgreSQL refuses a NUL in text, and a reason may quote the record),
+    /// up to `maximumStoredMessageBytes` (the header is cut shorter, not the row). Key,
+    /// value and header values are stored as bytes, whatever they hold.
     @discardableResult
     public static func record(
         _ message: KafkaMessage, code: DeadLetterCode, reason: String, on connection: PostgresConnection
@@ -68,7 +75,8 @@ public enum DeadLetterStore {
             ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING
             """,
             [
-                .text(code.rawValue), .text(reason), .text(message.topic), .int(Int64(message.partition)),
+                .text(code.rawValue), .text(StorableText.escaping(reason, maximumBytes: maximumStoredMessageBytes)),
+                .text(message.topic), .int(Int64(message.partition)),
                 .int(message.offset), message.key.map { PostgresValue.bytea($0) } ?? .null,
                 .json(OutboxHeaders.encode(headers)), .bytea(message.value),
             ])

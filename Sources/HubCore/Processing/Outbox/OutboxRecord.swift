@@ -37,7 +37,9 @@ public enum OutboxHeaders {
         for (index, header) in headers.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: #"{"name":"#.utf8)
-            JSONValue.writeString(header.name, into: &out)
+            // jsonb refuses \u0000; librdkafka hands names over as C strings, so a NUL can
+            // only come from the hub's own code, and is then kept visible, escaped.
+            JSONValue.writeString(header.name.utf8.contains(0) ? StorableText.escaping(header.name) : header.name, into: &out)
             out.append(contentsOf: #","value":"#.utf8)
             if let value = header.value {
                 // Base64 has no character that JSON escapes.
