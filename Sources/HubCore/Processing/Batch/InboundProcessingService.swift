@@ -4,8 +4,9 @@ import ServiceLifecycle
 
 /// The workers' main loop: poll a batch, process it in one transaction, then commit the
 /// offsets. Transient failures (database or broker unreachable) are retried with backoff,
-/// never skipped; a batch that fails for another reason is split record by record, and a
-/// record that still fails is dead-lettered as `internal`, so the partition moves on.
+/// never skipped; a batch that fails for another reason, even a batch of one record, is
+/// split record by record, and a record that still fails is dead-lettered as `internal`,
+/// so the partition moves on and no record ends the worker.
 public struct InboundProcessingService: Service {
     public var consumer: KafkaConsumer
     public var database: PostgresConnection
@@ -98,42 +99,77 @@ public struct InboundProcessingService: Service {
         return batch
     }
 
-    /// Processes until it succeeds; only transient failures are retried as they are.
+    /// Processes until it succeeds; only transient failures are retried as they are. A batch
+    /// that fails otherwise, of any size, is processed again record by record, so that the
+    /// record at fault is isolated (`processAlone`) and the others take effect.
     private func processPersistently(_ batch: BatchInHand) async throws -> BatchOutcome {
         let messages = batch.prepared.messages
-        return try await retryingTransient("process a batch of \(messages.count)") {
-            do {
+        do {
+            return try await retryingTransient("process a batch of \(messages.count)") {
                 if let decided = batch.decided, let outcome = try await processor.write(decided, on: database) {
                     return outcome
                 }
                 return try await processor.process(batch.prepared, on: database)
-            } catch where !Self.isTransient(error) && messages.count > 1 {
-                logger.error("batch failed; processing its records one by one", metadata: ["error": "\(error)"])
-                var total = BatchOutcome()
-                for message in messages {
-                    total = total + (try await processAlone(message))
+            }
+        } catch where Self.isRecordFailure(error) {
+            logger.error("batch failed; processing its records one by one", metadata: ["error": "\(error)"])
+            var total = BatchOutcome()
+            for message in messages {
+                total = total + (try await processAlone(message))
+            }
+            return total
+        }
+    }
+
+    /// Processes one record; if that fails for a reason other than an unavailable
+    /// dependency, dead-letters it as `internal` (a bug: hostile input is refused with its
+    /// own code by the decoder) so that its offset is committed and the partition moves on.
+    private func processAlone(_ message: KafkaMessage) async throws -> BatchOutcome {
+        let place = "\(message.topic)[\(message.partition)]@\(message.offset)"
+        do {
+            return try await retryingTransient("process \(place)") {
+                try await processor.process([message], on: database)
+            }
+        } catch where Self.isRecordFailure(error) {
+            logger.error("record failed; dead-lettering it as internal", metadata: [
+                "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                "error": "\(error)",
+            ])
+            try await deadLetterAsInternal(message, reason: "processing failed: \(error)")
+            var outcome = BatchOutcome()
+            outcome.deadLetters[.internal] = 1
+            outcome.count(message.topic, "deadletter_internal")
+            return outcome
+        }
+    }
+
+    /// Stores and queues `message` as an `internal` dead letter. Whatever the record holds
+    /// can be stored: key, value and header values go to bytea columns or base64, and the
+    /// texts that quote it are escaped (`StorableText`). So a failure here is the
+    /// database's, not the record's: it is retried, never skipped (the offset is committed
+    /// only after the dead letter is) and never the end of the worker.
+    private func deadLetterAsInternal(_ message: KafkaMessage, reason: String) async throws {
+        var wait = Duration.milliseconds(200)
+        while true {
+            do {
+                return try await retryingTransient("dead-letter \(message.topic)[\(message.partition)]@\(message.offset)") {
+                    try await processor.deadLetterAsInternal(message, reason: reason, on: database)
                 }
-                return total
+            } catch where Self.isRecordFailure(error) {
+                logger.critical("cannot store a dead letter; retrying (the record is kept, its offset not committed)", metadata: [
+                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                    "error": "\(error)", "retryIn": "\(wait)",
+                ])
+                Counter(label: "hub_dead_letter_store_failures_total").increment()
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(30))
             }
         }
     }
 
-    private func processAlone(_ message: KafkaMessage) async throws -> BatchOutcome {
-        try await retryingTransient("process \(message.topic)[\(message.partition)]@\(message.offset)") {
-            do {
-                return try await processor.process([message], on: database)
-            } catch where !Self.isTransient(error) {
-                logger.error("record failed; dead-lettering it as internal", metadata: [
-                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
-                    "error": "\(error)",
-                ])
-                try await processor.deadLetterAsInternal(message, reason: "processing failed: \(error)", on: database)
-                var outcome = BatchOutcome()
-                outcome.deadLetters[.internal] = 1
-                outcome.count(message.topic, "deadletter_internal")
-                return outcome
-            }
-        }
+    /// A failure that is neither transient (retried as it is) nor the task's cancellation.
+    static func isRecordFailure(_ error: any Error) -> Bool {
+        !isTransient(error) && !(error is CancellationError)
     }
 
     private func commitPersistently(_ batch: [KafkaMessage]) async throws {
