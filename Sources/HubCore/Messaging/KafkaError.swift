@@ -50,6 +50,21 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         self.init(kind: fatal ? .fatal : .operationFailed, code: code.rawValue, operation: operation, message: text)
     }
 
+    /// True when the broker or the client refuses this record itself, for good: too large
+    /// for `message.max.bytes` (checked by librdkafka before sending, or by the broker),
+    /// corrupt or invalid. Sending it again can never succeed, so whoever sends it must set
+    /// it aside (the outbox relay parks it) rather than retry it and block the records
+    /// behind it. Errors about the topic, the cluster or permissions are not the record's
+    /// fault and stay retryable or fatal as they are.
+    public var isRecordRefused: Bool {
+        guard kind == .operationFailed || kind == .deliveryFailed, let code else { return false }
+        let refused: [rd_kafka_resp_err_t] = [
+            RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_INVALID_MSG, RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE,
+            RD_KAFKA_RESP_ERR_INVALID_RECORD, RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE, RD_KAFKA_RESP_ERR__BAD_MSG,
+        ]
+        return refused.contains { $0.rawValue == code }
+    }
+
     /// True when retrying later may succeed (broker down, timeout, queue full).
     public var isTransient: Bool {
         switch kind {

@@ -47,13 +47,36 @@ public final class KafkaProducer: Sendable {
 
     /// Sends records in order and waits for all acknowledgements; one result per record,
     /// in the same order. Records to one partition are written in the order given.
+    ///
+    /// A record the client refuses before sending it (`KafkaError.isRecordRefused`, e.g.
+    /// larger than `message.max.bytes`) gets its failure in the results and the others are
+    /// still sent: one bad record must not stop the ones around it. Other failures to queue
+    /// (closed, fatal, unknown topic...) throw, after the records already queued are
+    /// acknowledged or failed.
     public func send(_ messages: [OutgoingKafkaMessage]) async throws -> [Result<DeliveryReport, KafkaError>] {
         guard !closed.current else { throw KafkaError(kind: .closed, operation: "send", message: "the producer is closed") }
         let batch = DeliveryBatch(count: messages.count)
+        var failure: (any Error)?
         for (index, message) in messages.enumerated() {
-            try await enqueue(message, as: PendingDelivery(batch: batch, index: index))
+            if failure != nil {
+                batch.record(.failure(KafkaError(kind: .operationFailed, operation: "produce to \(message.topic)",
+                                                 message: "not queued: an earlier record of the batch could not be")), at: index)
+                continue
+            }
+            do {
+                try await enqueue(message, as: PendingDelivery(batch: batch, index: index))
+            } catch let error as KafkaError where error.isRecordRefused {
+                batch.record(.failure(error), at: index)
+            } catch {
+                let error = error as? KafkaError
+                    ?? KafkaError(kind: .operationFailed, operation: "produce to \(message.topic)", message: "\(error)")
+                failure = error
+                batch.record(.failure(error), at: index)
+            }
         }
-        return await batch.results()
+        let results = await batch.results()
+        if let failure { throw failure }
+        return results
     }
 
     /// Waits until every queued record is delivered or failed.

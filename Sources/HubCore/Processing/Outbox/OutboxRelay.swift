@@ -64,6 +64,8 @@ public struct OutboxRelayStatus: Sendable, Hashable {
     public var lastError: String?
     /// Rows this relay published and marked sent since it started.
     public var relayedCount: Int = 0
+    /// Rows this relay parked since it started: refused by Kafka for good (`hub_outbox_parked`).
+    public var parkedCount: Int = 0
     /// Unsent rows at the last count (active relay only).
     public var backlog: Int?
     /// Since when committed rows wait for an older transaction still running; nil if none do.
@@ -108,10 +110,14 @@ public struct OutboxRelayStatus: Sendable, Hashable {
 /// in order: rare (the idempotent producer fails a partition's queue in order), and again
 /// consumers deduplicate by id.
 ///
-/// **Nothing is dropped.** Failures (broker down or frozen, database down, a record Kafka
-/// refuses) are retried with capped exponential backoff; undelivered rows stay unsent and
-/// block the rows behind them, which keeps the order and shows in `hub_outbox_backlog`,
-/// the logs and `status` (see `OutboxRelayStatus.isHealthy`).
+/// **Nothing is dropped, nothing jams.** Failures (broker down or frozen, database down)
+/// are retried with capped exponential backoff; undelivered rows stay unsent and block the
+/// rows behind them, which keeps the order and shows in `hub_outbox_backlog`, the logs and
+/// `status` (see `OutboxRelayStatus.isHealthy`). A row Kafka refuses for good (too large
+/// for `message.max.bytes`, invalid: `KafkaError.isRecordRefused`) can never be sent, so it
+/// is parked instead (`hub_outbox_parked`, with the error, in the transaction that moves
+/// the position past it; `hub_outbox_parked_total`; `hub-admin status`) and the rows behind
+/// it go on (`RelayProgress`).
 ///
 /// **One publisher.** Several `hub-workers` each run a relay; only the one holding the
 /// session-level advisory lock (`lockKey`, by default one per schema) publishes, the others stay on standby and try the
@@ -185,8 +191,10 @@ public final class OutboxRelay: Service, Sendable {
         var lockKey: Int64?
         /// Where the relay is, read when it takes the lock; nil while it does not hold it.
         var position: OutboxPosition?
-        /// A position delivered up to but not written yet (the database failed).
+        /// A position delivered up to but not written yet (the database failed), and the
+        /// rows parked on the way there, written with it.
         var pendingPosition: OutboxPosition?
+        var pendingParked: [ParkedOutboxRow] = []
         var lastHeldBackWarning: Date?
         var counters: [String: Counter] = [:]
         var lastBacklogCount: ContinuousClock.Instant?
@@ -281,8 +289,9 @@ public final class OutboxRelay: Service, Sendable {
         }
 
         if let pending = session.pendingPosition {
-            try await record(pending, on: connection)
+            try await record(pending, parking: session.pendingParked, on: connection)
             session.pendingPosition = nil
+            session.pendingParked = []
         }
         let position: OutboxPosition
         if let known = session.position {
@@ -314,44 +323,44 @@ public final class OutboxRelay: Service, Sendable {
         session.producer = producer
         let results = try await producer.send(rows.map(\.message))
 
-        // The position moves over the rows delivered before the first failure, if any: the
-        // rows after it are sent again with it, so that they stay in order.
-        var delivered = 0
-        var deliveredTopics: [String: Int] = [:]
-        var failures: [(OutboxRow, KafkaError)] = []
-        for (row, result) in zip(rows, results) {
-            switch result {
-            case .success where failures.isEmpty:
-                delivered += 1
-                deliveredTopics[row.message.topic, default: 0] += 1
-            case .success:
-                break
-            case .failure(let error):
-                failures.append((row, error))
+        // The position moves over the rows delivered, or refused for good and parked, before
+        // the first other failure, if any: the rows after it are sent again with it, so
+        // that they stay in order.
+        let progress = RelayProgress(rows: rows, results: results)
+        if let reached = progress.reached {
+            let parked = progress.parked.map {
+                ParkedOutboxRow(position: $0.row.position, topic: $0.row.message.topic, error: "\($0.error)")
             }
-        }
-        if delivered > 0 {
-            let reached = rows[delivered - 1].position
+            for (row, error) in progress.parked {
+                logger.error("outbox row refused by Kafka for good: parked, the rows behind it go on", metadata: [
+                    "sequence": "\(row.position.sequence)", "topic": "\(row.message.topic)", "error": "\(error)",
+                ])
+            }
             // Kept until written: a database failure here must not make us send them again.
             session.pendingPosition = reached
-            try await record(reached, on: connection)
+            session.pendingParked = parked
+            try await record(reached, parking: parked, on: connection)
             session.pendingPosition = nil
+            session.pendingParked = []
             session.position = reached
         }
         state.withLock { $0.heldBackSince = nil }
-        for (topic, count) in deliveredTopics {
+        for (topic, count) in progress.deliveredTopics {
             counter(for: topic, session: session).increment(by: count)
         }
-        state.withLock { $0.relayedCount += delivered }
+        state.withLock {
+            $0.relayedCount += progress.delivered
+            $0.parkedCount += progress.parked.count
+        }
         batchTimer.recordNanoseconds(Int64((ContinuousClock.now - started).wholeNanoseconds))
         logger.debug("outbox batch relayed", metadata: [
-            "delivered": "\(delivered)", "failed": "\(failures.count)",
+            "delivered": "\(progress.delivered)", "parked": "\(progress.parked.count)", "failed": "\(progress.failures.count)",
             "first": "\(rows.first!.position)", "last": "\(rows.last!.position)",
         ])
 
-        if let (row, error) = failures.first {
+        if let (row, error) = progress.failures.first {
             throw OutboxRelayError.deliveryFailed(
-                count: failures.count, firstSequence: row.position.sequence, topic: row.message.topic, cause: error)
+                count: progress.failures.count, firstSequence: row.position.sequence, topic: row.message.topic, cause: error)
         }
         try await refreshBacklog(on: connection, session: session)
         // Even after a short batch, look once more rather than count the backlog: an empty
@@ -549,6 +558,14 @@ public final class OutboxRelay: Service, Sendable {
 
     private func holdsLock(_ lockKey: Int64, on connection: PostgresConnection) async throws -> Bool {
         try await connection.query("SELECT \(Self.holdsLockCondition)", [.int(lockKey)]).scalar(Bool.self)
+    }
+
+    /// Appends `position` with the rows parked before it, in one transaction.
+    private func record(_ position: OutboxPosition, parking parked: [ParkedOutboxRow],
+                        on connection: PostgresConnection) async throws {
+        try await OutboxParking.record(parked, position: position, on: connection) { connection in
+            try await record(position, on: connection)
+        }
     }
 
     /// Appends `position`, unless the last one recorded is already there or beyond (a

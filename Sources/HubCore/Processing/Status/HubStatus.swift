@@ -28,7 +28,8 @@ public struct PartitionLag: Sendable, Hashable {
     }
 }
 
-/// Outbox rows not yet relayed to one topic (hub.notifications, hub.deadletter).
+/// Outbox rows not yet relayed to one topic (hub.notifications, hub.deadletter), and those
+/// Kafka refused for good and the relay parked (`hub_outbox_parked`).
 public struct OutboxBacklog: Sendable, Hashable {
     public var topic: String
     public var unsent: Int
@@ -36,12 +37,15 @@ public struct OutboxBacklog: Sendable, Hashable {
     public var oldestUnsentAt: Date?
     /// Its age when the status was read, by the database's clock.
     public var oldestAgeSeconds: Double?
+    /// Rows refused by Kafka for good (too large, invalid), never published.
+    public var parked: Int
 
-    public init(topic: String, unsent: Int, oldestUnsentAt: Date?, oldestAgeSeconds: Double?) {
+    public init(topic: String, unsent: Int, oldestUnsentAt: Date?, oldestAgeSeconds: Double?, parked: Int = 0) {
         self.topic = topic
         self.unsent = unsent
         self.oldestUnsentAt = oldestUnsentAt
         self.oldestAgeSeconds = oldestAgeSeconds
+        self.parked = parked
     }
 
     /// What the rows are, for people.
@@ -127,11 +131,11 @@ public struct HubStatus: Sendable, Hashable {
     }
 
     func outboxListing() -> Listing {
-        var listing = Listing(columns: ["topic", "kind", "unsent", "oldest_unsent_at", "oldest_age_seconds"])
+        var listing = Listing(columns: ["topic", "kind", "unsent", "oldest_unsent_at", "oldest_age_seconds", "parked"])
         for entry in outbox {
             listing.append([.text(entry.topic), .text(entry.kind), ListingValue(entry.unsent),
                             ListingValue(entry.oldestUnsentAt.map(StatusText.timestamp)),
-                            entry.oldestAgeSeconds.map { .decimal($0, fractionDigits: 1) } ?? .null])
+                            entry.oldestAgeSeconds.map { .decimal($0, fractionDigits: 1) } ?? .null, ListingValue(entry.parked)])
         }
         return listing
     }
@@ -155,7 +159,7 @@ public struct HubStatus: Sendable, Hashable {
     }
 
     /// Outbox rows of the two hub topics, listed even when nothing waits (a status that
-    /// says "0" is clearer than a missing line), then any other topic with unsent rows.
+    /// says "0" is clearer than a missing line), then any other topic with unsent or parked rows.
     public static func backlog(_ found: [OutboxBacklog]) -> [OutboxBacklog] {
         let fixed = [HubTopics.notifications, HubTopics.deadLetter].map { topic in
             found.first { $0.topic == topic } ?? OutboxBacklog(topic: topic, unsent: 0, oldestUnsentAt: nil, oldestAgeSeconds: nil)

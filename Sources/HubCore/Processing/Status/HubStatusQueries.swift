@@ -23,7 +23,7 @@ public enum HubStatusQueries {
     }
 
     /// Unsent outbox rows per topic (the view `hub_outbox_unsent`: rows after the relay's
-    /// position, found by the index `hub_outbox_relay_order`), ages
+    /// position, found by the index `hub_outbox_relay_order`) and parked ones, ages
     /// by the database's clock so that a skewed admin machine does not distort them.
     public static func outbox(on connection: PostgresConnection) async throws -> [OutboxBacklog] {
         let rows = try await connection.query("""
@@ -31,9 +31,19 @@ public enum HubStatusQueries {
                    extract(epoch FROM now() - min(created_at))::float8 AS age
               FROM hub_outbox_unsent GROUP BY topic
             """)
-        let found = try rows.map { row in
+        var found = try rows.map { row in
             OutboxBacklog(topic: try row.decode(at: "topic"), unsent: try row.decode(at: "unsent"),
                           oldestUnsentAt: try row.decode(at: "oldest"), oldestAgeSeconds: try row.decode(at: "age"))
+        }
+        let parked = try await connection.query("SELECT topic, count(*) AS parked FROM hub_outbox_parked GROUP BY topic")
+        for row in parked {
+            let topic: String = try row.decode(at: "topic")
+            let count: Int = try row.decode(at: "parked")
+            if let index = found.firstIndex(where: { $0.topic == topic }) {
+                found[index].parked = count
+            } else {
+                found.append(OutboxBacklog(topic: topic, unsent: 0, oldestUnsentAt: nil, oldestAgeSeconds: nil, parked: count))
+            }
         }
         return HubStatus.backlog(found)
     }

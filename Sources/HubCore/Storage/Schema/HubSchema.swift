@@ -251,6 +251,30 @@ public enum HubSchema {
             CREATE TRIGGER hub_state_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON hub_inbox
                 FOR EACH STATEMENT EXECUTE FUNCTION hub_state_written();
             """),
+        Migration(version: 7, name: "outbox rows parked", sql: """
+            -- Outbox rows the broker or the client refused for good (too large for
+            -- message.max.bytes, invalid): the relay records them here, with why, in the
+            -- same transaction that moves its position past them, so that the rows behind
+            -- them go on. Shown by hub-admin status and counted by hub_outbox_parked_total.
+            CREATE TABLE hub_outbox_parked (
+                writer_xact xid8 NOT NULL,
+                sequence bigint NOT NULL,
+                topic text NOT NULL,
+                error text NOT NULL,
+                parked_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (writer_xact, sequence)
+            );
+            -- A parked row was never delivered: no sent_at for it.
+            CREATE OR REPLACE VIEW hub_outbox_deliveries AS
+            SELECT o.sequence, o.notification_id, o.topic, o.created_at,
+                   CASE WHEN p.sequence IS NULL THEN s.sent_at END AS sent_at, p.parked_at, p.error AS parked_error
+              FROM hub_outbox o
+              LEFT JOIN hub_outbox_parked p ON (p.writer_xact, p.sequence) = (o.writer_xact, o.sequence)
+              LEFT JOIN LATERAL (
+                   SELECT r.sent_at FROM hub_outbox_relayed r
+                    WHERE (r.writer_xact, r.sequence) >= (o.writer_xact, o.sequence)
+                    ORDER BY r.writer_xact, r.sequence LIMIT 1) s ON true;
+            """),
     ]
 
     /// The tables `ResidentState` mirrors: a write to any of them changes `hub_state_version`.
