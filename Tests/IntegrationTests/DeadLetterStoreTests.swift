@@ -14,6 +14,33 @@ struct DeadLetterStoreTests {
                      timestampMilliseconds: nil)
     }
 
+    @Test("a record of any bytes is stored and queued whole: NUL and invalid UTF-8 in key, value and header values; reasons escaped")
+    func anyBytesAreStorable() async throws {
+        try await OutboxTestContext.with { context in
+            let db = context.connection
+            let hostile = KafkaMessage(
+                topic: "sism.event.proposed", partition: 1, offset: 42, key: [0x00, 0xC3, 0x28],
+                value: [0x00] + Array(#"{"title":"\u0000"}"#.utf8) + [0xFF],
+                headers: [KafkaHeader(name: "ce_specversion", value: Array("1.0\0".utf8)), KafkaHeader(name: "ce_id", value: [0xED, 0xA0, 0x80]),
+                          KafkaHeader(name: "x\0name", string: "v")],
+                timestampMilliseconds: nil)
+            try await db.transaction { transaction in
+                try await DeadLetterStore.deadLetter(hostile, code: .malformedEnvelope, reason: "ce_specversion must be \"1.0\", got \"1.0\0\"",
+                                                     on: transaction)
+            }
+            let stored = try #require(try await DeadLetterStore.list(on: db).first)
+            #expect(stored.key == hostile.key)
+            #expect(stored.value == hostile.value)
+            #expect(stored.headers.map(\.value) == hostile.headers.map(\.value))
+            #expect(stored.headers.map(\.name) == ["ce_specversion", "ce_id", #"x\u0000name"#])
+            #expect(stored.errorMessage == #"ce_specversion must be "1.0", got "1.0\u0000""#)
+            let queued = try await db.query("SELECT kafka_key, value FROM hub_outbox WHERE topic = 'hub.deadletter'")
+            #expect(queued.count == 1)
+            #expect(try queued.first?.bytea(at: "kafka_key") == hostile.key)
+            #expect(try queued.first?.bytea(at: "value") == hostile.value)
+        }
+    }
+
     @Test("record keeps the record byte for byte, once; list filters by code; replay marks")
     func insertListReplay() async throws {
         try await OutboxTestContext.with { context in
