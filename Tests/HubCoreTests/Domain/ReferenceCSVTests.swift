@@ -64,6 +64,48 @@ struct ReferenceCSVTests {
         #expect(rejection { try Self.document("REG,LIBELLE\n11,\"open\n") }?.code == .schemaViolation)
     }
 
+    /// The violation of a refused CSV text (or bytes), as "path: reason".
+    static func refusal(_ bytes: [UInt8]) -> String? {
+        rejection { try ReferenceCSVImport.document(fromCSV: bytes) }.map { $0.violations.map(\.description).joined(separator: "; ") }
+    }
+
+    static func refusal(_ text: String) -> String? { refusal(Array(text.utf8)) }
+
+    static let regions = "REG,CHEFLIEU,TNCC,NCC,NCCENR,LIBELLE\n"
+
+    @Test("hostile files are refused with their line: NUL, UTF-16, bad UTF-8, stray quotes, too many columns")
+    func hostileSyntax() throws {
+        #expect(Self.refusal(Self.regions + "11,75056,1,ILE,Ile,Il\u{0}e\n") == "line 2: holds a NUL byte (a binary or UTF-16 file?)")
+        #expect(Self.refusal([0xFF, 0xFE] + Array("R\0E\0G\0".utf8))?.contains("UTF-16") == true)
+        #expect(Self.refusal(Array((Self.regions + "11,75056,1,ILE,Ile,").utf8) + [0xED, 0xA0, 0x80, 0x0A])
+                == "line 2: field 6: not valid UTF-8")
+        #expect(Self.refusal(Self.regions + "11,75056,1,IL\"E,Ile,Ile\n")?.hasPrefix("line 2: field 4: a quote inside a field") == true)
+        #expect(Self.refusal("REG,LIBELLE\n11,\"Ile\"x\n") == "line 2: field 2: text after the closing quote of a field")
+        #expect(Self.refusal("REG,LIBELLE\n11,\"a\nb\nc\n")?.hasPrefix("line 2: unterminated quoted field") == true)
+        let wide = (["REG", "LIBELLE"] + (0..<CSVTable.maximumColumns).map { "C\($0)" }).joined(separator: ",") + "\n"
+        #expect(Self.refusal(wide)?.hasPrefix("line 1: the header has \(CSVTable.maximumColumns + 2) columns") == true)
+        #expect(Self.refusal("REG,LIBELLE\n11,Ile,extra\n") == "line 2: has 3 fields, more than the 2 columns of the header")
+    }
+
+    @Test("names are held to the JSON rules: no control character, at most 200 characters; long codes are quoted short")
+    func hostileValues() throws {
+        #expect(Self.refusal(Self.regions + "11,75056,1,ILE,Ile,Il\u{1B}e\n") == "line 2 LIBELLE: name holds a control character (NUL, line break...)")
+        #expect(Self.refusal(Self.regions + "11,75056,1,ILE,Ile,\"Il\ne\"\n") == "line 2 LIBELLE: name holds a control character (NUL, line break...)")
+        let long = String(repeating: "é", count: ReferenceDataDocument.maximumNameLength + 1)
+        #expect(Self.refusal(Self.regions + "11,75056,1,ILE,Ile,\(long)\n") == "line 2 LIBELLE: name longer than 200 characters (201)")
+        let name = String(repeating: "é", count: ReferenceDataDocument.maximumNameLength)
+        #expect(try Self.document(Self.regions + "11,75056,1,ILE,Ile,\(name)\n").regions.first?.name == name)
+        let code = String(repeating: "1", count: 5000)
+        #expect(Self.refusal(Self.regions + "\(code),75056,1,ILE,Ile,Ile\n")
+                == "line 2 REG: not a region code: \"\(code.prefix(40))…\" (5000 characters)")
+    }
+
+    @Test("what real files do is still read: trailing separators, spaces before a quote, CR line ends, quoted line breaks in other columns")
+    func tolerated() throws {
+        let document = try Self.document("REG;LIBELLE;NOTE\r11; \"Île-de-France\" ;\"two\nlines\";;\r84;Auvergne-Rhône-Alpes;\r")
+        #expect(document.regions == [Region(code: "11", name: "Île-de-France"), Region(code: "84", name: "Auvergne-Rhône-Alpes")])
+    }
+
     @Test("a CSV import is validated against the hub like a JSON one")
     func validated() throws {
         let document = try Self.document("code_qp;lib_qp;insee_com\nQN13001M;Quartier;13201\n")

@@ -32,7 +32,9 @@ public enum ReferenceCSVImport {
     }
 
     /// Parses a CSV file in one of the layouts. Throws `schema_violation` naming the line
-    /// and column of every bad row (and nothing is imported).
+    /// and column of every bad row (and nothing is imported). Names are held to the rules of
+    /// a JSON import (at most `ReferenceDataDocument.maximumNameLength` characters) and may
+    /// not hold control characters: they are stored as PostgreSQL text, which refuses NUL.
     public static func document(fromCSV bytes: [UInt8]) throws(EventRejection) -> ReferenceDataDocument {
         let table: CSVTable
         do {
@@ -43,78 +45,139 @@ public enum ReferenceCSVImport {
         guard let layout = layout(of: table) else {
             throw EventRejection(
                 code: .schemaViolation,
-                message: "reference CSV header not recognised (expected the INSEE region, département or commune layout, or the QPV list): \(table.header.joined(separator: ","))")
+                message: "reference CSV header not recognised (expected the INSEE region, département or commune layout, or the QPV list): \(table.header.prefix(20).joined(separator: ","))")
         }
-        var violations: [Violation] = []
+        var rows = Rows(table: table)
         var document = ReferenceDataDocument(description: "imported from CSV (\(layout.rawValue))")
+        switch layout {
+        case .inseeRegions: document.regions = rows.regions()
+        case .inseeDepartements: document.departements = rows.departements()
+        case .inseeCommunes: document.communes = rows.communes()
+        case .qpvList: document.qpvs = rows.qpvs()
+        }
+        guard rows.violations.isEmpty else {
+            throw EventRejection(code: .schemaViolation, message: "reference CSV (\(layout.rawValue)) has \(rows.violations.count) bad row(s)", violations: rows.violations)
+        }
+        return document
+    }
+
+    /// Why `name` cannot be a reference name, or nil when it can.
+    static func nameProblem(_ name: String) -> String? {
+        let maximum = ReferenceDataDocument.maximumNameLength
+        if name.isEmpty { return "empty name" }
+        if name.utf8.count > maximum, name.count > maximum { return "name longer than \(maximum) characters (\(name.count))" }
+        if name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return "name holds a control character (NUL, line break...)" }
+        return nil
+    }
+
+    /// A value quoted in a violation, cut short: a hostile cell may be megabytes long.
+    static func quoted(_ value: String) -> String {
+        value.count > 40 ? "\"\(value.prefix(40))…\" (\(value.count) characters)" : "\"\(value)\""
+    }
+
+    /// The rows of a table in a known layout, read into entities; every bad cell is a
+    /// violation naming its line and column.
+    struct Rows {
+        let table: CSVTable
+        var violations: [Violation] = []
+
+        init(table: CSVTable) {
+            self.table = table
+        }
+
+        /// The trimmed cell of `row` in `column`; empty when the row is shorter.
         func cell(_ row: [String], _ column: Int?) -> String {
             guard let column, column < row.count else { return "" }
             return String(row[column].trimmingWhitespace())
         }
-        func check(_ ok: Bool, _ line: Int, _ column: String, _ reason: String) -> Bool {
-            if !ok { violations.append(Violation(path: "line \(line) \(column)", reason: reason)) }
+
+        /// The header of `column` as written, for violations.
+        func name(of column: Int?, _ fallback: String) -> String {
+            guard let column, column < table.header.count else { return fallback }
+            return table.header[column]
+        }
+
+        mutating func check(_ ok: Bool, _ line: Int, _ column: String, _ reason: @autoclosure () -> String) -> Bool {
+            if !ok { violations.append(Violation(path: "line \(line) \(column)", reason: reason())) }
             return ok
         }
-        switch layout {
-        case .inseeRegions:
+
+        mutating func checkName(_ name: String, _ line: Int, _ column: String) -> Bool {
+            let problem = ReferenceCSVImport.nameProblem(name)
+            return check(problem == nil, line, column, problem ?? "")
+        }
+
+        mutating func regions() -> [Region] {
             let reg = table.column(["REG"]), name = table.column(["LIBELLE"])
+            var regions: [Region] = []
             for (line, row) in table.rows {
                 let code = cell(row, reg), label = cell(row, name)
-                guard check(CodeFormat.isRegion(code), line, "REG", "not a region code: \"\(code)\""),
-                    check(!label.isEmpty, line, "LIBELLE", "empty name")
+                guard check(CodeFormat.isRegion(code), line, "REG", "not a region code: \(quoted(code))"),
+                    checkName(label, line, "LIBELLE")
                 else { continue }
-                document.regions.append(Region(code: code, name: label))
+                regions.append(Region(code: code, name: label))
             }
-        case .inseeDepartements:
+            return regions
+        }
+
+        mutating func departements() -> [Departement] {
             let dep = table.column(["DEP"]), reg = table.column(["REG"]), name = table.column(["LIBELLE"])
+            var departements: [Departement] = []
             for (line, row) in table.rows {
                 let code = cell(row, dep), region = cell(row, reg), label = cell(row, name)
-                guard check(CodeFormat.isDepartement(code), line, "DEP", "not a département code: \"\(code)\""),
-                    check(CodeFormat.isRegion(region), line, "REG", "not a region code: \"\(region)\""),
-                    check(!label.isEmpty, line, "LIBELLE", "empty name")
+                guard check(CodeFormat.isDepartement(code), line, "DEP", "not a département code: \(quoted(code))"),
+                    check(CodeFormat.isRegion(region), line, "REG", "not a region code: \(quoted(region))"),
+                    checkName(label, line, "LIBELLE")
                 else { continue }
-                document.departements.append(Departement(code: code, name: label, region: region))
+                departements.append(Departement(code: code, name: label, region: region))
             }
-        case .inseeCommunes:
+            return departements
+        }
+
+        mutating func communes() -> [Commune] {
             let type = table.column(["TYPECOM"]), com = table.column(["COM"]), dep = table.column(["DEP"])
             let name = table.column(["LIBELLE"]), parent = table.column(["COMPARENT"])
             var departementOf: [String: String] = [:]
             for (_, row) in table.rows where cell(row, type) == "COM" { departementOf[cell(row, com)] = cell(row, dep) }
+            var communes: [Commune] = []
             for (line, row) in table.rows {
                 let kind = cell(row, type)
                 guard kind == "COM" || kind == "ARM" else { continue }
                 let code = cell(row, com), label = cell(row, name)
+                // An arrondissement's département is its parent commune's.
                 let departement = kind == "COM" ? cell(row, dep) : (departementOf[cell(row, parent)] ?? cell(row, dep))
-                guard check(CodeFormat.isCommune(code), line, "COM", "not an INSEE commune code: \"\(code)\""),
+                guard check(CodeFormat.isCommune(code), line, "COM", "not an INSEE commune code: \(quoted(code))"),
                     check(CodeFormat.isDepartement(departement), line, "DEP", "no département for commune \(code)"),
-                    check(!label.isEmpty, line, "LIBELLE", "empty name")
+                    checkName(label, line, "LIBELLE")
                 else { continue }
-                document.communes.append(Commune(code: code, name: label, departement: departement))
+                communes.append(Commune(code: code, name: label, departement: departement))
             }
-        case .qpvList:
+            return communes
+        }
+
+        /// Several rows for one QPV (one per commune) are merged, in the order first seen.
+        mutating func qpvs() -> [Qpv] {
             let codeColumn = table.column(qpvCode), nameColumn = table.column(qpvName), communeColumn = table.column(qpvCommunes)
-            var order: [String] = []
-            var byCode: [String: Qpv] = [:]
+            let codeHeader = name(of: codeColumn, "code"), nameHeader = name(of: nameColumn, "name")
+            let communeHeader = name(of: communeColumn, "communes")
+            var qpvs: [Qpv] = []
+            var positions: [String: Int] = [:]
             for (line, row) in table.rows {
-                let code = cell(row, codeColumn), label = cell(row, nameColumn)
-                let communes = cell(row, communeColumn).split(whereSeparator: { ",;/ ".contains($0) }).map(String.init)
-                guard check(CodeFormat.isQpv(code), line, table.header[codeColumn!], "not a QPV code: \"\(code)\""),
-                    check(!label.isEmpty, line, table.header[nameColumn!], "empty name"),
-                    check(!communes.isEmpty && communes.allSatisfy(CodeFormat.isCommune), line, table.header[communeColumn!], "not INSEE commune code(s): \"\(cell(row, communeColumn))\"")
+                let code = cell(row, codeColumn), label = cell(row, nameColumn), cellCommunes = cell(row, communeColumn)
+                let communes = cellCommunes.split(whereSeparator: { ",;/ ".contains($0) }).map(String.init)
+                guard check(CodeFormat.isQpv(code), line, codeHeader, "not a QPV code: \(quoted(code))"),
+                    checkName(label, line, nameHeader),
+                    check(!communes.isEmpty && communes.allSatisfy(CodeFormat.isCommune), line, communeHeader,
+                          "not INSEE commune code(s): \(quoted(cellCommunes))")
                 else { continue }
-                if var existing = byCode[code] {
-                    for commune in communes where !existing.communes.contains(commune) { existing.communes.append(commune) }
-                    byCode[code] = existing
-                } else {
-                    order.append(code)
-                    byCode[code] = Qpv(code: code, name: label, communes: communes)
+                guard let position = positions[code] else {
+                    positions[code] = qpvs.count
+                    qpvs.append(Qpv(code: code, name: label, communes: communes))
+                    continue
                 }
+                for commune in communes where !qpvs[position].communes.contains(commune) { qpvs[position].communes.append(commune) }
             }
-            document.qpvs = order.map { byCode[$0]! }
+            return qpvs
         }
-        guard violations.isEmpty else {
-            throw EventRejection(code: .schemaViolation, message: "reference CSV (\(layout.rawValue)) has \(violations.count) bad row(s)", violations: violations)
-        }
-        return document
     }
 }

@@ -153,6 +153,10 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
         self.sismEditions = sismEditions
     }
 
+    /// The longest name of a region, département, commune, QPV, CLS or ASV, in characters
+    /// (JSON and CSV imports alike).
+    public static let maximumNameLength = 200
+
     public static let fields: Set<String> = ["description", "regions", "departements", "communes", "qpvs", "cls", "asvs", "sismEditions"]
 
     public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {

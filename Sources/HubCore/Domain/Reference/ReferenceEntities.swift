@@ -15,7 +15,7 @@ public struct Region: Sendable, Hashable, Codable, StrictlyDecodable {
     public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
         guard let object = StrictObject(value, at: path, allowed: ["code", "name"], violations: &violations) else { return nil }
         let code = object.required("code", Strict.region, &violations)
-        let name = object.required("name", Strict.string(maxLength: 200), &violations)
+        let name = object.required("name", Strict.string(maxLength: ReferenceDataDocument.maximumNameLength), &violations)
         guard let code, let name else { return nil }
         return Self(code: code, name: name)
     }
@@ -35,7 +35,7 @@ public struct Departement: Sendable, Hashable, Codable, StrictlyDecodable {
     public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
         guard let object = StrictObject(value, at: path, allowed: ["code", "name", "region"], violations: &violations) else { return nil }
         let code = object.required("code", Strict.departement, &violations)
-        let name = object.required("name", Strict.string(maxLength: 200), &violations)
+        let name = object.required("name", Strict.string(maxLength: ReferenceDataDocument.maximumNameLength), &violations)
         let region = object.required("region", Strict.region, &violations)
         guard let code, let name, let region else { return nil }
         return Self(code: code, name: name, region: region)
@@ -57,7 +57,7 @@ public struct Commune: Sendable, Hashable, Codable, StrictlyDecodable {
     public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
         guard let object = StrictObject(value, at: path, allowed: ["code", "name", "departement"], violations: &violations) else { return nil }
         let code = object.required("code", Strict.commune, &violations)
-        let name = object.required("name", Strict.string(maxLength: 200), &violations)
+        let name = object.required("name", Strict.string(maxLength: ReferenceDataDocument.maximumNameLength), &violations)
         let departement = object.required("departement", Strict.departement, &violations)
         guard let code, let name, let departement else { return nil }
         return Self(code: code, name: name, departement: departement)
@@ -80,7 +80,7 @@ public struct Qpv: Sendable, Hashable, Codable, StrictlyDecodable {
     public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
         guard let object = StrictObject(value, at: path, allowed: ["code", "name", "communes"], violations: &violations) else { return nil }
         let code = object.required("code", Strict.qpv, &violations)
-        let name = object.required("name", Strict.string(maxLength: 200), &violations)
+        let name = object.required("name", Strict.string(maxLength: ReferenceDataDocument.maximumNameLength), &violations)
         let communes = object.required("communes", Strict.array(minCount: 1, maxCount: 20, Strict.commune), &violations)
         guard let code, let name, let communes else { return nil }
         return Self(code: code, name: name, communes: communes)
@@ -104,7 +104,7 @@ public struct Cls: Sendable, Hashable, Codable, StrictlyDecodable {
     public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
         guard let object = StrictObject(value, at: path, allowed: ["id", "name", "region", "communes"], violations: &violations) else { return nil }
         let id = object.required("id", Strict.identifier, &violations)
-        let name = object.required("name", Strict.string(maxLength: 200), &violations)
+        let name = object.required("name", Strict.string(maxLength: ReferenceDataDocument.maximumNameLength), &violations)
         let region = object.required("region", Strict.region, &violations)
         let communes = object.required("communes", Strict.array(minCount: 1, maxCount: 2000, Strict.commune), &violations)
         guard let id, let name, let region, let communes else { return nil }
@@ -127,7 +127,7 @@ public struct Asv: Sendable, Hashable, Codable, StrictlyDecodable {
     public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
         guard let object = StrictObject(value, at: path, allowed: ["id", "name", "qpvs"], violations: &violations) else { return nil }
         let id = object.required("id", Strict.identifier, &violations)
-        let name = object.required("name", Strict.string(maxLength: 200), &violations)
+        let name = object.required("name", Strict.string(maxLength: ReferenceDataDocument.maximumNameLength), &violations)
         let qpvs = object.required("qpvs", Strict.array(minCount: 1, maxCount: 200, Strict.qpv), &violations)
         guard let id, let name, let qpvs else { return nil }
         return Self(id: id, name: name, qpvs: qpvs)
