@@ -97,9 +97,12 @@ struct Publish: AsyncParsableCommand {
             guard let parsed = Timestamp(now) else { throw AdminFailure.failed("the clock's time \(now) is not RFC 3339") }
             timestamp = parsed
         }
-        guard let data = FileManager.default.contents(atPath: file) else { throw AdminFailure.refusedInput("cannot read \(file)") }
+        let bytes = try InputFile.contents(of: file)
+        if let problem = InputFile.encodingProblem(bytes) {
+            throw AdminFailure.refusedInput("\(file) is refused, nothing was sent: \(problem)")
+        }
         do {
-            let entries = try EventFile.entries([UInt8](data))
+            let entries = try EventFile.entries(bytes)
             let wrapping = PayloadWrapping(topic: inbound, source: source, time: timestamp)
             return try wrapping.prepare(entries, freshID: newID ? { UUID().uuidString.lowercased() } : nil)
         } catch {
@@ -140,7 +143,7 @@ struct Publish: AsyncParsableCommand {
             } catch {
                 progress.finish()
                 try? producer.close(timeout: .seconds(5))
-                throw AdminFailure.kafka(error, brokers: brokers, doing: "publish \(slice.first!.position) of \(file) to \(topic)")
+                throw AdminFailure.kafka(error, brokers: brokers, doing: "publish \(slice.first.map { "\($0.position)" } ?? "events") of \(file) to \(topic)")
             }
             for (event, result) in zip(slice, results) {
                 switch result {

@@ -43,10 +43,7 @@ struct Reference: AsyncParsableCommand {
 
         func run() async throws {
             let context = try AdminContext()
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw AdminFailure.refusedInput("cannot read \(file)")
-            }
-            let document = try parse([UInt8](data))
+            let document = try parse(try InputFile.contents(of: file))
             let database = try await context.database()
             let changes: ReferenceImportChanges
             do {
@@ -67,7 +64,7 @@ struct Reference: AsyncParsableCommand {
                 }
             } catch {
                 await database.close()
-                throw (error as? AdminFailure) ?? AdminFailure.database(error, doing: "import the reference data of \(file)")
+                throw (error as? AdminFailure) ?? Self.failure(error, importing: file)
             }
             await database.close()
             output.print(changes.listing())
@@ -77,6 +74,17 @@ struct Reference: AsyncParsableCommand {
             }
         }
 
+        /// A failure of the import transaction. The file's values are all checked before they
+        /// are written, so PostgreSQL should never refuse one; if it does (a data exception,
+        /// SQLSTATE class 22, e.g. a NUL in text), the file is still what is refused (65),
+        /// not an internal failure.
+        private static func failure(_ error: any Error, importing file: String) -> AdminFailure {
+            if let error = error as? PostgresError, let state = error.sqlState, state.hasPrefix("22") {
+                return .refusedInput("\(file) is refused: PostgreSQL refuses one of its values: \(error)")
+            }
+            return .database(error, doing: "import the reference data of \(file)")
+        }
+
         /// The document in the file, strictly decoded; its references are checked against the
         /// hub's reference data later, in the transaction.
         private func parse(_ bytes: [UInt8]) throws -> ReferenceDataDocument {
@@ -84,12 +92,16 @@ struct Reference: AsyncParsableCommand {
                 if file.lowercased().hasSuffix(".csv") {
                     return try ReferenceCSVImport.document(fromCSV: bytes)
                 }
+                if let problem = InputFile.encodingProblem(bytes) {
+                    throw EventRejection(code: .schemaViolation, message: problem)
+                }
                 let json: JSONValue
                 do {
                     json = try JSONParser.parse(bytes)
                 } catch {
+                    let position = InputFile.position(ofByte: error.offset, in: bytes)
                     throw EventRejection(code: .schemaViolation, message: "not valid JSON",
-                                         violations: [Violation(path: "$", reason: error.description)])
+                                         violations: [Violation(path: position, reason: error.reason)])
                 }
                 return try ReferenceDataDocument.strictDecode(json, typeName: "reference data")
             } catch {
