@@ -75,6 +75,15 @@ struct DeadLetters: AsyncParsableCommand {
                 dead letter is locked while it is published and marked). If this command dies between \
                 the acknowledgement and the marking, the next run republishes those records again; the \
                 workers see the same event identity and take it once.
+
+                A record Kafka refuses for good (larger than the producer's message.max.bytes, invalid) \
+                is set aside: listed on standard error (sequence, topic, where it was read, size, reason), \
+                left unreplayed (dlq list --unreplayed keeps showing it, and each replay tries it again), \
+                and the dead letters after it are republished all the same.
+
+                Exit codes: 0 every dead letter republished (or none to replay); 3 the others republished, \
+                some refused for good by Kafka and left unreplayed; 65 an unknown --code; 69 PostgreSQL or \
+                Kafka does not answer (records not delivered are kept for a later replay); 1 another failure.
                 """)
 
         @OptionGroup var filter: CodeFilter
@@ -115,6 +124,17 @@ struct DeadLetters: AsyncParsableCommand {
             }
         }
 
+        /// What one run did with the dead letters it claimed.
+        private struct Outcome {
+            var republished: [DeadLetterListings.Republished] = []
+            /// Refused by Kafka for good (`KafkaError.isRecordRefused`): left unreplayed.
+            var refused: [(record: DeadLetterRecord, error: KafkaError)] = []
+            /// Not delivered for another reason (broker down, timeout...): left for a later run.
+            var failed: [(record: DeadLetterRecord, error: KafkaError)] = []
+
+            var attempted: Int { republished.count + refused.count + failed.count }
+        }
+
         private func republish(code: DeadLetterCode?, context: AdminContext,
                                on database: PostgresConnection) async throws -> [DeadLetterListings.Republished] {
             let (through, total): (Int64, Int)
@@ -125,9 +145,38 @@ struct DeadLetters: AsyncParsableCommand {
                 throw AdminFailure.database(error, doing: "read the dead letters")
             }
             guard total > 0 else { return [] }
+            let producer = try await startProducer(context: context)
+            let progress = ProgressBar("republishing", total: total)
+            var outcome = Outcome()
+            var after: Int64 = 0
+            do {
+                while true {
+                    let before = outcome.attempted
+                    guard let last = try await republishBatch(code: code, after: after, through: through, producer: producer,
+                                                              into: &outcome, on: database) else { break }
+                    after = last
+                    progress.advance(by: outcome.attempted - before)
+                }
+            } catch {
+                progress.finish()
+                try? producer.close(timeout: .seconds(5))
+                if !outcome.republished.isEmpty { print(outcome.republished, code: code) }
+                reportRefused(outcome.refused)
+                if let error = error as? KafkaError {
+                    throw AdminFailure.kafka(error, brokers: context.configuration.kafka.brokers, doing: "republish dead letters")
+                }
+                throw AdminFailure.database(error, doing: "mark the republished dead letters")
+            }
+            progress.finish()
+            try? producer.close()
+            try settle(outcome, code: code)
+            return outcome.republished
+        }
+
+        /// A producer, once a broker answered: failing fast when none does, rather than
+        /// holding the rows locked for the producer's whole delivery timeout.
+        private func startProducer(context: AdminContext) async throws -> KafkaProducer {
             let brokers = context.configuration.kafka.brokers
-            // Fail fast when no broker answers, rather than hold the rows locked for the
-            // producer's whole delivery timeout.
             do {
                 try await context.kafkaAdmin().metadata(timeout: .seconds(10))
             } catch let failure as AdminFailure {
@@ -135,57 +184,75 @@ struct DeadLetters: AsyncParsableCommand {
             } catch {
                 throw AdminFailure.kafka(error, brokers: brokers, doing: "republish dead letters")
             }
-            let producer: KafkaProducer
             do {
-                producer = try KafkaProducer(configuration: context.configuration.kafka, logger: context.logger)
+                return try KafkaProducer(configuration: context.configuration.kafka, logger: context.logger)
             } catch {
                 throw AdminFailure.kafka(error, brokers: brokers, doing: "start a producer")
             }
-            let progress = ProgressBar("republishing", total: total)
-            var republished: [DeadLetterListings.Republished] = []
-            var failures: [(record: DeadLetterRecord, error: KafkaError)] = []
-            var after: Int64 = 0
-            do {
-                while true {
-                    let batch = try await database.transaction { transaction in
-                        let claimed = try await DeadLetterStore.claimUnreplayed(
-                            code: code, after: after, through: through, limit: batchSize, on: transaction)
-                        let results = claimed.isEmpty ? [] : try await producer.send(claimed.map(\.original))
-                        var delivered: [DeadLetterListings.Republished] = []
-                        var failed: [(record: DeadLetterRecord, error: KafkaError)] = []
-                        for (record, result) in zip(claimed, results) {
-                            switch result {
-                            case .success(let report): delivered.append(.init(record: record, delivery: report))
-                            case .failure(let error): failed.append((record, error))
-                            }
-                        }
-                        // Only what the broker acknowledged; the rest stays for a later replay.
-                        try await DeadLetterStore.markReplayed(delivered.map(\.record.sequence), on: transaction)
-                        return (claimed: claimed, delivered: delivered, failed: failed)
+        }
+
+        /// Claims, publishes and marks one batch in one transaction; returns the last
+        /// sequence claimed, nil when none was left. Only what the broker acknowledged is
+        /// marked: a record refused for good, or not delivered, stays unreplayed, and the
+        /// records after it in the batch are published all the same.
+        private func republishBatch(code: DeadLetterCode?, after: Int64, through: Int64, producer: KafkaProducer,
+                                    into outcome: inout Outcome, on database: PostgresConnection) async throws -> Int64? {
+            let claim = try await database.transaction { transaction in
+                let claimed = try await DeadLetterStore.claimUnreplayed(
+                    code: code, after: after, through: through, limit: batchSize, on: transaction)
+                guard let last = claimed.last else { return (last: Int64, batch: Outcome)?.none }
+                let results = try await producer.send(claimed.map(\.original))
+                var batch = Outcome()
+                for (record, result) in zip(claimed, results) {
+                    switch result {
+                    case .success(let report): batch.republished.append(.init(record: record, delivery: report))
+                    case .failure(let error) where error.isRecordRefused: batch.refused.append((record, error))
+                    case .failure(let error): batch.failed.append((record, error))
                     }
-                    guard let last = batch.claimed.last else { break }
-                    after = last.sequence
-                    republished += batch.delivered
-                    failures += batch.failed
-                    progress.advance(by: batch.claimed.count)
                 }
-            } catch {
-                progress.finish()
-                try? producer.close(timeout: .seconds(5))
-                if !republished.isEmpty { print(republished, code: code) }
-                throw AdminFailure.database(error, doing: "mark the republished dead letters")
+                try await DeadLetterStore.markReplayed(batch.republished.map(\.record.sequence), on: transaction)
+                return (last: last.sequence, batch: batch)
             }
-            progress.finish()
-            try? producer.close()
-            if let first = failures.first {
-                if !republished.isEmpty { print(republished, code: code) }
+            guard let (last, batch) = claim else { return nil }
+            outcome.republished += batch.republished
+            outcome.refused += batch.refused
+            outcome.failed += batch.failed
+            return last
+        }
+
+        /// The run's exit: 0 when everything was republished; 69 or 1 when some records
+        /// were not delivered (a later run retries them); 3 when the only ones left are
+        /// records Kafka refuses for good, each listed on standard error.
+        private func settle(_ outcome: Outcome, code: DeadLetterCode?) throws {
+            guard !outcome.refused.isEmpty || !outcome.failed.isEmpty else { return }
+            // JSON and CSV stay parseable: an empty listing rather than no output.
+            if !outcome.republished.isEmpty || output.format != .table { print(outcome.republished, code: code) }
+            reportRefused(outcome.refused)
+            let refusedNote = outcome.refused.isEmpty ? "" : "; \(outcome.refused.count) refused for good by Kafka (listed above)"
+            if let first = outcome.failed.first {
                 let message = """
-                    \(failures.count) of \(republished.count + failures.count) dead letters were not republished \
-                    (kept for a later replay); first: #\(first.record.sequence) to \(first.record.topic): \(first.error)
+                    \(outcome.failed.count) of \(outcome.attempted) dead letters were not republished \
+                    (kept for a later replay)\(refusedNote); first: #\(first.record.sequence) to \(first.record.topic): \(first.error)
                     """
-                throw failures.allSatisfy({ $0.error.isTransient }) ? AdminFailure.unavailable(message) : AdminFailure.failed(message)
+                throw outcome.failed.allSatisfy({ $0.error.isTransient }) ? AdminFailure.unavailable(message) : AdminFailure.failed(message)
             }
-            return republished
+            let others = outcome.republished.isEmpty ? "none other to republish" : "the other \(outcome.republished.count) were republished"
+            throw AdminFailure.partlyRefused("""
+                \(outcome.refused.count) of \(outcome.attempted) dead letters were refused for good by Kafka and left \
+                unreplayed (listed above; dlq list --unreplayed shows them); \(others)
+                """)
+        }
+
+        /// One line on standard error per dead letter Kafka refused for good: which
+        /// (sequence, topic, where it was read) and why.
+        private func reportRefused(_ refused: [(record: DeadLetterRecord, error: KafkaError)]) {
+            for (record, error) in refused {
+                let line = AdminFailure.oneLine("""
+                    refused for good, left unreplayed: dead letter #\(record.sequence) to \(record.topic) \
+                    (read at partition \(record.partition), offset \(record.offset), \(record.value.count) bytes): \(error)
+                    """)
+                FileHandle.standardError.write(Data("hub-admin: \(line)\n".utf8))
+            }
         }
 
         private func print(_ entries: [DeadLetterListings.Republished], code: DeadLetterCode?) {

@@ -29,7 +29,7 @@ struct HubAdmin: AsyncParsableCommand {
                 try command.run()
             }
         } catch let failure as AdminFailure {
-            FileHandle.standardError.write(Data("hub-admin: error: \(failure.message)\n".utf8))
+            FileHandle.standardError.write(Data("hub-admin: error: \(failure.line)\n".utf8))
             Foundation.exit(failure.exitCode)
         } catch {
             exit(withError: error)
