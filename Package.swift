@@ -69,8 +69,13 @@ let package = Package(
             ]
         ),
 
+        // The fuzz target over the decide path (scripts/fuzz.sh, docs/fuzzing.md): the
+        // per-input function in a library the regression tests share, and its executable.
+        .target(name: "HubFuzzing", dependencies: ["HubCore"]),
+        .executableTarget(name: "hub-fuzz", dependencies: ["HubFuzzing"]),
+
         // Pure tests: no server needed.
-        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubSimulation"]),
+        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubSimulation", "HubFuzzing"]),
         // Tests against real PostgreSQL and Kafka-compatible servers (scripts/test.sh starts them).
         .testTarget(name: "IntegrationTests", dependencies: ["HubCore", "HubSimulation"]),
     ]
