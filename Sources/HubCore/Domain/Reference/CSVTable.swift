@@ -28,8 +28,8 @@ public struct CSVTable: Sendable, Hashable {
 
     /// Parses the whole file. Refused (`SyntaxError`, with the line): a UTF-16 file, a NUL
     /// byte, a field that is not UTF-8, an unterminated quoted field, a quote inside an
-    /// unquoted field or text after a closing quote, a header of more than
-    /// `maximumColumns` columns, a row with more (non-empty) fields than the header.
+    /// unquoted field or text after a closing quote, a line of more than `maximumColumns`
+    /// fields, a row with more (non-empty) fields than the header.
     public init(parsing bytes: [UInt8]) throws(SyntaxError) {
         var text = bytes[...]
         if text.starts(with: [0xEF, 0xBB, 0xBF]) { text = text.dropFirst(3) }
@@ -123,6 +123,11 @@ public struct CSVTable: Sendable, Hashable {
 
         private mutating func endField() throws(SyntaxError) {
             guard let decoded = String(validating: field, as: UTF8.self) else { throw failure("not valid UTF-8") }
+            // Refused as soon as a line is too wide, before millions of empty fields are held.
+            guard fields.count < CSVTable.maximumColumns else {
+                let what = records.isEmpty ? "the header has" : "has"
+                throw SyntaxError(line: recordLine, reason: "\(what) more than \(CSVTable.maximumColumns) fields, more than a reference file may have")
+            }
             fields.append(decoded)
             field = []
             state = .fieldStart
@@ -133,9 +138,6 @@ public struct CSVTable: Sendable, Hashable {
             defer { fields = [] }
             if fields.count == 1 && fields[0].isEmpty { return }  // a blank line
             guard let header = records.first?.fields else {
-                guard fields.count <= CSVTable.maximumColumns else {
-                    throw SyntaxError(line: recordLine, reason: "the header has \(fields.count) columns, more than the \(CSVTable.maximumColumns) a reference file may have")
-                }
                 records.append((recordLine, fields))
                 return
             }
