@@ -7,7 +7,7 @@ public struct FuzzRecord: Sendable, Hashable {
     public var key: [UInt8]?
     public var headers: [KafkaHeader]
     public var value: [UInt8]
-    /// Decode with a 1 KiB record limit instead of the default, so that `too_large` is
+    /// Decode with a 256-byte record limit instead of the default, so that `too_large` is
     /// reachable within libFuzzer's `-max_len`.
     public var smallSizeLimit: Bool
 
@@ -27,7 +27,7 @@ public struct FuzzRecord: Sendable, Hashable {
 ///     input   = record*                       at most `maximumRecords`; ends with the bytes
 ///     record  = flags:u8 [key:bytes] headerCount:u8 header* value:bytes
 ///     flags   : bits 0-1 topic (InboundTopic.allCases order), bit 2 key present,
-///               bit 3 small size limit
+///               bits 3-7 all set: small size limit (rare, or most records would be too large)
 ///     header  = name:bytes value:(u16 length, 0xFFFF for a null value; then the bytes)
 ///     bytes   = u16 big-endian length, then that many bytes (fewer if the input ends)
 ///
@@ -41,7 +41,7 @@ public enum FuzzFraming {
     private enum Flag {
         static let topicMask: UInt8 = 0b11
         static let keyPresent: UInt8 = 1 << 2
-        static let smallSizeLimit: UInt8 = 1 << 3
+        static let smallSizeLimit: UInt8 = 0b1111_1000
     }
 
     public static func parse(_ bytes: [UInt8]) -> [FuzzRecord] {
@@ -91,7 +91,7 @@ public enum FuzzFraming {
         }
         let value = reader.bytes(length: Int(reader.length()))
         return FuzzRecord(topic: topic, key: key, headers: headers, value: value,
-                          smallSizeLimit: flags & Flag.smallSizeLimit != 0)
+                          smallSizeLimit: flags & Flag.smallSizeLimit == Flag.smallSizeLimit)
     }
 
     private static func headerName(_ bytes: [UInt8]) -> String {

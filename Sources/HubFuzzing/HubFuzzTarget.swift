@@ -26,7 +26,7 @@ public struct HubFuzzTarget: Sendable {
     public let initialState: HubState
     private let engine = RulesEngine()
     private let decoder = InboundDecoder()
-    private let smallDecoder = InboundDecoder(maxRecordBytes: 1024)
+    private let smallDecoder = InboundDecoder(maxRecordBytes: 256)
 
     public init(initialState: HubState) {
         self.initialState = initialState
