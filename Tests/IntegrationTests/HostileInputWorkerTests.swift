@@ -11,15 +11,24 @@ import Testing
 extension SharedTopicsTests {
 @Suite("Hostile input through hub-workers")
 struct HostileInputWorkerTests {
-    /// The run with the examples' reference data and the Saint-Denis CLSM declared (the
-    /// hostile proposals are its own).
-    static func startedRun() async throws -> (HubTestRun, WorkerProcess) {
+    /// Runs `body` with a worker on a run with the examples' reference data and the
+    /// Saint-Denis CLSM declared (the hostile proposals are its own); then the worker must
+    /// stop cleanly. Its log is printed when `body` throws.
+    static func withWorker(_ body: (HubTestRun, WorkerProcess) async throws -> Void) async throws {
         let run = try await HubTestRun.start(reference: try ExampleEvents.referenceDocument())
         let worker = try run.startWorker()
-        let declaration = try #require(try ExampleEvents.outgoing().first { $0.topic == "clsm.declared" })
-        try await run.producer.send(declaration)
-        #expect(try await run.waitUntilCaughtUp(within: .seconds(60)))
-        return (run, worker)
+        do {
+            let declaration = try #require(try ExampleEvents.outgoing().first { $0.topic == "clsm.declared" })
+            try await run.producer.send(declaration)
+            #expect(try await run.waitUntilCaughtUp(within: .seconds(60)))
+            try await body(run, worker)
+            #expect(worker.isRunning)
+        } catch {
+            Issue.record("worker log:\n\(worker.log.suffix(3000))")
+            throw error
+        }
+        #expect(await worker.stop() == 0, "a SIGTERM ends the worker cleanly")
+        await run.finish()
     }
 
     static func deadLetter(at report: DeliveryReport, in run: HubTestRun) async throws -> (code: String, message: String)? {
@@ -35,8 +44,7 @@ struct HostileInputWorkerTests {
 
     @Test("each hostile record alone is dead-lettered with its code; the valid one after it is processed and notified")
     func eachAloneThenValid() async throws {
-        let (run, worker) = try await Self.startedRun()
-        do {
+        try await Self.withWorker { run, worker in
             var valid: [OutgoingKafkaMessage] = []
             for example in HostileInputExamples.all() {
                 let report = try await run.producer.send(example.outgoing)
@@ -63,18 +71,12 @@ struct HostileInputWorkerTests {
             let ids = Set(received.compactMap { $0.header("ce_id")?.stringValue })
             #expect(expected.notificationIds.isSubset(of: ids), "missing: \(expected.notificationIds.subtracting(ids))")
             #expect(worker.isRunning)
-        } catch {
-            Issue.record("worker log:\n\(worker.log.suffix(3000))")
-            throw error
         }
-        #expect(await worker.stop() == 0)
-        await run.finish()
     }
 
     @Test("a record that fails in PostgreSQL alone is dead-lettered as internal; a dead letter that cannot be stored is retried, never skipped")
     func poisonAloneIsIsolated() async throws {
-        let (run, worker) = try await Self.startedRun()
-        do {
+        try await Self.withWorker { run, worker in
             // A failure no decoder check foresees: PostgreSQL refuses this one event, and,
             // until the test lifts it, refuses every dead letter too.
             try await run.database.executeScript("""
@@ -114,18 +116,12 @@ struct HostileInputWorkerTests {
             #expect(try await run.waitUntilCaughtUp(within: .seconds(60)))
             #expect(try await Self.processed("valid-after-poison", in: run), "\(worker.log.suffix(3000))")
             #expect(worker.isRunning)
-        } catch {
-            Issue.record("worker log:\n\(worker.log.suffix(3000))")
-            throw error
         }
-        #expect(await worker.stop() == 0)
-        await run.finish()
     }
 
     @Test("a dead letter over Kafka's message size is parked, counted, shown, and the rows behind it go on")
     func oversizedDeadLetterIsParked() async throws {
-        let (run, worker) = try await Self.startedRun()
-        do {
+        try await Self.withWorker { run, worker in
             // The largest record the producer takes (message.max.bytes, 1,000,000 by
             // default), found by trying: its dead letter adds five headers and goes over.
             var size = 1_000_000
@@ -162,12 +158,7 @@ struct HostileInputWorkerTests {
             let metrics = try await HTTPProbe.get(port: port, path: "/metrics")
             #expect(metrics.body.contains(#"hub_outbox_parked_total{topic="hub.deadletter"} 1"#), "\(metrics.body.prefix(3000))")
             #expect(worker.isRunning)
-        } catch {
-            Issue.record("worker log:\n\(worker.log.suffix(3000))")
-            throw error
         }
-        #expect(await worker.stop() == 0)
-        await run.finish()
     }
 }
 }
