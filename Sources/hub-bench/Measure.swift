@@ -18,6 +18,14 @@ extension Bench {
     /// topics (a shared broker) are consumed too, but not counted as the run's.
     var ownIdPattern: String { "synthetic-\(data.seed)-%" }
 
+    /// Whether some records are hostile: whether each one ends processed or dead-lettered
+    /// is then the hub's to say, and a hostile `ce_id` need not look like the run's.
+    var isHostile: Bool { hostileMix.fraction > 0 }
+
+    /// The inbox rows progress counts: the run's own `ce_id`s, or every row when records
+    /// are hostile (use a broker of the run's own then).
+    var inboxFilter: String { isHostile ? "" : " WHERE event_id LIKE '\(ownIdPattern)'" }
+
     /// Exact counts near the end; far from it, the inbox's insert count from PostgreSQL's
     /// statistics (approximate, counts foreign records too, reads no table: counting a
     /// large inbox cost the database a quarter of a second every poll, during the run it
@@ -30,7 +38,7 @@ extension Bench {
             return Progress(inbox: inserted, deadLetters: 0, unsent: nil)
         }
         let rows = try await database.query("""
-            SELECT (SELECT count(*) FROM hub_inbox WHERE event_id LIKE '\(ownIdPattern)'), (SELECT count(*) FROM hub_dead_letters),
+            SELECT (SELECT count(*) FROM hub_inbox\(inboxFilter)), (SELECT count(*) FROM hub_dead_letters),
                    (SELECT count(*) FROM hub_outbox_unsent)
             """)
         return Progress(inbox: try rows[0].decode(Int.self, at: 0), deadLetters: try rows[0].decode(Int.self, at: 1),
@@ -49,7 +57,8 @@ extension Bench {
             try checkWorkers()
             let near = expected.accountable - last.accounted < 50_000
             let now = try await progress(exact: near)
-            if near, now.inbox >= expected.processed, now.deadLetters >= expected.accountable - expected.processed, now.unsent == 0 {
+            if near, now.unsent == 0, isHostile ? now.accounted >= expected.accountable
+                : now.inbox >= expected.processed && now.deadLetters >= expected.accountable - expected.processed {
                 return now
             }
             if now.accounted != last.accounted || now.unsent != last.unsent { lastChange = clock.now }
@@ -71,27 +80,31 @@ extension Bench {
         }
     }
 
-    /// The next `count` records of the stream (and the iterator after them).
-    static func take(_ iterator: SyntheticEventStream.Iterator, _ count: Int) -> ([SyntheticEvent], SyntheticEventStream.Iterator) {
+    /// The next `count` records of the stream, hostile ones in place of those `mix` picks
+    /// (and the iterator after them).
+    static func take(_ iterator: SyntheticEventStream.Iterator, _ count: Int, mix: HostileMix) -> ([BenchRecord], SyntheticEventStream.Iterator) {
         var iterator = iterator
-        var chunk: [SyntheticEvent] = []
+        var chunk: [BenchRecord] = []
         chunk.reserveCapacity(count)
-        while chunk.count < count, let event = iterator.next() { chunk.append(event) }
+        while chunk.count < count, let event = iterator.next() { chunk.append(BenchRecord(event, mix: mix)) }
         return (chunk, iterator)
     }
 
-    /// Sends `events` and waits for the acknowledgements; records publish instants.
-    func publish(_ events: [SyntheticEvent], with producer: KafkaProducer) async throws {
-        let messages = events.map { $0.kafkaMessage() }
+    /// Sends `records` and waits for the acknowledgements; records publish instants (of the
+    /// records whose notifications measure latency) and where each record was written.
+    func publish(_ records: [BenchRecord], with producer: KafkaProducer) async throws {
         let instant = Date().timeIntervalSince1970
-        for event in events {
-            expected.add(event)
-            if event.expectation != .duplicate { publishTimes[event.sequence] = instant }
+        for record in records {
+            expected.add(record)
+            if record.event.expectation != .duplicate, record.hostile == nil { publishTimes[record.event.sequence] = instant }
         }
-        let results = try await producer.send(messages)
+        let results = try await producer.send(records.map(\.message))
         for (index, result) in results.enumerated() {
-            if case .failure(let error) = result {
-                throw ValidationError("record \(events[index].sequence) was not delivered: \(error)")
+            switch result {
+            case .success(let report): ledger.record(records[index], at: report)
+            case .failure(let error):
+                let hostile = records[index].hostile.map { " (hostile \($0.hostileClass.rawValue): \($0.detail))" } ?? ""
+                throw ValidationError("record \(records[index].event.sequence)\(hostile) was not delivered: \(error)")
             }
         }
     }
@@ -107,7 +120,7 @@ extension Bench {
         //    processed before the activity starts (records of different topics are consumed
         //    in no particular order relative to each other).
         let setupStart = clock.now
-        var (setupEvents, iterator) = Self.take(stream.makeIterator(), setupCount)
+        var (setupEvents, iterator) = Self.take(stream.makeIterator(), setupCount, mix: hostileMix)
         try await publish(setupEvents, with: producer)
         setupEvents = []
         _ = try await waitForHub(timeout: .seconds(300), label: "set-up")
@@ -118,7 +131,7 @@ extension Bench {
         //    while the current one is in flight.
         let activityStartWall = Date().timeIntervalSince1970
         let activityStart = clock.now
-        var (chunk, rest) = Self.take(iterator, publishChunk)
+        var (chunk, rest) = Self.take(iterator, publishChunk, mix: hostileMix)
         iterator = rest
         var published = 0
         var lastReport = clock.now
@@ -128,7 +141,7 @@ extension Bench {
                 if due > clock.now { try await Task.sleep(until: due, clock: clock) }
             }
             let current = iterator
-            async let next = Self.take(current, publishChunk)
+            async let next = Self.take(current, publishChunk, mix: hostileMix)
             try await publish(chunk, with: producer)
             published += chunk.count
             if clock.now - lastReport >= .seconds(10) {
@@ -251,6 +264,9 @@ extension Bench {
         if foreignNotifications > 0 || figures.final.accounted > expected.accountable {
             say("NOTE: records from other clients of the broker were consumed too (\(foreignNotifications) notifications not caused by this run); use a broker of its own for clean figures")
         }
+        // With hostile records, what the hub makes of each is its own to say: the
+        // accounting that follows the report checks them instead.
+        guard !isHostile else { return }
         if figures.final.inbox != expected.processed {
             say("WARNING: hub_inbox has \(figures.final.inbox) rows, \(expected.processed) expected")
         }
@@ -276,5 +292,40 @@ extension Bench {
 
     static func mebibytes(_ bytes: Int) -> String {
         String(format: "%.0f MiB", Double(bytes) / 1_048_576)
+    }
+}
+
+// MARK: - Every record accounted for
+
+extension Bench {
+    /// Checks that every published record is in the inbox or the dead letters, that no dead
+    /// letter is `internal` and that the workers ran throughout; prints the accounting and
+    /// throws `RunFailure` otherwise. A record the counts say is done may still be in a
+    /// transaction being committed (or counts may include another client's records): the
+    /// check is read again while records are missing and the count still moves.
+    func checkEveryRecord() async throws {
+        var accounting = try await Accounting.read(ledger, from: database)
+        var unchangedReads = 0
+        while accounting.unaccounted > 0, unchangedReads < 6, workers?.isRunning == true {
+            try await Task.sleep(for: .seconds(5))
+            let again = try await Accounting.read(ledger, from: database)
+            unchangedReads = again.unaccounted == accounting.unaccounted ? unchangedReads + 1 : 0
+            accounting = again
+        }
+        let fate = WorkersFate(workers, startedPid: workersPid)
+        accounting.printReport(workers: fate)
+        let failures = accounting.failures(workers: fate)
+        if !failures.isEmpty { throw RunFailure(failures: failures) }
+    }
+
+    /// The accounting of what was published, after the run failed (the workers exited, or
+    /// stopped making progress): which records are missing says which one stopped them.
+    func printAccountingAfterFailure() async {
+        guard !ledger.entries.isEmpty else { return }
+        do {
+            try await Accounting.read(ledger, from: database).printReport(workers: WorkersFate(workers, startedPid: workersPid))
+        } catch {
+            say("hub-bench: could not read what became of the records: \(error)")
+        }
     }
 }

@@ -39,6 +39,13 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Keep the bench schema (dropped by default).")
     var keep = false
 
+    @Option(help: "Share of the activity records replaced by hostile ones (random bytes, deep nesting, NUL, invalid UTF-8, hostile headers, out-of-range times, oversize...), 0...1. The run then fails if a record is unaccounted for, a dead letter is internal, or the workers exit.")
+    var hostileFraction: Double = 0
+
+    func validate() throws {
+        guard (0...1).contains(hostileFraction) else { throw ValidationError("--hostile-fraction must be in 0...1") }
+    }
+
     func run() async throws {
         let environment = HubEnvironment()
         let configuration: HubConfiguration
@@ -50,15 +57,19 @@ struct Run: AsyncParsableCommand {
         var logger = Logger(label: "hub.bench")
         logger.logLevel = .warning
         let bench = try await Bench.prepare(
-            configuration: configuration, databaseURL: environment["HUB_DATABASE_URL"]!, data: data, logger: logger)
+            configuration: configuration, databaseURL: environment["HUB_DATABASE_URL"]!, data: data,
+            hostileMix: HostileMix(seed: data.seed, fraction: hostileFraction), logger: logger)
         var failure: Error?
         do {
             try await bench.start(workersBinary: workersBinary.map { URL(fileURLWithPath: $0) } ?? Bench.defaultWorkersBinary,
                                   batchSize: batchSize, logLevel: workersLogLevel)
             try await bench.publishAndMeasure(publishChunk: publishChunk, rate: rate, timeout: .seconds(timeout))
+            try await bench.checkEveryRecord()
         } catch {
             failure = error
             say("hub-bench: \(error)")
+            // What became of each record so far says which one stopped or broke the workers.
+            if !(error is RunFailure) { await bench.printAccountingAfterFailure() }
         }
         await bench.finish(keep: keep)
         if let failure { throw failure }
@@ -74,6 +85,7 @@ final class Bench: @unchecked Sendable {
     let configuration: HubConfiguration
     let databaseURL: String
     let data: DataOptions
+    let hostileMix: HostileMix
     let logger: Logger
     let schema: String
     let group: String
@@ -82,6 +94,10 @@ final class Bench: @unchecked Sendable {
     let database: PostgresConnection
     let admin: KafkaAdmin
     var workers: Process?
+    /// The pid hub-bench started the workers with (they are never restarted).
+    var workersPid: Int32 = 0
+    /// Where every published record was written.
+    var ledger = PublishLedger()
     var workersLog: URL?
     var workersPeakRSS: Int?
     /// Publish instants (seconds since 1970) by stream sequence; NaN where not published (yet).
@@ -93,12 +109,18 @@ final class Bench: @unchecked Sendable {
         var processed = 0
         var deadLetters: [String: Int] = [:]
         var duplicates = 0
+        /// Hostile records: processed or dead-lettered, which is for the hub to say.
+        var hostile = 0
         var published = 0
-        var accountable: Int { processed + deadLetters.values.reduce(0, +) }
+        var accountable: Int { processed + deadLetters.values.reduce(0, +) + hostile }
 
-        mutating func add(_ event: SyntheticEvent) {
+        mutating func add(_ record: BenchRecord) {
             published += 1
-            switch event.expectation {
+            if record.hostile != nil {
+                hostile += 1
+                return
+            }
+            switch record.event.expectation {
             case .applied, .stale: processed += 1
             case .duplicate: duplicates += 1
             case .deadLetter(let code): deadLetters[code.rawValue, default: 0] += 1
@@ -106,11 +128,12 @@ final class Bench: @unchecked Sendable {
         }
     }
 
-    private init(configuration: HubConfiguration, databaseURL: String, data: DataOptions, logger: Logger, schema: String,
-                 group: String, territory: SyntheticTerritory, database: PostgresConnection, admin: KafkaAdmin) {
+    private init(configuration: HubConfiguration, databaseURL: String, data: DataOptions, hostileMix: HostileMix, logger: Logger,
+                 schema: String, group: String, territory: SyntheticTerritory, database: PostgresConnection, admin: KafkaAdmin) {
         self.configuration = configuration
         self.databaseURL = databaseURL
         self.data = data
+        self.hostileMix = hostileMix
         self.logger = logger
         self.schema = schema
         self.group = group
@@ -122,11 +145,13 @@ final class Bench: @unchecked Sendable {
     }
 
     /// Schema migrated and loaded, topics created, the group's offsets at the end of the topics.
-    static func prepare(configuration: HubConfiguration, databaseURL: String, data: DataOptions, logger: Logger) async throws -> Bench {
+    static func prepare(configuration: HubConfiguration, databaseURL: String, data: DataOptions, hostileMix: HostileMix,
+                        logger: Logger) async throws -> Bench {
         let stamp = Self.stamp()
         let schema = "bench_" + stamp
         let group = "hub-bench-" + stamp
-        say("hub-bench run: \(data.events) events, seed \(data.seed), schema \(schema), group \(group)")
+        say("hub-bench run: \(data.events) events, seed \(data.seed)"
+            + (hostileMix.fraction > 0 ? ", hostile fraction \(hostileMix.fraction)" : "") + ", schema \(schema), group \(group)")
         say("  kafka \(configuration.kafka.brokers), database \(configuration.database)")
 
         let started = ContinuousClock.now
@@ -146,8 +171,8 @@ final class Bench: @unchecked Sendable {
         let offsets = try await endOffsets(admin: admin, configuration: configuration, group: group, logger: logger)
         try await admin.commitOffsets(group: group, offsets)
         say("  group \(group) starts at the end of the inbound topics (\(offsets.map(\.offset).reduce(0, +)) earlier records skipped)")
-        return Bench(configuration: configuration, databaseURL: databaseURL, data: data, logger: logger, schema: schema,
-                     group: group, territory: territory, database: database, admin: admin)
+        return Bench(configuration: configuration, databaseURL: databaseURL, data: data, hostileMix: hostileMix, logger: logger,
+                     schema: schema, group: group, territory: territory, database: database, admin: admin)
     }
 
     /// Where each inbound partition ends, so that the run's group reads only the run's
@@ -217,6 +242,7 @@ final class Bench: @unchecked Sendable {
         process.standardError = handle
         try process.run()
         workers = process
+        workersPid = process.processIdentifier
         workersLog = log
         say("  hub-workers started: pid \(process.processIdentifier), metrics port \(environment["HUB_METRICS_PORT"]!), log \(log.path)")
     }
@@ -250,7 +276,7 @@ final class Bench: @unchecked Sendable {
 
     func checkWorkers() throws {
         guard let workers, workers.isRunning else {
-            throw ValidationError("hub-workers exited (status \(workers?.terminationStatus ?? -1)); last lines of its log:\n\(logTail())")
+            throw ValidationError("hub-workers \(WorkersFate(workers, startedPid: workersPid).description); last lines of its log:\n\(logTail())")
         }
     }
 
