@@ -11,6 +11,8 @@ struct HostileFile: Sendable, CustomTestStringConvertible {
         /// A Unix socket: not readable as a file, even by root (a file without read
         /// permission is readable by root, which the tests may run as).
         case socket
+        /// A file without read permission (only meaningful when not run as root).
+        case noPermission
         /// A sparse file of this many bytes: large on paper, nothing on disk.
         case sparse(Int)
         case missing
@@ -39,6 +41,9 @@ struct HostileFile: Sendable, CustomTestStringConvertible {
         case .bytes(let bytes): try Data(bytes).write(to: url)
         case .directory: try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
         case .socket: try Self.bindSocket(at: url.path)
+        case .noPermission:
+            try Data("{}".utf8).write(to: url)
+            try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: url.path)
         case .sparse(let size):
             guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw POSIXError(.EIO) }
             let handle = try FileHandle(forWritingTo: url)
@@ -83,12 +88,15 @@ struct HostileFile: Sendable, CustomTestStringConvertible {
 
     /// What every hub-admin input shares: the path itself is not a readable file.
     static func unreadable(_ ext: String) -> [HostileFile] {
-        [
+        let files = [
             HostileFile("directory.\(ext)", .directory, reason: "is a directory, not a file"),
             HostileFile("socket.\(ext)", .socket, reason: "is a socket, not a file"),
             HostileFile("missing.\(ext)", .missing, reason: "no such file"),
             HostileFile("huge.\(ext)", .sparse(200 * 1024 * 1024), reason: "larger than 64 MiB"),
         ]
+        // Root reads a file whatever its permissions: the socket stands for it then.
+        guard getuid() != 0 else { return files }
+        return files + [HostileFile("no-permission.\(ext)", .noPermission, reason: "permission denied")]
     }
 
     static let deepJSON = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
