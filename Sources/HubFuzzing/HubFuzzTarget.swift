@@ -15,12 +15,14 @@ public struct FuzzFinding: Error, CustomStringConvertible {
 ///
 /// Rejections are normal outcomes. What must hold for every input, else `run` throws:
 /// - a rejection is never `internal` (the core never sets it) and its texts have no NUL
-///   byte (they go into Kafka headers and PostgreSQL text columns, which refuse NUL);
+///   byte nor any other control character (they go into Kafka headers and PostgreSQL text
+///   columns, which refuse NUL; `EventRejection` escapes them with `StorableText`);
 /// - every notification id is a canonical UUID (the outbox writer force-unwraps it);
 /// - the decision on the slice `requirements(for:)` names equals the decision on the whole
 ///   state (the contract of `StateRequirements`: workers decide on the slice they load);
 /// - the payload stored in the event log decodes back to the same event (replays and read
-///   model rebuilds read it).
+///   model rebuilds read it), and the identity, time and key stored beside it are storable
+///   text (`StorableText`: no control character, so no NUL for PostgreSQL).
 public struct HubFuzzTarget: Sendable {
     /// The state every input starts from.
     public let initialState: HubState
@@ -96,7 +98,11 @@ public struct HubFuzzTarget: Sendable {
     private func buildWrites(_ decision: Decision, of event: DecodedEvent, canonicalData: [UInt8],
                              from message: KafkaMessage) throws(FuzzFinding) {
         guard decision.outcome != .duplicate else { return }
-        _ = (message.keyString, event.time.text, String(decoding: canonicalData, as: UTF8.self))
+        // The inbox and event-log rows' text columns (a key that is not UTF-8 is stored as NULL).
+        let texts = [event.identity.source, event.identity.id, event.time.text] + (message.keyString.map { [$0] } ?? [])
+        if let text = texts.first(where: { !StorableText.isStorable($0) }) {
+            throw FuzzFinding(description: "the event log would store \(String(reflecting: text)), which holds a control character")
+        }
         for notification in decision.notifications {
             guard let id = UUID(canonicalText: notification.notificationId) else {
                 throw FuzzFinding(description: "notification id \(notification.notificationId) is not a canonical UUID")
@@ -109,9 +115,10 @@ public struct HubFuzzTarget: Sendable {
         guard rejection.code != .internal else {
             throw FuzzFinding(description: "the core rejected with code internal: \(rejection)")
         }
+        // NUL is what PostgreSQL refuses; `EventRejection` promises more (`StorableText`).
         let texts = [rejection.message] + rejection.violations.flatMap { [$0.path, $0.reason] }
-        if texts.contains(where: { $0.utf8.contains(0) }) {
-            throw FuzzFinding(description: "a rejection text holds a NUL byte: \(rejection.debugDescription)")
+        if texts.contains(where: { $0.utf8.contains(0) || !StorableText.isStorable($0) }) {
+            throw FuzzFinding(description: "a rejection text holds a control character: \(rejection.debugDescription)")
         }
     }
 
