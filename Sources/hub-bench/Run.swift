@@ -276,8 +276,15 @@ final class Bench: @unchecked Sendable {
 
     func checkWorkers() throws {
         guard let workers, workers.isRunning else {
-            throw ValidationError("hub-workers \(WorkersFate(workers, startedPid: workersPid).description); last lines of its log:\n\(logTail())")
+            throw WorkersExited(fate: WorkersFate(workers, startedPid: workersPid), logTail: logTail())
         }
+    }
+
+    /// The workers are gone before the run's end (a failure of the hub, not of the usage).
+    struct WorkersExited: Error, CustomStringConvertible {
+        var fate: WorkersFate
+        var logTail: String
+        var description: String { "hub-workers \(fate.description); last lines of its log:\n\(logTail)" }
     }
 
     func logTail(lines: Int = 30) -> String {
