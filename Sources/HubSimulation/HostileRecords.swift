@@ -16,7 +16,7 @@ public enum HostileClass: String, CaseIterable, Sendable, Hashable, Comparable {
     case wrongTypes = "wrong-types"
     /// Arrays or objects nested beyond the 64 levels strict JSON allows, up to 100,000.
     case deepNesting = "deep-nesting"
-    /// Numbers no Double or Int64 holds: 1e400, 30-digit integers, -0, 1e-400.
+    /// Numbers at the edges of Double and Int64: 1e400, 30-digit integers, -0, 1e-400, 2^63.
     case hugeNumbers = "huge-numbers"
     /// Bytes that are not UTF-8 inside a JSON string of the value.
     case invalidUTF8Value = "invalid-utf8-value"
@@ -93,7 +93,8 @@ public enum HostileRecords {
         return HostileRecord(hostileClass: hostileClass, detail: detail, message: mutator.message, base: event)
     }
 
-    /// Number texts no Double or Int64 holds as written (`hugeNumbers`).
+    /// Number texts at the edges of Double and Int64 (`hugeNumbers`): overflowing,
+    /// underflowing, negative zero, one past Int64's range, 400 digits.
     public static let hugeNumbers = [
         "1e400", "-1e400", "123456789012345678901234567890", "-123456789012345678901234567890", "-0", "-0.0",
         "1e-400", "9223372036854775808", "-9223372036854775809", "1" + String(repeating: "0", count: 400),
