@@ -49,6 +49,10 @@ public enum HostileClass: String, CaseIterable, Sendable, Hashable, Comparable {
     case contentTypeGarbage = "content-type-garbage"
     /// Structured mode whose `data_base64` is not base64, or not JSON once decoded.
     case structuredBadBase64 = "structured-bad-base64"
+    /// Structured mode with valid `data` and one hostile attribute (10 KB or NUL `id`, lone
+    /// surrogate, `time` in year 0001 or 9999, `type` a number, `id` twice...): the
+    /// attributes come from JSON there, not from headers.
+    case structuredHostileAttributes = "structured-hostile-attributes"
     /// A SISM proposal otherwise valid, `startsAt` in year 0001.
     case sismStartsYear0001 = "sism-starts-year-0001"
     /// A SISM proposal otherwise valid, `endsAt` 9999-12-31T23:00:00-02:00.
@@ -167,6 +171,7 @@ struct HostileMutator {
         case .binaryHeaders: binaryHeaders()
         case .contentTypeGarbage: contentTypeGarbage()
         case .structuredBadBase64: structuredBadBase64()
+        case .structuredHostileAttributes: structuredHostileAttributes()
         case .sismStartsYear0001: sismTime(field: "startsAt", to: random.pick(HostileRecords.sismStartTimes))
         case .sismEndsYear9999: sismTime(field: "endsAt", to: random.pick(HostileRecords.sismEndTimes))
         case .oversize: oversize()
@@ -429,12 +434,8 @@ struct HostileMutator {
     /// Structured mode (`application/cloudevents+json`): the attributes in the value, the
     /// data as `data_base64` that is broken in one way or another.
     mutating func structuredBadBase64() -> String {
-        let cloudEvent = event.cloudEvent
-        var object: [String: JSONValue] = [
-            "specversion": .string(cloudEvent.specversion), "id": .string(cloudEvent.id), "source": .string(cloudEvent.source),
-            "type": .string(cloudEvent.type), "time": .string(cloudEvent.time.text), "datacontenttype": .string("application/json"),
-        ]
-        let valid = Data(cloudEvent.data).base64EncodedString()
+        var object = structuredAttributes
+        let valid = Data(event.cloudEvent.data).base64EncodedString()
         let variants: [(String, JSONValue)] = [
             ("not base64", .string("!!! pas du base64 ???")),
             ("base64 of random bytes", .string(Data(bytes(random.int(1...512))).base64EncodedString())),
@@ -450,6 +451,67 @@ struct HostileMutator {
         message.value = JSONValue.object(object).canonicalBytes()
         message.headers = [KafkaHeader(name: "content-type", string: "application/cloudevents+json")]
         return "structured, data_base64 \(name)"
+    }
+
+    mutating func structuredHostileAttributes() -> String {
+        var object = structuredAttributes
+        object["data"] = .object(payload)
+        let id = event.cloudEvent.id
+        let name: String
+        // A raw JSON text, spliced in place of the attribute's value: what JSONValue cannot
+        // hold (a lone surrogate, a member given twice) stays as written.
+        var raw: (attribute: String, text: String)?
+        switch random.below(10) {
+        case 0:
+            let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
+            object["id"] = .string(id + String(decoding: (0..<10_240).map { _ in random.pick(letters) }, as: UTF8.self))
+            name = "id of 10 KB"
+        case 1:
+            object["id"] = .string(id + "\u{0}")
+            name = "id with \\u0000"
+        case 2:
+            raw = ("id", #""\#(id)\ud800""#)
+            name = "id with \\ud800"
+        case 3:
+            object["source"] = .string(event.cloudEvent.source + "\u{0}")
+            name = "source with \\u0000"
+        case 4:
+            object["time"] = .string("9999-12-31T23:00:00-02:00")
+            name = "time 9999-12-31T23:00:00-02:00"
+        case 5:
+            object["time"] = .string("0001-01-01T00:00:00+01:00")
+            name = "time 0001-01-01T00:00:00+01:00"
+        case 6:
+            object["specversion"] = .string("1.0\u{0}")
+            name = "specversion 1.0\\u0000"
+        case 7:
+            object["type"] = .integer(42)
+            name = "type a number"
+        case 8:
+            raw = ("id", #""\#(id)","id":"\#(id)-bis""#)
+            name = "id twice"
+        default:
+            raw = ("traceparent", String(repeating: "[", count: 100) + String(repeating: "]", count: 100))
+            name = "an extension 100 levels deep"
+        }
+        if let raw {
+            object[raw.attribute] = .string(Self.marker)
+            message.value = splicing(JSONValue.object(object).canonicalBytes(), marker: JSONValue.string(Self.marker).canonicalBytes(),
+                                     with: Array(raw.text.utf8))
+        } else {
+            message.value = JSONValue.object(object).canonicalBytes()
+        }
+        message.headers = [KafkaHeader(name: "content-type", string: "application/cloudevents+json")]
+        return "structured, \(name)"
+    }
+
+    /// The valid record's CloudEvents attributes as a structured-mode object, without data.
+    var structuredAttributes: [String: JSONValue] {
+        let cloudEvent = event.cloudEvent
+        return [
+            "specversion": .string(cloudEvent.specversion), "id": .string(cloudEvent.id), "source": .string(cloudEvent.source),
+            "type": .string(cloudEvent.type), "time": .string(cloudEvent.time.text), "datacontenttype": .string("application/json"),
+        ]
     }
 
     // MARK: Otherwise valid, out of bounds

@@ -136,6 +136,17 @@ struct HostileRecordsTests {
             guard let text = data.stringValue, let decoded = Data(base64Encoded: text) else { return true }
             // Base64 that decodes must not give the valid payload alone.
             return (try? JSONParser.parse(Array(decoded))) == nil || object["data"] != nil
+        case .structuredHostileAttributes:
+            guard header("content-type") == Array("application/cloudevents+json".utf8) else { return false }
+            // Not JSON at all (a lone surrogate, a member twice), or attributes other than the valid record's.
+            guard case .object(var object)? = try? JSONParser.parse(value) else { return true }
+            let data = object.removeValue(forKey: "data")
+            let valid: [String: JSONValue] = [
+                "specversion": "1.0", "id": .string(record.base.cloudEvent.id), "source": .string(record.base.cloudEvent.source),
+                "type": .string(record.base.cloudEvent.type), "time": .string(record.base.cloudEvent.time.text),
+                "datacontenttype": "application/json",
+            ]
+            return data == (try? JSONParser.parse(base.value)) && object != valid
         case .sismStartsYear0001, .sismEndsYear9999:
             let field = record.hostileClass == .sismStartsYear0001 ? "startsAt" : "endsAt"
             let times = record.hostileClass == .sismStartsYear0001 ? HostileRecords.sismStartTimes : HostileRecords.sismEndTimes
