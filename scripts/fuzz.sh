@@ -6,7 +6,6 @@
 # or an out-of-memory; those inputs are kept in .hub-env/fuzz/crashes/.
 #
 #   scripts/fuzz.sh SECONDS [libFuzzer options...]
-#   HUB_FUZZ_SANITIZERS=fuzzer,address scripts/fuzz.sh 600    # with AddressSanitizer too
 #
 # The corpus grows in .hub-env/fuzz/corpus across runs; each run's libFuzzer output is in
 # .hub-env/fuzz/run-<time>.log.
@@ -17,15 +16,13 @@ export PATH=/opt/swift/usr/bin:$PATH
 
 seconds=${1:?usage: scripts/fuzz.sh SECONDS [libFuzzer options...]}
 shift
-sanitizers=${HUB_FUZZ_SANITIZERS:-fuzzer}
-# One scratch path per sanitizer set: switching would otherwise rebuild everything.
-scratch=${HUB_FUZZ_SCRATCH_PATH:-.build-fuzz${sanitizers#fuzzer}}
-scratch=${scratch//,/-}
+# Its own scratch path: the instrumented build would otherwise replace the normal one.
+scratch=${HUB_FUZZ_SCRATCH_PATH:-.build-fuzz}
 work=${HUB_FUZZ_DIR:-.hub-env/fuzz}
 
 # lld: gold stops with an internal error (dwarf_reader.cc) on libFuzzer's runtime.
 build=(swift build -c release --product hub-fuzz --scratch-path "$scratch"
-       -Xswiftc "-sanitize=$sanitizers" -Xswiftc -DHUB_FUZZING -Xswiftc -use-ld=lld)
+       -Xswiftc -sanitize=fuzzer -Xswiftc -DHUB_FUZZING -Xswiftc -use-ld=lld)
 "${build[@]}"
 fuzzer="$("${build[@]}" --show-bin-path)/hub-fuzz"
 
