@@ -66,7 +66,7 @@ public enum ReferenceCSVImport {
         let maximum = ReferenceDataDocument.maximumNameLength
         if name.isEmpty { return "empty name" }
         if name.utf8.count > maximum, name.count > maximum { return "name longer than \(maximum) characters (\(name.count))" }
-        if name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return "name holds a control character (NUL, line break...)" }
+        if !StorableText.isStorable(name) { return "name holds a control character (NUL, line break...)" }
         return nil
     }
 

@@ -24,6 +24,9 @@ public enum EnvelopeLimits {
     /// bounded by their formats: a wrong one is a malformed envelope, not a size).
     public static let maximumOtherHeaderBytes = 1024
 
+    /// The smallest of the limits above: a header value of this size or less is within its own.
+    static let smallestHeaderLimit = min(maximumAttributeBytes.values.min() ?? maximumOtherHeaderBytes, maximumOtherHeaderBytes)
+
     /// Size violations of the raw record: key, header count, header names and values.
     /// Empty when every size is within its limit.
     static func sizeViolations(key: [UInt8]?, headers: [KafkaHeader]) -> [Violation] {
@@ -40,8 +43,11 @@ public enum EnvelopeLimits {
                                             reason: "name is \(header.name.utf8.count) bytes, above the limit of \(maximumHeaderNameBytes)"))
                 continue
             }
+            // Every record comes through here: a value within the smallest limit needs no
+            // look-up of its own (which lowercases the name).
+            guard let value = header.value, value.count > smallestHeaderLimit else { continue }
             let limit = maximumBytes(ofHeader: header.name)
-            if let value = header.value, value.count > limit {
+            if value.count > limit {
                 violations.append(Violation(path: "header \(header.name)", reason: "is \(value.count) bytes, above the limit of \(limit)"))
             }
         }
@@ -57,7 +63,7 @@ public enum EnvelopeLimits {
         }
         for header in headers {
             // librdkafka hands names over as C strings, invalid UTF-8 replaced by U+FFFD.
-            if header.name.isEmpty || header.name.utf8.contains(where: StorableText.isControl) || header.name.contains("\u{FFFD}") {
+            if header.name.isEmpty || header.name.utf8.contains(where: StorableText.isControl) || header.name.unicodeScalars.contains("\u{FFFD}") {
                 violations.append(Violation(path: "header \(header.name)", reason: "name must be non-empty UTF-8 without control characters"))
                 continue
             }
