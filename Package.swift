@@ -5,6 +5,7 @@ let package = Package(
     name: "clsm-hub",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "HubDomain", targets: ["HubDomain"]),
         .library(name: "HubCore", targets: ["HubCore"]),
         .executable(name: "hub-workers", targets: ["Workers"]),
         .executable(name: "hub-admin", targets: ["hub-admin"]),
@@ -24,13 +25,37 @@ let package = Package(
         .systemLibrary(name: "CKafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
 
-        // Domain, events, storage, messaging and processing. Only Messaging touches CKafka,
-        // only Storage touches CPostgres.
+        // The pure core: events, payloads, rules, state, notifications, reports, and the
+        // records the hub reads and writes as plain values. Foundation and Crypto only: no
+        // Kafka, no PostgreSQL, tested without servers (HubDomainTests).
+        .target(
+            name: "HubDomain",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The Kafka adapter: the only target that imports CKafka.
+        .target(
+            name: "HubKafka",
+            dependencies: ["HubDomain", "CKafka", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The PostgreSQL adapter and the hub's schema and state store: the only target that
+        // imports CPostgres.
+        .target(
+            name: "HubPostgres",
+            dependencies: [
+                "HubDomain",
+                "CPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Processing on top: batches with their inbox, the outbox and its relay, dead letters,
+        // replay, status, configuration. Reaches Kafka and PostgreSQL only through the adapters.
         .target(
             name: "HubCore",
             dependencies: [
-                "CKafka",
-                "CPostgres",
+                "HubDomain",
+                "HubKafka",
+                "HubPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -40,6 +65,9 @@ let package = Package(
         .executableTarget(
             name: "Workers",
             dependencies: [
+                "HubDomain",
+                "HubKafka",
+                "HubPostgres",
                 "HubCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -51,6 +79,9 @@ let package = Package(
         .executableTarget(
             name: "hub-admin",
             dependencies: [
+                "HubDomain",
+                "HubKafka",
+                "HubPostgres",
                 "HubCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -58,10 +89,13 @@ let package = Package(
         ),
 
         // Synthetic national-scale territories and event streams (benchmark and fault tests).
-        .target(name: "HubSimulation", dependencies: ["HubCore"]),
+        .target(name: "HubSimulation", dependencies: ["HubDomain"]),
         .executableTarget(
             name: "hub-bench",
             dependencies: [
+                "HubDomain",
+                "HubKafka",
+                "HubPostgres",
                 "HubCore",
                 "HubSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -71,12 +105,21 @@ let package = Package(
 
         // The fuzz target over the decide path (scripts/fuzz.sh, docs/fuzzing.md): the
         // per-input function in a library the regression tests share, and its executable.
-        .target(name: "HubFuzzing", dependencies: ["HubCore"]),
+        .target(name: "HubFuzzing", dependencies: ["HubDomain", "HubPostgres", "HubCore"]),
         .executableTarget(name: "hub-fuzz", dependencies: ["HubFuzzing"]),
 
-        // Pure tests: no server needed.
-        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubSimulation", "HubFuzzing"]),
+        // Pure tests: no server needed. HubDomainTests links the pure core alone.
+        .testTarget(name: "HubDomainTests", dependencies: ["HubDomain", "HubSimulation", "HubTestSupport"]),
+        // Fixtures the pure and the processing tests share (docs' examples, seeded events).
+        .target(name: "HubTestSupport", dependencies: ["HubDomain", "HubSimulation"], path: "Tests/HubTestSupport"),
+        .testTarget(
+            name: "HubCoreTests",
+            dependencies: ["HubDomain", "HubKafka", "HubPostgres", "HubCore", "HubSimulation", "HubFuzzing", "HubTestSupport"]
+        ),
         // Tests against real PostgreSQL and Kafka-compatible servers (scripts/test.sh starts them).
-        .testTarget(name: "IntegrationTests", dependencies: ["HubCore", "HubSimulation"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["HubDomain", "HubKafka", "HubPostgres", "HubCore", "HubSimulation"]
+        ),
     ]
 )

@@ -1,17 +1,18 @@
-import HubCore
+import HubDomain
+
 
 /// One inbound Kafka record as the fuzzer describes it: what a consumer could hand the
 /// processor, bytes as they came.
 public struct FuzzRecord: Sendable, Hashable {
     public var topic: InboundTopic
     public var key: [UInt8]?
-    public var headers: [KafkaHeader]
+    public var headers: [RecordHeader]
     public var value: [UInt8]
     /// Decode with a 256-byte record limit instead of the default, so that `too_large` is
     /// reachable within libFuzzer's `-max_len`.
     public var smallSizeLimit: Bool
 
-    public init(topic: InboundTopic, key: [UInt8]? = nil, headers: [KafkaHeader], value: [UInt8], smallSizeLimit: Bool = false) {
+    public init(topic: InboundTopic, key: [UInt8]? = nil, headers: [RecordHeader], value: [UInt8], smallSizeLimit: Bool = false) {
         self.topic = topic
         self.key = key
         self.headers = headers
@@ -82,12 +83,12 @@ public enum FuzzFraming {
         let topic = InboundTopic.allCases[Int(flags & Flag.topicMask)]
         let key = flags & Flag.keyPresent != 0 ? reader.bytes(length: Int(reader.length())) : nil
         let headerCount = Int(reader.byte()) % (maximumHeaders + 1)
-        var headers: [KafkaHeader] = []
+        var headers: [RecordHeader] = []
         for _ in 0..<headerCount where !reader.isAtEnd {
             let name = headerName(reader.bytes(length: Int(reader.length())))
             let length = reader.length()
             let value = length == nullValueLength ? nil : reader.bytes(length: Int(length))
-            headers.append(KafkaHeader(name: name, value: value))
+            headers.append(RecordHeader(name: name, value: value))
         }
         let value = reader.bytes(length: Int(reader.length()))
         return FuzzRecord(topic: topic, key: key, headers: headers, value: value,

@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+import HubDomain
 
 /// The seed corpus: the documented example events, framed as fuzz inputs, so that
 /// libFuzzer starts from records that decode and reach the rules.

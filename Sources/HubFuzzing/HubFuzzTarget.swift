@@ -1,5 +1,7 @@
 import Foundation
 import HubCore
+import HubDomain
+import HubPostgres
 
 /// A property of the decide path that an input broke (a crash or trap is the other kind of
 /// finding; it needs no type).
@@ -60,7 +62,7 @@ public struct HubFuzzTarget: Sendable {
         var changed = StateChangeSet()
         var outcomes: [RecordOutcome] = []
         for (offset, record) in FuzzFraming.parse(input).enumerated() {
-            let message = KafkaMessage(topic: record.topic.rawValue, partition: 0, offset: Int64(offset), key: record.key,
+            let message = InboundRecord(topic: record.topic.rawValue, partition: 0, offset: Int64(offset), key: record.key,
                                        value: record.value, headers: record.headers, timestampMilliseconds: nil)
             outcomes.append(try process(message, decoder: record.smallSizeLimit ? smallDecoder : decoder, state: &state,
                                         changed: &changed))
@@ -68,7 +70,7 @@ public struct HubFuzzTarget: Sendable {
         return outcomes
     }
 
-    private func process(_ message: KafkaMessage, decoder: InboundDecoder, state: inout HubState,
+    private func process(_ message: InboundRecord, decoder: InboundDecoder, state: inout HubState,
                          changed: inout StateChangeSet) throws(FuzzFinding) -> RecordOutcome {
         do {
             let (event, canonicalData) = try decoder.decodeForEventLog(
@@ -96,7 +98,7 @@ public struct HubFuzzTarget: Sendable {
     /// What `BatchWrites.record` builds from a decision: the event-log row's texts and one
     /// outbox record per notification (Kafka key, headers and value).
     private func buildWrites(_ decision: Decision, of event: DecodedEvent, canonicalData: [UInt8],
-                             from message: KafkaMessage) throws(FuzzFinding) {
+                             from message: InboundRecord) throws(FuzzFinding) {
         guard decision.outcome != .duplicate else { return }
         // The inbox and event-log rows' text columns (a key that is not UTF-8 is stored as NULL).
         let texts = [event.identity.source, event.identity.id, event.time.text] + (message.keyString.map { [$0] } ?? [])
@@ -107,7 +109,7 @@ public struct HubFuzzTarget: Sendable {
             guard let id = UUID(canonicalText: notification.notificationId) else {
                 throw FuzzFinding(description: "notification id \(notification.notificationId) is not a canonical UUID")
             }
-            _ = OutboxRecord(notificationId: id, message: notification.kafkaMessage())
+            _ = OutboxRecord(notificationId: id, message: notification.outboundRecord())
         }
     }
 

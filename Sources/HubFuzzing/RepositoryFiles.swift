@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+import HubDomain
 
 /// The documented examples the fuzz target starts from, read from the checkout's docs/.
 /// The binary finds them through this file's path at build time, or through the
@@ -40,7 +40,7 @@ public struct RepositoryFiles: Sendable {
         try exampleEventFiles().map { try KafkaCloudEventCodec.decode(headers: Self.structuredHeaders, value: try bytes($0)) }
     }
 
-    static let structuredHeaders = [KafkaHeader(name: "content-type", string: "application/cloudevents+json")]
+    static let structuredHeaders = [RecordHeader(name: "content-type", string: "application/cloudevents+json")]
 
     private func exampleEventFiles() throws -> [String] {
         let folder = "docs/examples/events"

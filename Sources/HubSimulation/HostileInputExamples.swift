@@ -1,4 +1,5 @@
-import HubCore
+import HubDomain
+
 
 /// One record for each kind of hostile input issue 15 saw stop `hub-workers` or end as an
 /// `internal` dead letter, with the code the hub must give it instead. The pure tests run
@@ -13,15 +14,15 @@ public enum HostileInputExamples {
         public var name: String
         public var topic: String
         public var key: [UInt8]?
-        public var headers: [KafkaHeader]
+        public var headers: [RecordHeader]
         public var value: [UInt8]
         /// The dead-letter code the hub must give it.
         public var expectedCode: DeadLetterCode
         /// A word the dead letter's message must contain: the field at fault.
         public var namedField: String
 
-        public var outgoing: OutgoingKafkaMessage {
-            OutgoingKafkaMessage(topic: topic, key: key, value: value, headers: headers)
+        public var outgoing: OutboundRecord {
+            OutboundRecord(topic: topic, key: key, value: value, headers: headers)
         }
     }
 
@@ -40,18 +41,18 @@ public enum HostileInputExamples {
     }
 
     /// Binary-mode headers of a valid proposal, with the given values replaced (by name).
-    public static func headers(id: String, replacing replaced: [String: [UInt8]] = [:]) -> [KafkaHeader] {
+    public static func headers(id: String, replacing replaced: [String: [UInt8]] = [:]) -> [RecordHeader] {
         let values: [(String, [UInt8])] = [
             ("ce_specversion", Array("1.0".utf8)), ("ce_id", Array(id.utf8)),
             ("ce_source", Array("urn:clsm-tool:saint-denis".utf8)), ("ce_type", Array("sism.event.proposed.v1".utf8)),
             ("ce_time", Array("2026-09-15T11:00:00+02:00".utf8)), ("content-type", Array("application/json".utf8)),
         ]
-        return values.map { KafkaHeader(name: $0.0, value: replaced[$0.0] ?? $0.1) }
+        return values.map { RecordHeader(name: $0.0, value: replaced[$0.0] ?? $0.1) }
     }
 
     /// A valid proposal, to follow each hostile one: it must be accepted and notified.
-    public static func valid(_ suffix: String) -> OutgoingKafkaMessage {
-        OutgoingKafkaMessage(topic: topic, key: Array(clsmId.utf8), value: proposalJSON(id: "valid-\(suffix)"),
+    public static func valid(_ suffix: String) -> OutboundRecord {
+        OutboundRecord(topic: topic, key: Array(clsmId.utf8), value: proposalJSON(id: "valid-\(suffix)"),
                              headers: headers(id: "valid-\(suffix)"))
     }
 
@@ -88,7 +89,7 @@ public enum HostileInputExamples {
             binary("member-name-escaped-NUL", .schemaViolation, field: "unknown field",
                    value: proposalJSON(id: "hostile-member-name-escaped-NUL", extra: #","bad\u0000key":1"#)),
             Example(name: "structured-id-escaped-NUL", topic: topic, key: key,
-                    headers: [KafkaHeader(name: "content-type", string: "application/cloudevents+json")],
+                    headers: [RecordHeader(name: "content-type", string: "application/cloudevents+json")],
                     value: structured, expectedCode: .malformedEnvelope, namedField: "id"),
         ]
     }

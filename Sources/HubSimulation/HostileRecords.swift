@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+import HubDomain
 
 /// What makes a hostile record hostile: one class per record, so that a run can say which
 /// kind of input ended where (issue 15: hostile input never stops the hub).
@@ -78,7 +78,7 @@ public struct HostileRecord: Sendable, Hashable {
     /// The variant within the class, for a person reading a failure (e.g. `ce_time
     /// 9999-12-31T23:00:00-02:00`, `field title: bytes ED A0 80`).
     public var detail: String
-    public var message: OutgoingKafkaMessage
+    public var message: OutboundRecord
     /// The valid record this one replaces.
     public var base: SyntheticEvent
 }
@@ -91,7 +91,7 @@ public enum HostileRecords {
     /// the event's topic.
     public static func record(_ event: SyntheticEvent, as hostileClass: HostileClass, random: inout SeededRandom) -> HostileRecord {
         precondition(hostileClass.applies(to: event.topic), "\(hostileClass) does not apply to \(event.topic)")
-        var mutator = HostileMutator(message: event.kafkaMessage(), event: event, random: random)
+        var mutator = HostileMutator(message: event.outboundRecord(), event: event, random: random)
         let detail = mutator.apply(hostileClass)
         random = mutator.random
         return HostileRecord(hostileClass: hostileClass, detail: detail, message: mutator.message, base: event)
@@ -144,7 +144,7 @@ public struct HostileMix: Sendable, Hashable {
 
 /// One record being made hostile: its Kafka message, changed in place.
 struct HostileMutator {
-    var message: OutgoingKafkaMessage
+    var message: OutboundRecord
     let event: SyntheticEvent
     var random: SeededRandom
 
@@ -311,10 +311,10 @@ struct HostileMutator {
             setHeader("ce_source", (headerValue("ce_source") ?? []) + [0] + Array("suite".utf8))
             return "ce_source with NUL"
         case 2:
-            message.headers.append(KafkaHeader(name: "ce_subject", value: Array("sujet".utf8) + [0]))
+            message.headers.append(RecordHeader(name: "ce_subject", value: Array("sujet".utf8) + [0]))
             return "ce_subject with NUL"
         default:
-            message.headers.append(KafkaHeader(name: "ce_traceparent", value: [0, 0, 0]))
+            message.headers.append(RecordHeader(name: "ce_traceparent", value: [0, 0, 0]))
             return "extension ce_traceparent of NULs"
         }
     }
@@ -371,7 +371,7 @@ struct HostileMutator {
         let original = headerValue(header) ?? []
         let same = random.chance(0.5)
         let second = same ? original : original + Array("-autre".utf8)
-        message.headers.append(KafkaHeader(name: header, value: second))
+        message.headers.append(RecordHeader(name: header, value: second))
         return "\(header) twice (\(same ? "same value" : "another value"))"
     }
 
@@ -402,19 +402,19 @@ struct HostileMutator {
         switch random.below(4) {
         case 0:
             let name = random.pick(["ce_\u{1}id", "\u{7F}\u{1B}[31m", "ce_é\u{FFFF}", "\u{FFFD}", "ce_ ", "ce_ID", "ce_"])
-            message.headers.append(KafkaHeader(name: name, value: bytes(random.int(0...256))))
+            message.headers.append(RecordHeader(name: name, value: bytes(random.int(0...256))))
             return "header named \(name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 ? String($0) : "U+\(String($0.value, radix: 16))" }.joined())"
         case 1:
             let header = random.pick(Self.requiredCeHeaders + ["content-type"])
             setHeader(header, bytes(random.int(0...64)))
             return "header \(header) of random bytes"
         case 2:
-            for index in 0..<100 { message.headers.append(KafkaHeader(name: "x-extra-\(index)", value: bytes(8))) }
+            for index in 0..<100 { message.headers.append(RecordHeader(name: "x-extra-\(index)", value: bytes(8))) }
             return "100 more headers"
         default:
             let header = random.pick(Self.requiredCeHeaders)
             message.headers.removeAll { $0.name == header }
-            message.headers.append(KafkaHeader(name: header, value: nil))
+            message.headers.append(RecordHeader(name: header, value: nil))
             return "header \(header) without a value"
         }
     }
@@ -449,7 +449,7 @@ struct HostileMutator {
         object["data_base64"] = value
         if name == "data and data_base64 both" { object["data"] = .object(payload) }
         message.value = JSONValue.object(object).canonicalBytes()
-        message.headers = [KafkaHeader(name: "content-type", string: "application/cloudevents+json")]
+        message.headers = [RecordHeader(name: "content-type", string: "application/cloudevents+json")]
         return "structured, data_base64 \(name)"
     }
 
@@ -501,7 +501,7 @@ struct HostileMutator {
         } else {
             message.value = JSONValue.object(object).canonicalBytes()
         }
-        message.headers = [KafkaHeader(name: "content-type", string: "application/cloudevents+json")]
+        message.headers = [RecordHeader(name: "content-type", string: "application/cloudevents+json")]
         return "structured, \(name)"
     }
 
@@ -531,7 +531,7 @@ struct HostileMutator {
             message.value = addingMember(Array(#""padding":""#.utf8) + filler + Array("\"".utf8))
             return "value with \(size) bytes of padding"
         case 1:
-            message.headers.append(KafkaHeader(name: "ce_comment", value: filler))
+            message.headers.append(RecordHeader(name: "ce_comment", value: filler))
             return "ce_comment of \(size) bytes"
         default:
             message.key = filler
@@ -594,7 +594,7 @@ struct HostileMutator {
         if let index = message.headers.firstIndex(where: { $0.name == name }) {
             message.headers[index].value = value
         } else {
-            message.headers.append(KafkaHeader(name: name, value: value))
+            message.headers.append(RecordHeader(name: name, value: value))
         }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+import HubDomain
 
 /// One record of a synthetic stream: where it goes, its key, the CloudEvent, and what the
 /// hub is expected to do with it.
@@ -53,20 +53,20 @@ public struct SyntheticEvent: Sendable, Hashable {
 
     /// The Kafka record in binary mode (what a CLSM tool would send): `ce_*` headers from
     /// `KafkaCloudEventCodec.binaryHeaders`, the payload's JSON as value.
-    public func kafkaMessage() -> OutgoingKafkaMessage {
-        OutgoingKafkaMessage(topic: topic, key: key, value: cloudEvent.data, headers: KafkaCloudEventCodec.binaryHeaders(for: cloudEvent))
+    public func outboundRecord() -> OutboundRecord {
+        OutboundRecord(topic: topic, key: key, value: cloudEvent.data, headers: KafkaCloudEventCodec.binaryHeaders(for: cloudEvent))
     }
 
     /// The record as a consumer receives it at `offset` of partition 0 (for feeding the
     /// processor directly, without a broker: tests and `hub-bench core`).
-    public func consumed(at offset: Int64) -> KafkaMessage {
-        let message = kafkaMessage()
-        return KafkaMessage(topic: message.topic, partition: 0, offset: offset, key: message.key, value: message.value,
+    public func consumed(at offset: Int64) -> InboundRecord {
+        let message = outboundRecord()
+        return InboundRecord(topic: message.topic, partition: 0, offset: offset, key: message.key, value: message.value,
                             headers: message.headers, timestampMilliseconds: nil)
     }
 
     /// The headers as `InboundDecoder` receives them.
-    public var headers: [KafkaHeader] { KafkaCloudEventCodec.binaryHeaders(for: cloudEvent) }
+    public var headers: [RecordHeader] { KafkaCloudEventCodec.binaryHeaders(for: cloudEvent) }
 
     /// The record as one structured-mode CloudEvent (canonical JSON), for `hub-bench
     /// generate`. The simulation's own fields travel as extension attributes `simtopic`,

@@ -1,4 +1,5 @@
-import HubCore
+import HubDomain
+
 
 /// Knobs of a synthetic stream.
 public struct SyntheticStreamOptions: Sendable, Hashable {

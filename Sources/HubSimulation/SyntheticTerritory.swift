@@ -1,4 +1,5 @@
-import HubCore
+import HubDomain
+
 
 /// A deterministic synthetic national territory: the real 18 regions and 101 départements,
 /// then synthetic communes, QPVs, CLS, ASV, SISM editions and CLSM declarations drawn from a

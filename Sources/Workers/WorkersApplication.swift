@@ -1,4 +1,7 @@
 import HubCore
+import HubDomain
+import HubKafka
+import HubPostgres
 import Logging
 import ServiceLifecycle
 

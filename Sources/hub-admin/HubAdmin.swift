@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import HubCore
+import HubDomain
+import HubKafka
+import HubPostgres
 import Logging
 
 /// hub-admin: the administrators' command line. Configuration comes from the same

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import HubCore
+import HubDomain
+import HubKafka
 
 struct Publish: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

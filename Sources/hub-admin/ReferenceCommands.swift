@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import HubCore
+import HubDomain
+import HubPostgres
 
 struct Reference: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

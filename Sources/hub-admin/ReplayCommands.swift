@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import HubCore
+import HubDomain
+import HubKafka
 
 /// `replay --rebuild` (read models from the event log) and `replay --topic T --from TIME`
 /// (the workers' consumer group moved back). The work is in HubCore's Processing/Replay.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import HubCore
+import HubDomain
+import HubPostgres
 
 /// The ARS reports: articulation of a region's CLSMs, regional SISM programme, QPV coverage.
 /// The builders are HubCore's (`ArticulationReport`, `SismProgrammeReport`,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HubCore
+import HubDomain
 
 extension HubStatus.Section: ExpressibleByArgument {}
 

@@ -1,5 +1,8 @@
 import Foundation
 import HubCore
+import HubDomain
+import HubKafka
+import HubPostgres
 import HubSimulation
 
 /// A record as hub-bench publishes it: the synthetic record, or the hostile record that
@@ -7,12 +10,12 @@ import HubSimulation
 struct BenchRecord: Sendable {
     var event: SyntheticEvent
     var hostile: HostileRecord?
-    var message: OutgoingKafkaMessage
+    var message: OutboundRecord
 
     init(_ event: SyntheticEvent, mix: HostileMix) {
         self.event = event
         hostile = mix.hostile(replacing: event)
-        message = hostile?.message ?? event.kafkaMessage()
+        message = hostile?.message ?? event.outboundRecord()
     }
 }
 

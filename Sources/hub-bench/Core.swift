@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HubCore
+import HubDomain
 import HubSimulation
 import Logging
 
@@ -35,7 +36,7 @@ struct Core: AsyncParsableCommand {
         var decoding = Duration.zero
         var deciding = Duration.zero
         var records = 0
-        var batch: [KafkaMessage] = []
+        var batch: [InboundRecord] = []
         let clock = ContinuousClock()
 
         func runBatch() {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import HubCore
+import HubDomain
 import HubSimulation
 import Logging
 

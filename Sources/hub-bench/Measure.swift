@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import HubCore
+import HubKafka
 import HubSimulation
 
 extension Bench {

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import HubCore
+import HubDomain
+import HubKafka
+import HubPostgres
 import HubSimulation
 import Logging
 

@@ -1,18 +1,20 @@
 import Foundation
 @testable import HubCore
+@testable import HubDomain
+import HubTestSupport
 import Testing
 
 @Suite("Dead letters (pure)")
 struct DeadLetterTests {
-    static let original = KafkaMessage(
+    static let original = InboundRecord(
         topic: "clsm.declared", partition: 4, offset: 123_456_789_012, key: [0xFF, 0x00, 0x41],
         value: [0x7B, 0x00, 0xFE, 0x22, 0x0A, 0x5C] + Array("ça ne passe pas".utf8),
         headers: [
-            KafkaHeader(name: "ce_id", string: "e-1"),
-            KafkaHeader(name: "ce_source", string: "urn:test"),
-            KafkaHeader(name: "binary", value: [0, 255, 0xC3, 0x28]),
-            KafkaHeader(name: "none", value: nil),
-            KafkaHeader(name: "ce_id", string: "dup"),
+            RecordHeader(name: "ce_id", string: "e-1"),
+            RecordHeader(name: "ce_source", string: "urn:test"),
+            RecordHeader(name: "binary", value: [0, 255, 0xC3, 0x28]),
+            RecordHeader(name: "none", value: nil),
+            RecordHeader(name: "ce_id", string: "dup"),
         ],
         timestampMilliseconds: 1_700_000_000_000)
 
@@ -26,11 +28,11 @@ struct DeadLetterTests {
         #expect(Array(letter.headers.prefix(Self.original.headers.count)) == Self.original.headers)
         let added = Array(letter.headers.dropFirst(Self.original.headers.count))
         #expect(added == [
-            KafkaHeader(name: "hub_error_code", string: "schema_violation"),
-            KafkaHeader(name: "hub_error_message", string: "governance.members: required"),
-            KafkaHeader(name: "hub_original_topic", string: "clsm.declared"),
-            KafkaHeader(name: "hub_original_partition", string: "4"),
-            KafkaHeader(name: "hub_original_offset", string: "123456789012"),
+            RecordHeader(name: "hub_error_code", string: "schema_violation"),
+            RecordHeader(name: "hub_error_message", string: "governance.members: required"),
+            RecordHeader(name: "hub_original_topic", string: "clsm.declared"),
+            RecordHeader(name: "hub_original_partition", string: "4"),
+            RecordHeader(name: "hub_original_offset", string: "123456789012"),
         ])
     }
 
@@ -38,11 +40,11 @@ struct DeadLetterTests {
     func absentKeyAndReplacedHeaders() {
         var message = Self.original
         message.key = nil
-        message.headers.append(KafkaHeader(name: "hub_error_code", string: "internal"))
-        message.headers.append(KafkaHeader(name: "hub_original_offset", string: "1"))
+        message.headers.append(RecordHeader(name: "hub_error_code", string: "internal"))
+        message.headers.append(RecordHeader(name: "hub_original_offset", string: "1"))
         let letter = DeadLetter.make(from: message, code: .tooLarge, reason: "too big")
         #expect(letter.key == nil)
-        #expect(letter.headers.filter { $0.name == "hub_error_code" } == [KafkaHeader(name: "hub_error_code", string: "too_large")])
+        #expect(letter.headers.filter { $0.name == "hub_error_code" } == [RecordHeader(name: "hub_error_code", string: "too_large")])
         #expect(letter.headers.filter { $0.name == "hub_original_offset" }.count == 1)
         #expect(Array(letter.headers.prefix(Self.original.headers.count)) == Self.original.headers)
     }
@@ -86,16 +88,16 @@ struct OutboxHeadersTests {
     @Test("any header bytes, empty and absent values, duplicates and order round-trip")
     func roundTrip() throws {
         let headers = [
-            KafkaHeader(name: "ce_id", string: "a"),
-            KafkaHeader(name: "bytes", value: Array(0...255)),
-            KafkaHeader(name: "empty", value: []),
-            KafkaHeader(name: "none", value: nil),
-            KafkaHeader(name: "ce_id", string: "b « é » \"'\\"),
+            RecordHeader(name: "ce_id", string: "a"),
+            RecordHeader(name: "bytes", value: Array(0...255)),
+            RecordHeader(name: "empty", value: []),
+            RecordHeader(name: "none", value: nil),
+            RecordHeader(name: "ce_id", string: "b « é » \"'\\"),
         ]
         let json = OutboxHeaders.encode(headers)
         #expect(try OutboxHeaders.decode(json) == headers)
         // The canonical JSON of the stored form, byte for byte (a name that needs escapes too).
-        let escaped = [KafkaHeader(name: "na\"me\\\n", string: "v")] + headers
+        let escaped = [RecordHeader(name: "na\"me\\\n", string: "v")] + headers
         let canonical = JSONValue.array(escaped.map { header in
             .object(["name": .string(header.name), "value": header.value.map { .string(Data($0).base64EncodedString()) } ?? .null])
         }).canonicalString()
@@ -103,12 +105,12 @@ struct OutboxHeadersTests {
         #expect(json.contains(#""value":null"#))
         #expect(try OutboxHeaders.decode(OutboxHeaders.encode([])) == [])
         // As PostgreSQL prints jsonb: other key order and spacing.
-        #expect(try OutboxHeaders.decode(#"[{"value": "AP8=", "name": "x"}]"#) == [KafkaHeader(name: "x", value: [0, 255])])
+        #expect(try OutboxHeaders.decode(#"[{"value": "AP8=", "name": "x"}]"#) == [RecordHeader(name: "x", value: [0, 255])])
         #expect(throws: (any Error).self) { try OutboxHeaders.decode(#"[{"name": "x", "value": "***"}]"#) }
     }
 
     /// What PostgreSQL prints for the stored headers (jsonb: "name" first, ": " and ", ").
-    static func printedAsJsonb(_ headers: [KafkaHeader]) -> String {
+    static func printedAsJsonb(_ headers: [RecordHeader]) -> String {
         "[" + headers.map { header in
             var name: [UInt8] = []
             JSONValue.writeString(header.name, into: &name)
@@ -122,11 +124,11 @@ struct OutboxHeadersTests {
         var random = SystemRandomNumberGenerator()
         let names = ["ce_id", "ce_type", "content-type", "é", "na\"me", "x\\y", "tab\tname", ""]
         for _ in 0..<2_000 {
-            let headers = (0..<Int.random(in: 0...6, using: &random)).map { _ -> KafkaHeader in
+            let headers = (0..<Int.random(in: 0...6, using: &random)).map { _ -> RecordHeader in
                 let value: [UInt8]? = Bool.random(using: &random)
                     ? (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
                     : nil
-                return KafkaHeader(name: names.randomElement(using: &random)!, value: value)
+                return RecordHeader(name: names.randomElement(using: &random)!, value: value)
             }
             let printed = Self.printedAsJsonb(headers)
             let fast = printed.utf8.withContiguousStorageIfAvailable { bytes in
@@ -149,7 +151,7 @@ struct OutboxHeadersTests {
             }!
             #expect(fast == nil, "\(text)")
         }
-        #expect(try OutboxHeaders.decode(#"[{"name":"x","value":"AP8="}]"#) == [KafkaHeader(name: "x", value: [0, 255])])
+        #expect(try OutboxHeaders.decode(#"[{"name":"x","value":"AP8="}]"#) == [RecordHeader(name: "x", value: [0, 255])])
     }
 
     @Test("Base64 encodes and decodes as Foundation does for every length, and refuses what is not base64")

@@ -1,6 +1,7 @@
 import Foundation
-import HubCore
+import HubDomain
 import HubFuzzing
+import HubTestSupport
 import Testing
 
 /// The fuzz target's per-input function (`HubFuzzTarget`, run by scripts/fuzz.sh) on the
@@ -53,7 +54,7 @@ struct FuzzRegressionTests {
     @Test("the framing reads back what it writes, and reads any bytes")
     func framing() throws {
         let records = [
-            FuzzRecord(topic: .qpvActionRecorded, key: [1, 2], headers: [KafkaHeader(name: "a", value: nil), KafkaHeader(name: "b", string: "c")],
+            FuzzRecord(topic: .qpvActionRecorded, key: [1, 2], headers: [RecordHeader(name: "a", value: nil), RecordHeader(name: "b", string: "c")],
                        value: Array("{}".utf8), smallSizeLimit: true),
             FuzzRecord(topic: .clsmDeclared, headers: [], value: []),
         ]

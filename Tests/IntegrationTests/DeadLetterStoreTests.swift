@@ -1,16 +1,17 @@
 import Foundation
 import HubCore
+import HubDomain
 import Testing
 
 private struct Abort: Error {}
 
 @Suite("Dead-letter store", .enabled(if: TestServers.hasDatabase))
 struct DeadLetterStoreTests {
-    static func message(topic: String = "clsm.declared", partition: Int32 = 0, offset: Int64, key: [UInt8]? = [0xFF, 0x41]) -> KafkaMessage {
-        KafkaMessage(topic: topic, partition: partition, offset: offset, key: key,
+    static func message(topic: String = "clsm.declared", partition: Int32 = 0, offset: Int64, key: [UInt8]? = [0xFF, 0x41]) -> InboundRecord {
+        InboundRecord(topic: topic, partition: partition, offset: offset, key: key,
                      value: [0x7B, 0x00, 0xFE] + Array("valeur \(offset)".utf8),
-                     headers: [KafkaHeader(name: "ce_id", string: "e-\(offset)"), KafkaHeader(name: "bin", value: [0, 0xFF]),
-                               KafkaHeader(name: "none", value: nil)],
+                     headers: [RecordHeader(name: "ce_id", string: "e-\(offset)"), RecordHeader(name: "bin", value: [0, 0xFF]),
+                               RecordHeader(name: "none", value: nil)],
                      timestampMilliseconds: nil)
     }
 
@@ -18,11 +19,11 @@ struct DeadLetterStoreTests {
     func anyBytesAreStorable() async throws {
         try await OutboxTestContext.with { context in
             let db = context.connection
-            let hostile = KafkaMessage(
+            let hostile = InboundRecord(
                 topic: "sism.event.proposed", partition: 1, offset: 42, key: [0x00, 0xC3, 0x28],
                 value: [0x00] + Array(#"{"title":"\u0000"}"#.utf8) + [0xFF],
-                headers: [KafkaHeader(name: "ce_specversion", value: Array("1.0\0".utf8)), KafkaHeader(name: "ce_id", value: [0xED, 0xA0, 0x80]),
-                          KafkaHeader(name: "x\0name", string: "v")],
+                headers: [RecordHeader(name: "ce_specversion", value: Array("1.0\0".utf8)), RecordHeader(name: "ce_id", value: [0xED, 0xA0, 0x80]),
+                          RecordHeader(name: "x\0name", string: "v")],
                 timestampMilliseconds: nil)
             try await db.transaction { transaction in
                 try await DeadLetterStore.deadLetter(hostile, code: .malformedEnvelope, reason: "ce_specversion must be \"1.0\", got \"1.0\0\"",
@@ -63,7 +64,7 @@ struct DeadLetterStoreTests {
             #expect(stored.value == first.value)
             #expect(stored.headers == first.headers)
             #expect(stored.replayedAt == nil)
-            #expect(stored.original == OutgoingKafkaMessage(topic: "clsm.declared", key: first.key, value: first.value, headers: first.headers))
+            #expect(stored.original == OutboundRecord(topic: "clsm.declared", key: first.key, value: first.value, headers: first.headers))
             #expect(all[1].key == nil && all[1].partition == 3)
 
             #expect(try await DeadLetterStore.list(code: .schemaViolation, on: db).map(\.offset) == [10, 12])

@@ -1,5 +1,6 @@
 import Foundation
-import HubCore
+import HubDomain
+import HubPostgres
 import HubSimulation
 import Testing
 
@@ -23,9 +24,9 @@ struct FaultTests {
     struct Scenario {
         var reference: ReferenceDataDocument
         /// CLSM declarations and first PTSM diagnostics, published and processed first.
-        var setup: [OutgoingKafkaMessage]
+        var setup: [OutboundRecord]
         /// SISM proposals and QPV actions (with invalid records and duplicates).
-        var activity: [OutgoingKafkaMessage]
+        var activity: [OutboundRecord]
         var processedIdentities: Set<EventIdentity>
         var deadLetters: Int
         /// "code: message" of each record the pure core refuses.
@@ -40,7 +41,7 @@ struct FaultTests {
         let options = SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02, sismShare: 0.45,
                                              qpvActionShare: 0.55, clsmUpdateShare: 0, ptsmShare: 0)
         let stream = SyntheticEventStream(territory: territory, seed: 7, count: 1500, options: options)
-        let messages = stream.map { $0.kafkaMessage() }
+        let messages = stream.map { $0.outboundRecord() }
         var state = HubState(reference: territory.reference)
         var rejections: [String] = []
         for message in messages {
@@ -57,7 +58,7 @@ struct FaultTests {
                         rejections: rejections.sorted())
     }()
 
-    static func publish(_ messages: some Collection<OutgoingKafkaMessage>, with run: HubTestRun) async throws {
+    static func publish(_ messages: some Collection<OutboundRecord>, with run: HubTestRun) async throws {
         for chunk in stride(from: 0, to: messages.count, by: 500) {
             for result in try await run.producer.send(Array(messages.dropFirst(chunk).prefix(500))) { _ = try result.get() }
         }
@@ -124,9 +125,9 @@ struct FaultTests {
     /// The set-up's CLSM declarations sent again under new ids (same content: they change no
     /// decision whatever their order against the activity), so that every inbound topic has
     /// records during the activity, whichever member holds it.
-    static func redeclarations() -> (messages: [OutgoingKafkaMessage], identities: Set<EventIdentity>) {
+    static func redeclarations() -> (messages: [OutboundRecord], identities: Set<EventIdentity>) {
         var identities: Set<EventIdentity> = []
-        func header(_ name: String, of message: OutgoingKafkaMessage) -> String {
+        func header(_ name: String, of message: OutboundRecord) -> String {
             message.headers.first { $0.name == name }?.value.map { String(decoding: $0, as: UTF8.self) } ?? ""
         }
         let declarations = scenario.setup.filter { message in
@@ -136,7 +137,7 @@ struct FaultTests {
         let messages = declarations.enumerated().map { index, original in
             var message = original
             let id = "redeclared-\(index)"
-            message.headers = message.headers.map { $0.name == "ce_id" ? KafkaHeader(name: "ce_id", string: id) : $0 }
+            message.headers = message.headers.map { $0.name == "ce_id" ? RecordHeader(name: "ce_id", string: id) : $0 }
             identities.insert(EventIdentity(source: header("ce_source", of: message), id: id))
             return message
         }

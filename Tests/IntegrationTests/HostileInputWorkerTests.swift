@@ -1,5 +1,7 @@
 import Foundation
 import HubCore
+import HubDomain
+import HubKafka
 import HubSimulation
 import Testing
 
@@ -45,7 +47,7 @@ struct HostileInputWorkerTests {
     @Test("each hostile record alone is dead-lettered with its code; the valid one after it is processed and notified")
     func eachAloneThenValid() async throws {
         try await Self.withWorker { run, worker in
-            var valid: [OutgoingKafkaMessage] = []
+            var valid: [OutboundRecord] = []
             for example in HostileInputExamples.all() {
                 let report = try await run.producer.send(example.outgoing)
                 #expect(try await run.waitUntilCaughtUp(within: .seconds(60)), "\(example.name)")
@@ -95,7 +97,7 @@ struct HostileInputWorkerTests {
                 CREATE TRIGGER poison BEFORE INSERT ON hub_event_log FOR EACH ROW EXECUTE FUNCTION poison_event();
                 CREATE TRIGGER poison BEFORE INSERT ON hub_dead_letters FOR EACH ROW EXECUTE FUNCTION refuse_dead_letters();
                 """)
-            let poison = OutgoingKafkaMessage(
+            let poison = OutboundRecord(
                 topic: HostileInputExamples.topic, key: Array(HostileInputExamples.clsmId.utf8),
                 value: HostileInputExamples.proposalJSON(id: "poison-1"), headers: HostileInputExamples.headers(id: "poison-1"))
             let report = try await run.producer.send(poison)
@@ -128,7 +130,7 @@ struct HostileInputWorkerTests {
             var report: DeliveryReport?
             while report == nil, size > 990_000 {
                 size -= 25
-                let record = OutgoingKafkaMessage(topic: HostileInputExamples.topic, key: Array(HostileInputExamples.clsmId.utf8),
+                let record = OutboundRecord(topic: HostileInputExamples.topic, key: Array(HostileInputExamples.clsmId.utf8),
                                                   value: Array(repeating: UInt8(ascii: " "), count: size),
                                                   headers: HostileInputExamples.headers(id: "oversized"))
                 do {

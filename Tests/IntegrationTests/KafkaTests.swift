@@ -1,5 +1,6 @@
 import Foundation
-import HubCore
+import HubDomain
+import HubKafka
 import Testing
 
 @Suite("Kafka adapter against a real broker", .timeLimit(.minutes(2)), .enabled(if: TestServers.hasKafka))
@@ -8,9 +9,9 @@ struct KafkaTests {
     func roundTrip() async throws {
         let topic = try await KafkaTestSupport.freshTopic("roundtrip")
         let producer = try KafkaTestSupport.producer()
-        let headers = [KafkaHeader(name: "ce_id", string: "évènement-1"), KafkaHeader(name: "binary", value: [0, 1, 255]),
-                       KafkaHeader(name: "empty", value: nil)]
-        let report = try await producer.send(OutgoingKafkaMessage(topic: topic, key: "clsm-75-01", value: Array("{\"a\":1}".utf8), headers: headers))
+        let headers = [RecordHeader(name: "ce_id", string: "évènement-1"), RecordHeader(name: "binary", value: [0, 1, 255]),
+                       RecordHeader(name: "empty", value: nil)]
+        let report = try await producer.send(OutboundRecord(topic: topic, key: "clsm-75-01", value: Array("{\"a\":1}".utf8), headers: headers))
         #expect(report.topic == topic)
         #expect(report.offset == 0)
         try producer.close()
@@ -29,7 +30,7 @@ struct KafkaTests {
     func batchOrder() async throws {
         let topic = try await KafkaTestSupport.freshTopic("order", partitions: 3)
         let producer = try KafkaTestSupport.producer()
-        let outgoing = (0..<300).map { OutgoingKafkaMessage(topic: topic, key: "k\($0 % 7)", value: Array("\($0)".utf8)) }
+        let outgoing = (0..<300).map { OutboundRecord(topic: topic, key: "k\($0 % 7)", value: Array("\($0)".utf8)) }
         let results = try await producer.send(outgoing)
         try producer.close()
         let reports = try results.map { try $0.get() }
@@ -52,7 +53,7 @@ struct KafkaTests {
         let topic = try await KafkaTestSupport.freshTopic("resume")
         let group = TestServers.uniqueName("g")
         let producer = try KafkaTestSupport.producer()
-        _ = try await producer.send((0..<10).map { OutgoingKafkaMessage(topic: topic, key: nil, value: Array("\($0)".utf8)) })
+        _ = try await producer.send((0..<10).map { OutboundRecord(topic: topic, key: nil, value: Array("\($0)".utf8)) })
 
         let first = try KafkaTestSupport.consumer(group: group, topics: [topic])
         let firstBatch = try await KafkaTestSupport.consume(first, count: 10)
@@ -63,7 +64,7 @@ struct KafkaTests {
         #expect(committed[TopicPartition(topic: topic, partition: 0)] == 6)
         try await first.close()
 
-        _ = try await producer.send((10..<12).map { OutgoingKafkaMessage(topic: topic, key: nil, value: Array("\($0)".utf8)) })
+        _ = try await producer.send((10..<12).map { OutboundRecord(topic: topic, key: nil, value: Array("\($0)".utf8)) })
         try producer.close()
         let second = try KafkaTestSupport.consumer(group: group, topics: [topic])
         let resumed = try await KafkaTestSupport.consume(second, count: 6)
@@ -76,13 +77,13 @@ struct KafkaTests {
         let topic = try await KafkaTestSupport.freshTopic("share", partitions: 4)
         let group = TestServers.uniqueName("g")
         let producer = try KafkaTestSupport.producer()
-        _ = try await producer.send((0..<200).map { OutgoingKafkaMessage(topic: topic, key: "k\($0)", value: Array("\($0)".utf8)) })
+        _ = try await producer.send((0..<200).map { OutboundRecord(topic: topic, key: "k\($0)", value: Array("\($0)".utf8)) })
         try producer.close()
 
         let a = try KafkaTestSupport.consumer(group: group, topics: [topic])
         let b = try KafkaTestSupport.consumer(group: group, topics: [topic])
         // Both poll until both hold an assignment, then read what is theirs.
-        var received: [String: [KafkaMessage]] = ["a": [], "b": []]
+        var received: [String: [InboundRecord]] = ["a": [], "b": []]
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: .seconds(40))
         var assignments: ([TopicPartition], [TopicPartition]) = ([], [])
@@ -115,11 +116,11 @@ struct KafkaTests {
     func offsetsAtTime() async throws {
         let topic = try await KafkaTestSupport.freshTopic("time")
         let producer = try KafkaTestSupport.producer()
-        _ = try await producer.send((0..<3).map { OutgoingKafkaMessage(topic: topic, key: nil, value: Array("\($0)".utf8)) })
+        _ = try await producer.send((0..<3).map { OutboundRecord(topic: topic, key: nil, value: Array("\($0)".utf8)) })
         try await Task.sleep(for: .milliseconds(1100))
         let cut = Date()
         try await Task.sleep(for: .milliseconds(50))
-        _ = try await producer.send((3..<5).map { OutgoingKafkaMessage(topic: topic, key: nil, value: Array("\($0)".utf8)) })
+        _ = try await producer.send((3..<5).map { OutboundRecord(topic: topic, key: nil, value: Array("\($0)".utf8)) })
         try producer.close()
         let admin = try KafkaTestSupport.admin()
         #expect(try await admin.offsets(of: topic, at: cut).map(\.offset) == [3])
@@ -151,7 +152,7 @@ struct KafkaTests {
         let producer = try KafkaProducer(configuration: KafkaConfiguration(brokers: "127.0.0.1:1", properties: ["message.timeout.ms": "1500"]),
                                          logger: KafkaTestSupport.logger)
         let delivery = await #expect(throws: KafkaError.self) {
-            try await producer.send(OutgoingKafkaMessage(topic: "nowhere", key: nil, value: [1]))
+            try await producer.send(OutboundRecord(topic: "nowhere", key: nil, value: [1]))
         }
         #expect(delivery?.kind == .deliveryFailed)
         #expect(delivery?.isTransient == true)

@@ -1,5 +1,7 @@
 import Foundation
 import HubCore
+import HubDomain
+import HubPostgres
 import Testing
 
 @Suite("Outbox relay", .enabled(if: TestServers.hasDatabase && TestServers.hasKafka))
@@ -246,7 +248,7 @@ struct OutboxFrozenBrokerTests {
 
             let consumer = try KafkaTestSupport.consumer(group: TestServers.uniqueName("outbox_frozen"), topics: [topic])
             let expected = Set((warmUp + frozen).map { $0.notificationId.uuidString.lowercased() })
-            var received: [KafkaMessage] = []
+            var received: [InboundRecord] = []
             _ = try await Eventually.wait(timeout: .seconds(30)) {
                 received += try await consumer.poll(maxCount: 100, timeout: .milliseconds(200))
                 return expected.isSubset(of: Set(received.compactMap(OutboxSamples.id)))

@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+import HubPostgres
 import Testing
 
 @Suite("PostgreSQL prepared statements and bulk writes", .timeLimit(.minutes(2)), .enabled(if: TestServers.hasDatabase))

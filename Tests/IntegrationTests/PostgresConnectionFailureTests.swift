@@ -1,5 +1,6 @@
 import Foundation
-import HubCore
+import HubDomain
+import HubPostgres
 import Testing
 
 /// Bad configuration gives a clear error quickly; a broken session is re-established.

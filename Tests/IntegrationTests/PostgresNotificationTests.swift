@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+import HubPostgres
 import Testing
 
 @Suite("PostgreSQL LISTEN/NOTIFY", .timeLimit(.minutes(2)), .enabled(if: TestServers.hasDatabase))

@@ -1,7 +1,7 @@
 import Foundation
+@testable import HubPostgres
 import Testing
 
-@testable import HubCore
 
 /// The text formats the adapter writes and reads by hand, checked without a server (the
 /// round trips through a server are in PostgresValueTests).

@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+import HubPostgres
 import Testing
 
 @Suite("PostgreSQL transactions", .enabled(if: TestServers.hasDatabase))

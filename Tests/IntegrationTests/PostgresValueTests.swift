@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+import HubPostgres
 import Testing
 
 /// Every parameter type goes to the server as a `$n` parameter and comes back as the same

@@ -1,5 +1,7 @@
 import Foundation
 import HubCore
+import HubDomain
+import HubPostgres
 import HubSimulation
 import Logging
 import Testing
@@ -81,7 +83,7 @@ struct ProcessingTests {
     func deadLetters() async throws {
         try await PostgresTestDatabase.withSchema { connection, schema in
             try await prepared(connection, schema)
-            let garbage = KafkaMessage(topic: "clsm.declared", partition: 3, offset: 42, key: Array("k".utf8),
+            let garbage = InboundRecord(topic: "clsm.declared", partition: 3, offset: 42, key: Array("k".utf8),
                                        value: Array("not json".utf8), headers: ExampleEvents.structuredHeaders,
                                        timestampMilliseconds: nil)
             let messages = [garbage] + (try ExampleEvents.consumedMessages(firstOffset: 100))
@@ -104,7 +106,7 @@ struct ProcessingTests {
     /// makes of it: the notifications' bytes, in order, and the state at the end.
     private struct SyntheticCase {
         let territory = SyntheticTerritory.make(seed: 11, clsmCount: 30, qpvCount: 150)
-        let messages: [KafkaMessage]
+        let messages: [InboundRecord]
         let expectedNotifications: [[UInt8]]
         let expectedState: HubState
 
@@ -118,13 +120,13 @@ struct ProcessingTests {
                 guard let event = try? InboundDecoder().decode(topic: message.topic, headers: message.headers, value: message.value),
                       let decision = try? RulesEngine().decide(event, in: state) else { continue }
                 state.apply(decision.changes)
-                expected += decision.notifications.map { $0.kafkaMessage().value }
+                expected += decision.notifications.map { $0.outboundRecord().value }
             }
             expectedNotifications = expected
             expectedState = state
         }
 
-        func batches(of size: Int) -> [[KafkaMessage]] {
+        func batches(of size: Int) -> [[InboundRecord]] {
             stride(from: 0, to: messages.count, by: size).map { Array(messages[$0..<min($0 + size, messages.count)]) }
         }
 

@@ -1,5 +1,6 @@
 import Foundation
-import HubCore
+import HubDomain
+import HubPostgres
 import Testing
 
 /// The suites that run hub-workers on the contract's topic names: they would read each
@@ -15,7 +16,7 @@ extension SharedTopicsTests {
 @Suite("Workers end to end")
 struct WorkersEndToEndTests {
     /// What the pure core decides for `records`, folded in order over the reference data.
-    static func expected(_ records: [(topic: String, value: [UInt8], headers: [KafkaHeader])],
+    static func expected(_ records: [(topic: String, value: [UInt8], headers: [RecordHeader])],
                          reference: ReferenceDataDocument) throws -> (state: HubState, notificationIds: Set<String>) {
         var state = HubState(reference: reference)
         var ids: Set<String> = []

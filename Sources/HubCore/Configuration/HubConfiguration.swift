@@ -1,3 +1,6 @@
+import HubDomain
+import HubKafka
+import HubPostgres
 import Logging
 
 /// Everything the executables read from the environment (see the contract's Runtime

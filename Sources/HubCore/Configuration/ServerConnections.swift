@@ -1,3 +1,5 @@
+import HubKafka
+import HubPostgres
 import Logging
 
 /// Opening the hub's connections at start-up. A worker waits for servers that are not up

@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubDomain
 
 /// What `/health` answers from: each part of the workers says whether it is well, either by
 /// pushing (`update`) or by being asked (`register`). Healthy when every part is.

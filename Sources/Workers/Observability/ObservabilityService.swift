@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+import HubDomain
 import Hummingbird
 import Logging
 import Metrics

@@ -1,4 +1,6 @@
-import HubCore
+import HubKafka
+import HubPostgres
+
 
 extension AdminContext {
     /// Runs `body` on a connection to the hub's database, closed afterwards whatever

@@ -1,5 +1,5 @@
 import ArgumentParser
-import HubCore
+import HubDomain
 
 extension ListingFormat: ExpressibleByArgument {}
 

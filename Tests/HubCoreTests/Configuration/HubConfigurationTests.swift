@@ -1,4 +1,5 @@
 import HubCore
+import HubDomain
 import Testing
 
 @Suite("Configuration from the environment")

@@ -1,6 +1,8 @@
 import HubCore
+import HubDomain
 import HubSimulation
 import Logging
+import HubTestSupport
 import Testing
 
 /// The workers slice the state they keep in memory (`ResidentState`) instead of reading it

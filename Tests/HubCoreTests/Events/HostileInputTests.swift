@@ -1,7 +1,9 @@
+@testable import HubCore
+@testable import HubDomain
 import HubSimulation
+import HubTestSupport
 import Testing
 
-@testable import HubCore
 
 /// Issue 15: what once stopped `hub-workers` or ended as an `internal` dead letter is
 /// refused by the decoder with its contract code, a message naming the field, and texts
@@ -79,9 +81,9 @@ struct HostileInputTests {
         let headers = HostileInputExamples.headers(id: "e")
         #expect(EnvelopeLimits.contentViolations(key: Array("clsm-1".utf8), headers: headers).isEmpty)
         #expect(EnvelopeLimits.sizeViolations(key: Array("clsm-1".utf8), headers: headers).isEmpty)
-        let tracing = headers + [KafkaHeader(name: "traceparent", value: [0x00, 0x01])]
+        let tracing = headers + [RecordHeader(name: "traceparent", value: [0x00, 0x01])]
         #expect(EnvelopeLimits.contentViolations(key: nil, headers: tracing).map(\.path) == ["header traceparent"])
-        let many = headers + (0..<70).map { KafkaHeader(name: "x-\($0)", string: "v") }
+        let many = headers + (0..<70).map { RecordHeader(name: "x-\($0)", string: "v") }
         #expect(EnvelopeLimits.sizeViolations(key: nil, headers: many).map(\.path) == ["headers"])
         let longKey = Array(repeating: UInt8(ascii: "k"), count: EnvelopeLimits.maximumKeyBytes + 1)
         #expect(EnvelopeLimits.sizeViolations(key: longKey, headers: headers).map(\.path) == ["key"])
@@ -101,7 +103,7 @@ struct HostileInputTests {
         let rejection = EventRejection(code: .schemaViolation, message: "got \"1.0\0\"")
         #expect(rejection.message == #"got "1.0\u0000""#)
         let message = DeadLetter.make(
-            from: KafkaMessage(topic: "t", partition: 0, offset: 1, key: nil, value: [], headers: [], timestampMilliseconds: nil),
+            from: InboundRecord(topic: "t", partition: 0, offset: 1, key: nil, value: [], headers: [], timestampMilliseconds: nil),
             code: .internal, reason: "failed: \0")
         #expect(message.headers.first { $0.name == DeadLetter.Header.errorMessage }?.stringValue == #"failed: \u0000"#)
     }

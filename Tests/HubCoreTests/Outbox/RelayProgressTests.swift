@@ -1,6 +1,8 @@
+@testable import HubCore
+@testable import HubDomain
+@testable import HubKafka
 import Testing
 
-@testable import HubCore
 
 /// How far one relayed batch moves the relay: refused rows are parked and passed, the first
 /// retryable failure stops the position before it.
@@ -12,7 +14,7 @@ struct RelayProgressTests {
     static func rows(_ count: Int) -> [OutboxRelay.OutboxRow] {
         (1...count).map {
             OutboxRelay.OutboxRow(position: OutboxPosition(transaction: 7, sequence: Int64($0)),
-                                  message: OutgoingKafkaMessage(topic: $0 % 2 == 0 ? "hub.deadletter" : "hub.notifications",
+                                  message: OutboundRecord(topic: $0 % 2 == 0 ? "hub.deadletter" : "hub.notifications",
                                                                 key: nil, value: []))
         }
     }

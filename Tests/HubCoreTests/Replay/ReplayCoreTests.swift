@@ -1,8 +1,11 @@
 import Foundation
+@testable import HubCore
+@testable import HubDomain
+@testable import HubPostgres
 import HubSimulation
+import HubTestSupport
 import Testing
 
-@testable import HubCore
 
 /// The pure parts of `hub-admin replay`: the canonical form the state checksum hashes, the
 /// checksum's definition, and the consumer-group rewind's checks and plan.
@@ -115,7 +118,7 @@ struct ReplayCoreTests {
                                           options: SyntheticStreamOptions(duplicateFraction: 0.02, clsmUpdateShare: 0.06,
                                                                           ptsmShare: 0.04, maxProposalsPerClsmAndEdition: 4))
         let events = stream.compactMap { event -> DecodedEvent? in
-            let message = event.kafkaMessage()
+            let message = event.outboundRecord()
             return try? InboundDecoder().decode(topic: message.topic, headers: message.headers, value: message.value)
         }
         let initial = HubState(reference: territory.reference)
@@ -132,7 +135,7 @@ struct ReplayCoreTests {
         }
         #expect(plain.notifications.filter { $0.rule == .sismScheduleClash }.count > 0, "the stream must exercise clashes")
         #expect(notifications.count == plain.notifications.count)
-        #expect(notifications.map { $0.kafkaMessage().value } == plain.notifications.map { $0.kafkaMessage().value })
+        #expect(notifications.map { $0.outboundRecord().value } == plain.notifications.map { $0.outboundRecord().value })
         #expect(indexed.state == plain.state)
         #expect(rejected == plain.rejections.count)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubDomain
 import HubSimulation
 import Testing
 
@@ -13,7 +14,7 @@ struct HostileRecordsTests {
     static let sism = activity.filter { $0.topic == InboundTopic.sismEventProposed.rawValue }
 
     /// Everything a consumer would see of a record, as bytes.
-    static func wire(_ message: OutgoingKafkaMessage) -> [UInt8] {
+    static func wire(_ message: OutboundRecord) -> [UInt8] {
         Array(message.topic.utf8) + [0xFF] + (message.key ?? []) + [0xFF]
             + message.headers.flatMap { Array($0.name.utf8) + [0xFE] + ($0.value ?? [0xFD]) + [0xFF] } + message.value
     }
@@ -64,7 +65,7 @@ struct HostileRecordsTests {
     @Test("each record differs from the valid record it replaces, in the way its class says", arguments: HostileClass.allCases)
     func differs(_ hostileClass: HostileClass) {
         for record in Self.records(hostileClass) {
-            #expect(Self.wire(record.message) != Self.wire(record.base.kafkaMessage()), "\(record.detail)")
+            #expect(Self.wire(record.message) != Self.wire(record.base.outboundRecord()), "\(record.detail)")
             let exhibits = Self.exhibits(record)
             #expect(exhibits, "\(hostileClass): \(record.detail)")
             #expect(record.message.topic == record.base.topic)
@@ -81,7 +82,7 @@ struct HostileRecordsTests {
 
     static func exhibits(_ record: HostileRecord) -> Bool {
         let message = record.message
-        let base = record.base.kafkaMessage()
+        let base = record.base.outboundRecord()
         let value = message.value
         func header(_ name: String) -> [UInt8]? { message.headers.first { $0.name == name }?.value }
         func contains(_ bytes: [UInt8], _ text: String) -> Bool { bytes.firstRange(of: Array(text.utf8)) != nil }

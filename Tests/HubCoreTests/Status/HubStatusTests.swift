@@ -1,5 +1,8 @@
 import Foundation
 @testable import HubCore
+@testable import HubDomain
+@testable import HubKafka
+import HubTestSupport
 import Testing
 
 @Suite("hub-admin status and dlq listings")
@@ -65,7 +68,7 @@ struct HubStatusTests {
         #expect(try empty.rendered(as: .json, section: "lag") == "{\n  \"lag\": []\n}\n")
     }
 
-    static func record(message: String, key: [UInt8]?, headers: [KafkaHeader]) -> DeadLetterRecord {
+    static func record(message: String, key: [UInt8]?, headers: [RecordHeader]) -> DeadLetterRecord {
         DeadLetterRecord(sequence: 9, code: "schema_violation", errorMessage: message, topic: "clsm.declared", partition: 2,
                          offset: 41, key: key, headers: headers, value: Array("{\"id\":\"structured-id\"}".utf8),
                          recordedAt: Date(timeIntervalSince1970: 0), replayedAt: nil)
@@ -74,9 +77,9 @@ struct HubStatusTests {
     @Test("dlq list cuts the message for the table only; keys that are not text are shown in hex; ce_id in either mode")
     func deadLetterListing() {
         let long = String(repeating: "violation ", count: 20) + "\nsecond line"
-        let binary = Self.record(message: long, key: Array("clsm-1".utf8), headers: [KafkaHeader(name: "ce_id", string: "binary-id")])
+        let binary = Self.record(message: long, key: Array("clsm-1".utf8), headers: [RecordHeader(name: "ce_id", string: "binary-id")])
         let structured = Self.record(message: "x", key: [0xFF, 0x00],
-                                     headers: [KafkaHeader(name: "content-type", string: "application/cloudevents+json; charset=utf-8")])
+                                     headers: [RecordHeader(name: "content-type", string: "application/cloudevents+json; charset=utf-8")])
         let table = DeadLetterListings.list([binary, structured], forTable: true)
         let cell = table.rows[0][9].description
         #expect(cell.count == DeadLetterListings.tableMessageLength && cell.hasSuffix("…") && !cell.contains("\n"))

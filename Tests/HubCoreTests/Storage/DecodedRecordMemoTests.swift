@@ -1,6 +1,6 @@
+@testable import HubPostgres
 import Testing
 
-@testable import HubCore
 
 /// The memo of decoded records: keyed by the exact stored text, so it can save decoding
 /// but never answer with another text's value.

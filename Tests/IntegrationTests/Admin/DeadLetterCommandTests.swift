@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubDomain
 import Testing
 
 /// `hub-admin dlq list` and `dlq replay`, the real executable against the real servers.
@@ -7,18 +8,18 @@ import Testing
 struct DeadLetterCommandTests {
     /// A record as a CLSM tool might have sent it, on `topic`, with a header the dead letter
     /// must not keep on replay (`hub_error_code` of an earlier dead-lettering).
-    static func message(topic: String, offset: Int64, key: [UInt8]? = nil, id: String? = nil) -> KafkaMessage {
-        KafkaMessage(topic: topic, partition: 0, offset: offset, key: key ?? Array("clsm-\(offset)".utf8),
+    static func message(topic: String, offset: Int64, key: [UInt8]? = nil, id: String? = nil) -> InboundRecord {
+        InboundRecord(topic: topic, partition: 0, offset: offset, key: key ?? Array("clsm-\(offset)".utf8),
                      value: [0x7B, 0x00, 0xFE] + Array("valeur \(offset) é".utf8),
-                     headers: [KafkaHeader(name: "ce_id", string: id ?? "event-\(offset)"),
-                               KafkaHeader(name: "ce_source", string: "urn:test"),
-                               KafkaHeader(name: "bin", value: [0, 0xFF, 0xC3]),
-                               KafkaHeader(name: "none", value: nil),
-                               KafkaHeader(name: "hub_error_code", string: "internal")],
+                     headers: [RecordHeader(name: "ce_id", string: id ?? "event-\(offset)"),
+                               RecordHeader(name: "ce_source", string: "urn:test"),
+                               RecordHeader(name: "bin", value: [0, 0xFF, 0xC3]),
+                               RecordHeader(name: "none", value: nil),
+                               RecordHeader(name: "hub_error_code", string: "internal")],
                      timestampMilliseconds: nil)
     }
 
-    static func headersWithoutHub(_ message: KafkaMessage) -> [KafkaHeader] {
+    static func headersWithoutHub(_ message: InboundRecord) -> [RecordHeader] {
         message.headers.filter { !$0.name.hasPrefix("hub_") }
     }
 
@@ -175,7 +176,7 @@ struct DeadLetterReplayEndToEndTests {
     static var pantin: [String: Any] { ["code": "93055", "name": "Pantin", "departement": "93"] }
 
     /// A CLSM declared on Pantin (93055), a commune the demo reference data does not hold.
-    static func declaration(id: String) throws -> OutgoingKafkaMessage {
+    static func declaration(id: String) throws -> OutboundRecord {
         let event: [String: Any] = [
             "specversion": "1.0", "id": id, "source": "urn:clsm-tool:pantin", "type": "clsm.declared.v1",
             "time": "2026-09-03T10:00:00+02:00", "datacontenttype": "application/json",
@@ -188,7 +189,7 @@ struct DeadLetterReplayEndToEndTests {
             ] as [String: Any],
         ]
         let value = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])
-        return OutgoingKafkaMessage(topic: "clsm.declared", key: "clsm-pantin", value: [UInt8](value),
+        return OutboundRecord(topic: "clsm.declared", key: "clsm-pantin", value: [UInt8](value),
                                     headers: ExampleEvents.structuredHeaders)
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import HubCore
+import HubDomain
+import HubPostgres
 import Testing
 
 /// A file an administrator could hand hub-admin by mistake or by malice, and the words the
@@ -264,10 +266,10 @@ struct DeadLetterRefusedReplayTests {
 
     /// A dead-lettered record whose value alone is just under the producer's limit: with
     /// its key and headers it is above it, so the producer refuses it before sending.
-    static func oversized(topic: String, offset: Int64) -> KafkaMessage {
+    static func oversized(topic: String, offset: Int64) -> InboundRecord {
         var message = DeadLetterCommandTests.message(topic: topic, offset: offset)
         message.value = [UInt8](repeating: UInt8(ascii: "x"), count: producerLimit - 200)
-        message.headers.append(KafkaHeader(name: "traceparent", string: String(repeating: "t", count: 400)))
+        message.headers.append(RecordHeader(name: "traceparent", string: String(repeating: "t", count: 400)))
         return message
     }
 

@@ -1,5 +1,6 @@
 import Foundation
-import HubCore
+import HubDomain
+import HubPostgres
 import Testing
 
 /// `hub-admin reference import`: the real executable on a schema of its own (no Kafka).
@@ -203,7 +204,7 @@ struct PublishCommandTests {
     }
 
     /// Every record on clsm.declared since the run started.
-    static func records(_ run: HubTestRun, count: Int) async throws -> [KafkaMessage] {
+    static func records(_ run: HubTestRun, count: Int) async throws -> [InboundRecord] {
         let group = TestServers.uniqueName("publishreader")
         try await run.admin.commitOffsets(group: group, run.inboundStart.filter { $0.topic == "clsm.declared" })
         let consumer = try KafkaTestSupport.consumer(group: group, topics: ["clsm.declared"])

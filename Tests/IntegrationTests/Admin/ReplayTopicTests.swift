@@ -1,5 +1,7 @@
 import Foundation
 import HubCore
+import HubDomain
+import HubKafka
 import Testing
 
 /// `hub-admin replay --topic T --from TIME` refuses what it cannot do before it reaches a

@@ -1,5 +1,7 @@
 import Foundation
 import HubCore
+import HubDomain
+import HubPostgres
 import HubSimulation
 import Logging
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
-import HubCore
+import HubDomain
+import HubPostgres
 import Testing
 
 /// `hub-admin migrate`, `topics create`, `topics list` and `health`: the real executable

@@ -1,5 +1,7 @@
 import Foundation
 import HubCore
+import HubDomain
+import HubPostgres
 import Logging
 import Testing
 
@@ -12,8 +14,8 @@ struct StatusCommandTests {
     }
 
     /// A record the processor cannot decode, on an inbound topic.
-    static func garbage(offset: Int64) -> KafkaMessage {
-        KafkaMessage(topic: "clsm.declared", partition: 3, offset: offset, key: Array("k".utf8), value: Array("not json".utf8),
+    static func garbage(offset: Int64) -> InboundRecord {
+        InboundRecord(topic: "clsm.declared", partition: 3, offset: offset, key: Array("k".utf8), value: Array("not json".utf8),
                      headers: ExampleEvents.structuredHeaders, timestampMilliseconds: nil)
     }
 
@@ -116,10 +118,10 @@ struct StatusCommandTests {
         let group = TestServers.uniqueName("status")
         let producer = try KafkaTestSupport.producer()
         for index in 0..<5 {
-            try await producer.send(OutgoingKafkaMessage(topic: topic, partition: 0, key: nil, value: Array("a\(index)".utf8)))
+            try await producer.send(OutboundRecord(topic: topic, partition: 0, key: nil, value: Array("a\(index)".utf8)))
         }
         for index in 0..<3 {
-            try await producer.send(OutgoingKafkaMessage(topic: topic, partition: 1, key: nil, value: Array("b\(index)".utf8)))
+            try await producer.send(OutboundRecord(topic: topic, partition: 1, key: nil, value: Array("b\(index)".utf8)))
         }
         try producer.close()
         let admin = try KafkaTestSupport.admin()

@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+import HubDomain
 
 /// The example events and reference data of docs/examples, as Kafka records.
 enum ExampleEvents {
@@ -22,22 +22,22 @@ enum ExampleEvents {
         }
     }
 
-    static let structuredHeaders = [KafkaHeader(name: "content-type", string: KafkaCloudEventCodec.structuredContentType)]
+    static let structuredHeaders = [RecordHeader(name: "content-type", string: KafkaCloudEventCodec.structuredContentType)]
 
     /// Each example as the record a CLSM tool would produce: structured mode, keyed as the
     /// contract says (clsmId, ptsmId or qpv).
-    static func outgoing() throws -> [OutgoingKafkaMessage] {
+    static func outgoing() throws -> [OutboundRecord] {
         try records().map { record in
             let event = try InboundDecoder().decode(topic: record.topic, headers: structuredHeaders, value: record.value)
-            return OutgoingKafkaMessage(topic: record.topic, key: event.event.partitionKey, value: record.value,
+            return OutboundRecord(topic: record.topic, key: event.event.partitionKey, value: record.value,
                                         headers: structuredHeaders)
         }
     }
 
     /// The examples as consumed records with made-up positions (for the processor alone).
-    static func consumedMessages(firstOffset: Int64 = 0) throws -> [KafkaMessage] {
+    static func consumedMessages(firstOffset: Int64 = 0) throws -> [InboundRecord] {
         try records().enumerated().map { index, record in
-            KafkaMessage(topic: record.topic, partition: 0, offset: firstOffset + Int64(index), key: nil,
+            InboundRecord(topic: record.topic, partition: 0, offset: firstOffset + Int64(index), key: nil,
                          value: record.value, headers: structuredHeaders, timestampMilliseconds: nil)
         }
     }

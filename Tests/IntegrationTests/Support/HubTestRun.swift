@@ -1,5 +1,7 @@
 import Foundation
-import HubCore
+import HubDomain
+import HubKafka
+import HubPostgres
 import Logging
 import Testing
 
@@ -60,11 +62,11 @@ struct HubTestRun {
 
     /// Reads hub.notifications from the run's start until `expected` distinct ids came (or
     /// the deadline passed); returns every record read, duplicates included.
-    func notifications(expecting expected: Set<String>, within deadline: Duration = .seconds(90)) async throws -> [KafkaMessage] {
+    func notifications(expecting expected: Set<String>, within deadline: Duration = .seconds(90)) async throws -> [InboundRecord] {
         let readerGroup = TestServers.uniqueName("reader")
         try await admin.commitOffsets(group: readerGroup, notificationsStart)
         let consumer = try KafkaTestSupport.consumer(group: readerGroup, topics: [HubTopics.notifications])
-        var received: [KafkaMessage] = []
+        var received: [InboundRecord] = []
         var seen: Set<String> = []
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: deadline)

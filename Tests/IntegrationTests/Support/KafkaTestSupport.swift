@@ -1,5 +1,6 @@
 import Foundation
-import HubCore
+import HubDomain
+import HubKafka
 import Logging
 
 /// Kafka clients for tests, tuned for a local broker: Tansu makes group joins wait for
@@ -39,8 +40,8 @@ enum KafkaTestSupport {
     }
 
     /// Polls until `count` records came or `deadline` passed.
-    static func consume(_ consumer: KafkaConsumer, count: Int, within deadline: Duration = .seconds(30)) async throws -> [KafkaMessage] {
-        var received: [KafkaMessage] = []
+    static func consume(_ consumer: KafkaConsumer, count: Int, within deadline: Duration = .seconds(30)) async throws -> [InboundRecord] {
+        var received: [InboundRecord] = []
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: deadline)
         while received.count < count, clock.now < end {

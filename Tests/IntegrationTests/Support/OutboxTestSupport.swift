@@ -1,5 +1,7 @@
 import Foundation
 import HubCore
+import HubDomain
+import HubPostgres
 import Logging
 import Testing
 
@@ -95,21 +97,21 @@ enum OutboxSamples {
             let id = UUID()
             var value = Array("{\"index\":\(index),\"tag\":\"\(tag)\"}".utf8)
             value += [0, 255, 10, 13, 92, 39, 34]
-            return OutboxRecord(notificationId: id, message: OutgoingKafkaMessage(
+            return OutboxRecord(notificationId: id, message: OutboundRecord(
                 topic: topic, key: "ars:R\(index % recipients)", value: value,
                 headers: [
-                    KafkaHeader(name: "ce_specversion", string: "1.0"),
-                    KafkaHeader(name: "ce_id", string: id.uuidString.lowercased()),
-                    KafkaHeader(name: "ce_type", string: "hub.notification.v1"),
-                    KafkaHeader(name: "content-type", string: "application/json"),
-                    KafkaHeader(name: "binary", value: [0, 1, 2, 0xC3, 0x28, 0xFF, UInt8(index % 256)]),
-                    KafkaHeader(name: "none", value: nil),
-                    KafkaHeader(name: "ce_id_dup", string: "é"),
-                    KafkaHeader(name: "ce_id_dup", string: "second"),
+                    RecordHeader(name: "ce_specversion", string: "1.0"),
+                    RecordHeader(name: "ce_id", string: id.uuidString.lowercased()),
+                    RecordHeader(name: "ce_type", string: "hub.notification.v1"),
+                    RecordHeader(name: "content-type", string: "application/json"),
+                    RecordHeader(name: "binary", value: [0, 1, 2, 0xC3, 0x28, 0xFF, UInt8(index % 256)]),
+                    RecordHeader(name: "none", value: nil),
+                    RecordHeader(name: "ce_id_dup", string: "é"),
+                    RecordHeader(name: "ce_id_dup", string: "second"),
                 ]))
         }
     }
 
     /// ce_id of a received record.
-    static func id(_ message: KafkaMessage) -> String? { message.header("ce_id")?.stringValue }
+    static func id(_ message: InboundRecord) -> String? { message.header("ce_id")?.stringValue }
 }

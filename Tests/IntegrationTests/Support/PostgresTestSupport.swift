@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+import HubPostgres
 import Logging
 import Testing
 

@@ -1,5 +1,4 @@
 import Foundation
-import HubCore
 
 /// The real `hub-workers` executable, started as a child process for end-to-end and fault
 /// tests: built next to the test bundle by `swift build --build-tests`.

@@ -1,0 +1,9 @@
+/// The hub's Kafka topics, as the public contract names them (the names themselves are
+/// defined once, by `InboundTopic` and `HubTopic` beside the event types).
+public enum HubTopics {
+    public static let notifications = HubTopic.notifications
+    public static let deadLetter = HubTopic.deadLetter
+
+    /// The four topics the workers consume.
+    public static let inbound = InboundTopic.allCases.map(\.rawValue)
+}
