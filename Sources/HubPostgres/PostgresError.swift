@@ -73,8 +73,39 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// True when running the same transaction again later may succeed: the hub's one list
+    /// of passing PostgreSQL failures (`FailureClassification.isTransient` asks here).
+    ///
+    /// - the kinds `connectionFailed` (server not up yet, too many connections),
+    ///   `connectionLost` (the session broke; see `isConnectionLevel`) and `timeout`;
+    /// - and, whatever the kind, these SQLSTATEs:
+    ///   - class `08`, connection exception;
+    ///   - `40001` serialization_failure, `40P01` deadlock_detected;
+    ///   - class `53`, insufficient resources (disk full, out of memory, too many connections);
+    ///   - `55P03` lock_not_available (`lock_timeout`, `NOWAIT`);
+    ///   - `57P01` admin_shutdown, `57P02` crash_shutdown, `57P03` cannot_connect_now;
+    ///   - `25006` read_only_sql_transaction (a standby, during a failover).
+    ///
+    /// Not transient: authentication, configuration, decoding, migration, a statement the
+    /// server refuses for good (constraint, syntax, undefined table...), `cancelled` (the
+    /// task stops) and `connectionClosed` (closed on purpose).
+    public var isTransient: Bool {
+        switch kind {
+        case .connectionFailed, .connectionLost, .timeout: true
+        case .cancelled, .connectionClosed: false
+        default: Self.isTransient(sqlState: sqlState)
+        }
+    }
+
+    /// The SQLSTATEs of `isTransient`.
+    public static func isTransient(sqlState: String?) -> Bool {
+        guard let sqlState else { return false }
+        return isConnectionLevel(sqlState: sqlState) || sqlState.hasPrefix("53")
+            || ["40001", "40P01", "55P03", "25006"].contains(sqlState)
+    }
+
     /// SQLSTATE class 08 (connection exception) and the 57P0x shutdown codes mean the
-    /// session is gone, not that the statement is wrong.
+    /// session is gone, not that the statement is wrong: such a failure is `connectionLost`.
     static func isConnectionLevel(sqlState: String?) -> Bool {
         guard let sqlState else { return false }
         return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)

@@ -237,7 +237,7 @@ struct DeadLetters: AsyncParsableCommand {
                     \(outcome.failed.count) of \(outcome.attempted) dead letters were not republished \
                     (kept for a later replay)\(refusedNote); first: #\(first.record.sequence) to \(first.record.topic): \(first.error)
                     """
-                throw outcome.failed.allSatisfy({ $0.error.isTransient }) ? AdminFailure.unavailable(message) : AdminFailure.failed(message)
+                throw outcome.failed.allSatisfy({ FailureClassification.isTransient($0.error) }) ? AdminFailure.unavailable(message) : AdminFailure.failed(message)
             }
             let others = outcome.republished.isEmpty ? "none other to republish" : "the other \(outcome.republished.count) were republished"
             throw AdminFailure.partlyRefused("""

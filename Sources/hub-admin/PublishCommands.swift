@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubCore
 import HubDomain
 import HubKafka
 
@@ -166,7 +167,7 @@ struct Publish: AsyncParsableCommand {
                 \(failures.count) of \(prepared.count) events of \(file) were not published to \(topic)\(again); \
                 first: \(first.event.position): \(first.error)
                 """
-            throw failures.allSatisfy({ $0.error.isTransient }) ? AdminFailure.unavailable(message) : AdminFailure.failed(message)
+            throw failures.allSatisfy({ FailureClassification.isTransient($0.error) }) ? AdminFailure.unavailable(message) : AdminFailure.failed(message)
         }
         return reports
     }

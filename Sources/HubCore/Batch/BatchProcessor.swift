@@ -241,7 +241,7 @@ public struct BatchProcessor: Sendable {
                 }
                 return total
             }
-        } catch where !InboundProcessingService.isTransient(error) {
+        } catch where !FailureClassification.isTransient(error) {
             keeper.drop()
             throw error
         }

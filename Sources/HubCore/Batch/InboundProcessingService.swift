@@ -172,7 +172,7 @@ public struct InboundProcessingService: Service {
 
     /// A failure that is neither transient (retried as it is) nor the task's cancellation.
     static func isRecordFailure(_ error: any Error) -> Bool {
-        !isTransient(error) && !(error is CancellationError)
+        !FailureClassification.isTransient(error) && !(error is CancellationError)
     }
 
     private func commitPersistently(_ batch: [InboundRecord]) async throws {
@@ -186,7 +186,7 @@ public struct InboundProcessingService: Service {
         while true {
             do {
                 return try await body()
-            } catch where Self.isTransient(error) {
+            } catch where FailureClassification.isTransient(error) {
                 logger.warning("cannot \(what) yet; retrying", metadata: ["error": "\(error)", "retryIn": "\(wait)"])
                 Counter(label: "hub_transient_failures_total", dimensions: [("operation", what.components(separatedBy: " ").first ?? what)]).increment()
                 try await Task.sleep(for: wait)
@@ -202,15 +202,6 @@ public struct InboundProcessingService: Service {
             Gauge(label: "hub_consumer_lag", dimensions: [("topic", partition.topic), ("partition", "\(partition.partition)")])
                 .record(records)
         }
-    }
-
-    static func isTransient(_ error: any Error) -> Bool {
-        if let error = error as? PostgresError {
-            return [.connectionFailed, .connectionLost, .timeout].contains(error.kind)
-                || (error.sqlState.map { $0.hasPrefix("08") || $0 == "57P01" || $0 == "57P03" || $0 == "40001" || $0 == "40P01" } ?? false)
-        }
-        if let error = error as? KafkaError { return error.isTransient }
-        return false
     }
 
     private func record(_ outcome: BatchOutcome, batch: [InboundRecord], duration: Duration) {

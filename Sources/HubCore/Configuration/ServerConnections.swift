@@ -10,7 +10,7 @@ public enum ServerConnections {
     public static func connectDatabase(_ configuration: PostgresConfiguration, logger: Logger,
                                        patience: Duration = .seconds(60)) async throws -> PostgresConnection {
         try await retrying("connect to PostgreSQL \(configuration)", logger: logger, patience: patience,
-                           isTransient: { ($0 as? PostgresError)?.kind == .connectionFailed }) {
+                           isTransient: FailureClassification.isTransient) {
             try await PostgresConnection.connect(configuration, logger: logger)
         }
     }
@@ -20,13 +20,14 @@ public enum ServerConnections {
     public static func waitForKafka(_ admin: KafkaAdmin, brokers: String, logger: Logger,
                                     patience: Duration = .seconds(60)) async throws -> ClusterMetadata {
         try await retrying("reach Kafka brokers \(brokers)", logger: logger, patience: patience,
-                           isTransient: { ($0 as? KafkaError)?.kind == .brokersUnreachable }) {
+                           isTransient: FailureClassification.isTransient) {
             try await admin.metadata(timeout: .seconds(5))
         }
     }
 
     /// Runs `attempt` until it succeeds, fails with a permanent error, or `patience` runs
-    /// out; waits grow from 0.5 s to 5 s between attempts.
+    /// out; waits grow from 0.5 s to 5 s between attempts. `isTransient` is
+    /// `FailureClassification.isTransient` for the hub's own connections.
     public static func retrying<T>(_ what: String, logger: Logger, patience: Duration,
                                    isTransient: (Error) -> Bool,
                                    _ attempt: () async throws -> T) async throws -> T {

@@ -408,8 +408,13 @@ public final class OutboxRelay: Service, Sendable {
             status.failingSince = status.failingSince ?? Date()
             status.lastError = "\(error)"
         }
-        logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(retryIn)"])
+        // The relay retries every failure (its records must go out), but one that does not
+        // pass needs someone: it is logged as an error.
+        logger.log(level: FailureClassification.isTransient(error) ? .warning : .error,
+                   "outbox relay failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(retryIn)"])
         if let error = error as? PostgresError {
+            // Not a question of transience: whether the session (and the lock with it) is gone
+            // or in a state not worth trusting.
             switch error.kind {
             case .connectionLost, .connectionFailed, .connectionClosed, .timeout, .cancelled:
                 // Start again from a new session: the lock went with the old one.
@@ -619,6 +624,13 @@ struct OutboxPosition: Sendable, CustomStringConvertible {
 public enum OutboxRelayError: Error, Sendable, CustomStringConvertible {
     /// Kafka did not acknowledge some records; they stay unsent and are retried.
     case deliveryFailed(count: Int, firstSequence: Int64, topic: String, cause: KafkaError)
+
+    /// Kafka's reason.
+    public var cause: KafkaError {
+        switch self {
+        case .deliveryFailed(_, _, _, let cause): cause
+        }
+    }
 
     public var description: String {
         switch self {

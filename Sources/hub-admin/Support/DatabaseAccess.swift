@@ -1,3 +1,4 @@
+import HubCore
 import HubKafka
 import HubPostgres
 
@@ -21,23 +22,21 @@ extension AdminContext {
 }
 
 extension AdminFailure {
-    /// A PostgreSQL failure after connecting: `unavailable` when the server went away,
-    /// `failed` otherwise (with a hint when the schema is not migrated).
+    /// A PostgreSQL failure after connecting: `unavailable` when it passes (the server went
+    /// away, a deadlock...: `FailureClassification.isTransient`), `failed` otherwise (with a hint when the schema is not migrated).
     static func database(_ error: any Error, doing what: String) -> AdminFailure {
         guard let error = error as? PostgresError else { return .failed("cannot \(what): \(error)") }
-        switch error.kind {
-        case .connectionFailed, .connectionLost:
-            return .unavailable("PostgreSQL stopped answering; cannot \(what): \(error)")
-        default:
-            let hint = error.sqlState == "42P01" ? " (is the schema migrated? run hub-admin migrate)" : ""
-            return .failed("cannot \(what): \(error)\(hint)")
+        if FailureClassification.isTransient(error) {
+            return .unavailable("PostgreSQL cannot serve this now; cannot \(what): \(error)")
         }
+        let hint = error.sqlState == "42P01" ? " (is the schema migrated? run hub-admin migrate)" : ""
+        return .failed("cannot \(what): \(error)\(hint)")
     }
 
     /// A Kafka failure: `unavailable` when no broker answers (or the failure is one that
     /// passes), `failed` otherwise.
     static func kafka(_ error: any Error, brokers: String, doing what: String) -> AdminFailure {
-        if let error = error as? KafkaError, error.isTransient {
+        if FailureClassification.isTransient(error) {
             return .unavailable("Kafka (\(brokers)) does not answer; cannot \(what): \(error)")
         }
         return .failed("cannot \(what): \(error)")
