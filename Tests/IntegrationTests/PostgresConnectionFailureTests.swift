@@ -114,8 +114,6 @@ struct PostgresConnectionFailureTests {
     @Test("cancelling the task cancels the running statement; statement_timeout is a timeout")
     func cancellationAndTimeout() async throws {
         try await PostgresTestDatabase.withSchema { connection, _ in
-            let clock = ContinuousClock()
-            let started = clock.now
             let sleeper = Task { try await connection.query("SELECT pg_sleep(20)") }
             try await Task.sleep(for: .milliseconds(300))
             sleeper.cancel()

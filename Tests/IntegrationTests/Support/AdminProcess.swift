@@ -46,8 +46,8 @@ struct AdminProcess {
         let name = "hub-admin-\(UUID().uuidString.prefix(8))"
         let outputFile = directory.appendingPathComponent(name + ".out")
         let errorFile = directory.appendingPathComponent(name + ".err")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outputFile)
             try? FileManager.default.removeItem(at: errorFile)

@@ -29,7 +29,7 @@ final class WorkerProcess: @unchecked Sendable {
         process.executableURL = Self.binary
         process.environment = environment
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(group)-\(name).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: logFile)
         process.standardOutput = handle
         process.standardError = handle

@@ -117,7 +117,7 @@ public enum Strict {
         }
     }
 
-    public static func enumeration<E: RawRepresentable & CaseIterable>(_ type: E.Type) -> StrictDecode<E> where E.RawValue == String {
+    public static func enumeration<E: RawRepresentable & CaseIterable & SendableMetatype>(_ type: E.Type) -> StrictDecode<E> where E.RawValue == String {
         { value, path, violations in
             guard case .string(let text) = value else {
                 violations.append(Violation(path: path.description, reason: "must be a string, got \(value.typeName)"))
@@ -211,7 +211,7 @@ public enum Strict {
 
     /// An array with a minimum count; duplicates refused when `unique` (every element is
     /// still decoded so that all violations are reported).
-    public static func array<T: Hashable>(minCount: Int = 0, maxCount: Int = 10_000, unique: Bool = true, _ element: @escaping StrictDecode<T>) -> StrictDecode<[T]> {
+    public static func array<T: Hashable & SendableMetatype>(minCount: Int = 0, maxCount: Int = 10_000, unique: Bool = true, _ element: @escaping StrictDecode<T>) -> StrictDecode<[T]> {
         { value, path, violations in
             guard case .array(let items) = value else {
                 violations.append(Violation(path: path.description, reason: "must be an array, got \(value.typeName)"))
@@ -242,7 +242,7 @@ public enum Strict {
         }
     }
 
-    public static func object<T: StrictlyDecodable>(_ type: T.Type) -> StrictDecode<T> {
+    public static func object<T: StrictlyDecodable & SendableMetatype>(_ type: T.Type) -> StrictDecode<T> {
         { value, path, violations in T.strictDecode(value, at: path, violations: &violations) }
     }
 }
