@@ -59,8 +59,10 @@ sql() { psql "$HUB_DATABASE_URL" -tAqc "$1"; }
 
 scratch=()
 [ -n "${HUB_SCRATCH_PATH:-}" ] && scratch=(--scratch-path "$HUB_SCRATCH_PATH")
-swift build "${scratch[@]}" --product hub-workers
-swift build "${scratch[@]}" --product hub-admin
+# shellcheck source=scripts/build-flags.sh
+source "$(dirname "${BASH_SOURCE[0]}")/build-flags.sh"
+swift build "${scratch[@]}" "${HUB_BUILD_FLAGS[@]}" --product hub-workers
+swift build "${scratch[@]}" "${HUB_BUILD_FLAGS[@]}" --product hub-admin
 bin=$(swift build "${scratch[@]}" --show-bin-path)
 admin() { "$bin/hub-admin" "$@"; }
 

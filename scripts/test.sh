@@ -11,10 +11,15 @@ scripts/env.sh up
 source .hub-env/env
 export HUB_REQUIRE_SERVERS=1
 
-swift build --build-tests
+# shellcheck source=scripts/build-flags.sh
+source scripts/build-flags.sh
 if [ $# -gt 0 ]; then
+    swift build "${HUB_BUILD_FLAGS[@]}" --build-tests
     exec swift test --skip-build "$@"
 fi
+# The boundaries first (each probe must fail to build), then the whole tree with the flags.
+scripts/check-boundaries.sh
+swift build "${HUB_BUILD_FLAGS[@]}" --build-tests
 # Two runs: first every suite that shares the servers politely (in parallel), then, alone,
 # the suites that run hub-workers on the contract's topic names or freeze and restart the
 # servers (serialized in code).
