@@ -19,6 +19,7 @@ struct HubAdmin: AsyncParsableCommand {
 
             \(AdminFailure.exitCodesHelp)
             """,
+        version: HubBuild.version,
         subcommands: [Migrate.self, Topics.self, Reference.self, Publish.self, Notifications.self, Health.self, Report.self, Status.self, DeadLetters.self, Replay.self]
     )
 

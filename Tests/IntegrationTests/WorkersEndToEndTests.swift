@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 import HubDomain
 import HubPostgres
 import Testing
@@ -72,6 +73,11 @@ struct WorkersEndToEndTests {
             // on the kept state before its transaction.
             #expect(metrics.body.contains(#"hub_batches_total{decided="before_transaction"}"#), "\(metrics.body.prefix(2000))")
             #expect(metrics.body.contains("hub_outbox_backlog"))
+            // Which build runs: the version `--version` prints, the compiler, value 1.
+            let buildInfo = metrics.body.split(separator: "\n").first { $0.hasPrefix("hub_build_info{") }
+            #expect(buildInfo?.contains(#"version="\#(HubBuild.version)""#) == true, "\(buildInfo ?? "no hub_build_info line")")
+            #expect(buildInfo?.contains(#"swift="\#(HubBuild.swiftCompiler)""#) == true, "\(buildInfo ?? "no hub_build_info line")")
+            #expect(buildInfo.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } } == 1, "\(buildInfo ?? "no line")")
             let health = try await HTTPProbe.get(port: port, path: "/health")
             #expect(health.status == 200 && health.body.contains(#""status":"ok""#), "\(health)")
         } catch {

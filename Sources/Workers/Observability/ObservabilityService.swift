@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 import HubDomain
 import Hummingbird
 import Logging
@@ -8,7 +9,8 @@ import ServiceLifecycle
 
 /// Metrics and health of `hub-workers` over HTTP:
 ///
-/// - `GET /metrics`: every swift-metrics metric of the process, Prometheus text format.
+/// - `GET /metrics`: every swift-metrics metric of the process, Prometheus text format,
+///   `hub_build_info` among them.
 /// - `GET /health`: `200 {"status":"ok","components":{…}}` when every part reports healthy
 ///   (see `HealthState`), `503` with `"status":"unavailable"` otherwise.
 ///
@@ -18,10 +20,12 @@ enum WorkersObservability {
     static let defaultPort = 9464
     static let defaultHost = "127.0.0.1"
 
-    /// The registry behind the metrics system; bootstrapped once per process.
+    /// The registry behind the metrics system; bootstrapped once per process, with
+    /// `hub_build_info{version,swift} 1` (which build runs, as `hub-workers --version` says).
     static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        Gauge(label: "hub_build_info", dimensions: HubBuild.infoLabels).record(1)
         return registry
     }()
 
