@@ -50,6 +50,13 @@ public enum ConsumerGroupRewind {
         public var after: Int64?
 
         public var moved: Bool { before != after }
+
+        /// The offsets the move makes the group read again (committed before − after; 0
+        /// for a partition that stays; nil without a committed offset). Records, but for
+        /// the transaction markers a transactional producer leaves (the hub's is not one).
+        public var recordsToReread: Int64? {
+            before.map { $0 - (after ?? $0) }
+        }
     }
 
     /// The moves, pure: every partition goes to its target, except that none goes forward
@@ -91,11 +98,17 @@ public enum ConsumerGroupRewind {
         return targets
     }
 
-    /// Looks up, plans and commits; returns the moves (committed offsets read again after).
-    public static func rewind(group: String, topic: InboundTopic, to time: Date, admin: KafkaAdmin) async throws -> [Move] {
+    /// Looks up and plans, commits nothing: what `rewind` would do now (`hub-admin replay
+    /// rewind` without `--execute`). Reads only, so it is safe while workers run.
+    public static func preview(group: String, topic: InboundTopic, to time: Date, admin: KafkaAdmin) async throws -> [Move] {
         let targets = try await firstOffsets(of: topic.rawValue, atOrAfter: time, admin: admin)
         let committed = try await admin.committedOffsets(group: group, partitions: Array(targets.keys))
-        let moves = plan(targets: targets, committed: committed)
+        return plan(targets: targets, committed: committed)
+    }
+
+    /// Looks up, plans and commits; returns the moves (committed offsets read again after).
+    public static func rewind(group: String, topic: InboundTopic, to time: Date, admin: KafkaAdmin) async throws -> [Move] {
+        let moves = try await preview(group: group, topic: topic, to: time, admin: admin)
         let commits = moves.compactMap { move in
             move.after.map { TopicPartitionOffset(topic: move.partition.topic, partition: move.partition.partition, offset: $0) }
         }

@@ -174,5 +174,6 @@ struct ReplayCoreTests {
         #expect(moves.map(\.after) == [3, 7, nil, 0])
         #expect(moves.map(\.before) == [8, 7, nil, 4])
         #expect(moves.map(\.moved) == [true, false, false, true])
+        #expect(moves.map(\.recordsToReread) == [5, 0, nil, 4])
     }
 }

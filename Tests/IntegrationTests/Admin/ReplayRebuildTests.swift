@@ -6,10 +6,10 @@ import HubSimulation
 import Logging
 import Testing
 
-/// `hub-admin replay --rebuild`, the real executable, on a schema filled by the real batch
+/// `hub-admin replay rebuild`, the real executable, on a schema filled by the real batch
 /// processing: the rebuild reproduces the state, repairs a corrupted one, never touches the
 /// outbox, and refuses to write a fold that disagrees with history.
-@Suite("hub-admin replay --rebuild", .enabled(if: TestServers.hasDatabase && TestServers.hasKafka))
+@Suite("hub-admin replay rebuild", .enabled(if: TestServers.hasDatabase && TestServers.hasKafka))
 struct ReplayRebuildTests {
     static let territory = SyntheticTerritory.make(seed: 23, clsmCount: 30, qpvCount: 150)
 
@@ -47,7 +47,7 @@ struct ReplayRebuildTests {
     }
 
     private func rebuild(_ schema: String, _ arguments: [String] = []) async throws -> (AdminProcess.Result, [String: Any]) {
-        let result = try await AdminProcess.run(["replay", "--rebuild", "--format", "json"] + arguments, schema: schema)
+        let result = try await AdminProcess.run(["replay", "rebuild", "--format", "json"] + arguments, schema: schema)
         return (result, try items(result))
     }
 
@@ -162,7 +162,7 @@ struct ReplayRebuildTests {
             try await holder.executeScript("BEGIN")
             try await holder.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
                                      [.int(BatchProcessor.processingLockKey)])
-            async let rebuilt = AdminProcess.run(["replay", "--rebuild", "--format", "json"], schema: schema)
+            async let rebuilt = AdminProcess.run(["replay", "rebuild", "--format", "json"], schema: schema)
             // The admin session shows up waiting for the lock the "batch" holds.
             var waited = false
             let clock = ContinuousClock()

@@ -4,19 +4,20 @@ import HubDomain
 import HubKafka
 import Testing
 
-/// `hub-admin replay --topic T --from TIME` refuses what it cannot do before it reaches a
-/// server (exit 65). Runs with the first `swift test` invocation: it touches no topic.
-@Suite("hub-admin replay --topic: refused input", .enabled(if: TestServers.hasDatabase && TestServers.hasKafka))
+/// `hub-admin replay rewind --topic T --from TIME` refuses what it cannot do before it
+/// reaches a server (exit 65), preview or --execute. Runs with the first `swift test`
+/// invocation: it touches no topic.
+@Suite("hub-admin replay rewind: refused input", .enabled(if: TestServers.hasDatabase && TestServers.hasKafka))
 struct ReplayTopicInputTests {
-    private func replay(_ topic: String, from time: String) async throws -> AdminProcess.Result {
-        try await AdminProcess.run(["replay", "--topic", topic, "--from", time], schema: nil,
-                                   group: TestServers.uniqueName("replay-refused"))
+    private func replay(_ topic: String, from time: String, execute: Bool = false) async throws -> AdminProcess.Result {
+        try await AdminProcess.run(["replay", "rewind", "--topic", topic, "--from", time] + (execute ? ["--execute"] : []),
+                                   schema: nil, group: TestServers.uniqueName("replay-refused"))
     }
 
     @Test("a topic other than the four inbound ones is refused, naming them")
     func unknownTopic() async throws {
         for topic in ["hub.notifications", "hub.deadletter", "clsm.declare"] {
-            let result = try await replay(topic, from: "2026-03-01T00:00:00Z")
+            let result = try await replay(topic, from: "2026-03-01T00:00:00Z", execute: topic == "clsm.declare")
             #expect(result.status == 65, "\(result)")
             #expect(result.standardError.contains("clsm.declared, sism.event.proposed, ptsm.diagnostic.published, qpv.action.recorded"),
                     "\(result)")
@@ -26,7 +27,7 @@ struct ReplayTopicInputTests {
     @Test("a time that is not RFC 3339 with an offset is refused")
     func badTime() async throws {
         for time in ["2026-03-01", "2026-03-01T00:00:00", "01/03/2026", "now"] {
-            let result = try await replay("clsm.declared", from: time)
+            let result = try await replay("clsm.declared", from: time, execute: time == "now")
             #expect(result.status == 65, "\(time): \(result)")
             #expect(result.standardError.contains("RFC 3339"), "\(result)")
         }
@@ -39,21 +40,27 @@ struct ReplayTopicInputTests {
         #expect(result.standardError.contains("in the future"), "\(result)")
     }
 
-    @Test("--topic without --from, or with --rebuild, is a command-line error")
+    @Test("--topic without --from, --dry-run with --execute, or the old flags are command-line errors")
     func usage() async throws {
-        let alone = try await AdminProcess.run(["replay", "--topic", "clsm.declared"], schema: nil)
+        let alone = try await AdminProcess.run(["replay", "rewind", "--topic", "clsm.declared"], schema: nil)
         #expect(alone.status == 64, "\(alone)")
-        let both = try await AdminProcess.run(["replay", "--rebuild", "--topic", "clsm.declared", "--from", "2026-03-01T00:00:00Z"],
-                                              schema: nil)
+        let both = try await AdminProcess.run(["replay", "rewind", "--topic", "clsm.declared", "--from", "2026-03-01T00:00:00Z",
+                                               "--dry-run", "--execute"], schema: nil)
         #expect(both.status == 64, "\(both)")
+        #expect(both.standardError.contains("--dry-run and --execute"), "\(both)")
+        for old in [["--rebuild"], ["--topic", "clsm.declared", "--from", "2026-03-01T00:00:00Z"]] {
+            let result = try await AdminProcess.run(["replay"] + old, schema: nil)
+            #expect(result.status == 64, "\(result)")
+        }
     }
 }
 
 extension SharedTopicsTests {
-/// The consumer group moved back with real hub-workers: refused while they run; once they
-/// are stopped, the offsets go back (checked with KafkaAdmin); restarted, the workers
-/// consume everything again as duplicates: state, inbox and outbox unchanged.
-@Suite("hub-admin replay --topic")
+/// The consumer group moved back with real hub-workers: the preview commits nothing (while
+/// they run or not), --execute is refused while they run; once they are stopped, the offsets
+/// go back (checked with KafkaAdmin); restarted, the workers consume everything again as
+/// duplicates: state, inbox and outbox unchanged.
+@Suite("hub-admin replay rewind")
 struct ReplayTopicTests {
     static func rfc3339(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
@@ -74,9 +81,23 @@ struct ReplayTopicTests {
             .map { try $0.decode(String.self, at: 0) }
     }
 
-    private func replay(_ run: HubTestRun, from time: String) async throws -> AdminProcess.Result {
-        try await AdminProcess.run(["replay", "--topic", Self.topic, "--from", time, "--format", "json"],
+    private func replay(_ run: HubTestRun, from time: String, execute: Bool = true,
+                        format: String = "json") async throws -> AdminProcess.Result {
+        try await AdminProcess.run(["replay", "rewind", "--topic", Self.topic, "--from", time, "--format", format]
+                                   + (execute ? ["--execute"] : []),
                                    schema: run.schema, group: run.group)
+    }
+
+    /// partition -> [committed, would commit, records to re-read] from a preview's JSON listing.
+    private func preview(_ result: AdminProcess.Result) throws -> [String: [Int?]] {
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]],
+                                "\(result)")
+        var moves: [String: [Int?]] = [:]
+        for row in rows {
+            moves[row["partition"] as! String] = [row["committed"] as? Int, row["would commit"] as? Int,
+                                                  row["records to re-read"] as? Int]
+        }
+        return moves
     }
 
     /// partition -> [committed before, committed after] from hub-admin's JSON listing.
@@ -125,13 +146,37 @@ struct ReplayTopicTests {
             let outboxBefore = try await outbox(run)
             #expect(outboxBefore.count > 20)
 
-            // While the worker runs: refused, nothing moved.
+            // While the worker runs: the preview shows and says so, --execute is refused;
+            // nothing moved.
+            let runningPreview = try await replay(run, from: Self.rfc3339(before), execute: false)
+            #expect(runningPreview.status == 0, "\(runningPreview)")
+            #expect(runningPreview.standardError.contains("hub-workers are running"), "\(runningPreview)")
+            #expect(try preview(runningPreview)["\(Self.topic)[1]"] == [2, 0, 2])
             let refused = try await replay(run, from: Self.rfc3339(before))
             #expect(refused.status == 75, "\(refused)")
             #expect(refused.standardError.contains("hub-workers are running"), "\(refused)")
             #expect(try await committed(run) == caughtUp)
 
             #expect(await worker.stop() == 0)
+
+            // Stopped, without --execute: per partition the committed offset, the target and
+            // the records to read again; the broker's committed offsets are unchanged.
+            let previewBefore = try await replay(run, from: Self.rfc3339(before), execute: false)
+            #expect(previewBefore.status == 0, "\(previewBefore)")
+            #expect(previewBefore.standardError.isEmpty, "\(previewBefore)")
+            let planned = try preview(previewBefore)
+            #expect(planned["\(Self.topic)[1]"] == [2, 0, 2])
+            #expect(planned["\(Self.topic)[2]"] == [1, 0, 1])
+            // The partitions without a record: nothing to read again.
+            #expect(planned.filter { !$0.key.hasSuffix("[1]") && !$0.key.hasSuffix("[2]") }.allSatisfy { ($0.value[2] ?? 0) == 0 },
+                    "\(planned)")
+            let table = try await replay(run, from: Self.rfc3339(middle), execute: false, format: "table")
+            #expect(table.status == 0, "\(table)")
+            #expect(table.standardOutput.contains("would commit"), "\(table)")
+            #expect(table.standardOutput.contains("preview, nothing committed: group \(run.group) would move back on 1 of "),
+                    "\(table)")
+            #expect(table.standardOutput.contains(", 1 records to read again; --execute commits it"), "\(table)")
+            #expect(try await committed(run) == caughtUp)
 
             // To `middle`: partition 1 back to its second record; partition 2, whose only
             // record is older, stays at its end (Tansu answers 0 there: checked, not trusted).
