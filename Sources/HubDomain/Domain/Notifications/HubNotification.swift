@@ -119,8 +119,8 @@ public struct HubNotification: Sendable, Hashable {
     /// Canonical payload bytes (sorted keys): byte-identical across replays.
     ///
     /// `payload.canonicalBytes()`, written member by member in key order (a test holds them
-    /// equal): every notification goes through here, and building then sorting the nine
-    /// members' dictionary was a tenth of the decision stage.
+    /// equal): every notification goes through here, so the members are written in their
+    /// sorted order rather than gathered in a dictionary and sorted each time.
     public func payloadBytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(384 + message.utf8.count)

@@ -10,8 +10,8 @@ public struct ReferenceData: Sendable, Hashable, Codable {
     public var asvs: [String: Asv] = [:] { didSet { index = ReferenceIndex() } }
     public var sismEditions: [Int: SismEdition] = [:]
     /// QPVs and CLS by commune, ASVs by QPV: built on first use. The rules ask these
-    /// questions for every event, of slices holding hundreds of CLS and ASVs; filtering
-    /// every row each time was a fifth of the rules' time.
+    /// questions for every event, of slices holding hundreds of CLS and ASVs, so the answer
+    /// is indexed once rather than found by filtering every row each time.
     private var index = ReferenceIndex()
 
     public init() {}

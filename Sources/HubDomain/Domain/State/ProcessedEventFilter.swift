@@ -5,8 +5,8 @@
 /// Why: deciding an event needs to know whether it was processed before (the inbox). A
 /// worker that keeps the state in memory (`ResidentState`) can answer "certainly not" for
 /// almost every new event from this filter and ask PostgreSQL only about the few it cannot
-/// rule out, instead of looking up every identity of every batch (a quarter of a batch's
-/// database time on a national stream). A false "maybe" costs a lookup; there are no false
+/// rule out, instead of looking up every identity of every batch in the inbox, which grows
+/// with every event ever processed. A false "maybe" costs a lookup; there are no false
 /// "no"s, so the inbox stays the only judge.
 ///
 /// Hashes use Swift's `Hasher`, seeded per process: a filter is never stored or shared.

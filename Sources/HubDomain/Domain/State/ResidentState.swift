@@ -5,8 +5,8 @@
 /// are certainly new, so that only the others are looked up in the inbox.
 ///
 /// On a national stream a batch's neighbourhood is most of the CLSMs and a good part of
-/// the reference rows: reading them from PostgreSQL and decoding them for every batch was
-/// a third of the workers' time. Whether the copy is still the stored state is the
+/// the reference rows: reading and decoding them again for every batch would repeat the
+/// same work each time. Whether the copy is still the stored state is the
 /// storage's business (see `StateVersion`); this type only has to slice like `HubState`.
 ///
 /// **Contract.** For every `requirements`, `slice(requirements)` equals

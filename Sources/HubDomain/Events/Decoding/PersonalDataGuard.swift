@@ -122,9 +122,9 @@ public struct PersonalDataGuard: Sendable {
     /// `forbiddenKeyParts` as bytes: substring search on UTF-8 without Foundation.
     private static let forbiddenKeyPartBytes: [[UInt8]] = forbiddenKeyParts.map { Array($0.utf8) }
 
-    /// Whether `needle` occurs in `haystack`. A plain loop: keys are a few bytes long, and
-    /// both Foundation's and the standard library's generic searches cost far more here
-    /// (perf showed each as a sixth of a worker's time).
+    /// Whether `needle` occurs in `haystack`. A plain loop: keys are a few bytes long and
+    /// every key of every payload is searched, where the generic searches of Foundation and
+    /// the standard library pay for generality (measurements: docs/performance-log.md).
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty else { return true }
         guard needle.count <= haystack.count else { return false }
