@@ -435,11 +435,11 @@ struct HostileMutator {
     /// data as `data_base64` that is broken in one way or another.
     mutating func structuredBadBase64() -> String {
         var object = structuredAttributes
-        let valid = Data(event.cloudEvent.data).base64EncodedString()
+        let valid = Base64.encoded(event.cloudEvent.data)
         let variants: [(String, JSONValue)] = [
             ("not base64", .string("!!! pas du base64 ???")),
-            ("base64 of random bytes", .string(Data(bytes(random.int(1...512))).base64EncodedString())),
-            ("base64 of invalid UTF-8 JSON", .string(Data(Array(#"{"title":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8)).base64EncodedString())),
+            ("base64 of random bytes", .string(Base64.encoded(bytes(random.int(1...512))))),
+            ("base64 of invalid UTF-8 JSON", .string(Base64.encoded(Array(#"{"title":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8)))),
             ("base64 of a wrong length", .string(valid.filter { $0 != "=" } + "A")),
             ("base64 with a NUL", .string(String(valid.prefix(8)) + "\u{0}" + String(valid.dropFirst(8)))),
             ("data_base64 a number", .integer(12345)),

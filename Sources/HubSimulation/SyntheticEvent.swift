@@ -83,7 +83,7 @@ public struct SyntheticEvent: Sendable, Hashable {
         if let data = try? JSONParser.parse(cloudEvent.data) {
             object["data"] = data
         } else {
-            object["data_base64"] = .string(Data(cloudEvent.data).base64EncodedString())
+            object["data_base64"] = .string(Base64.encoded(cloudEvent.data))
         }
         return JSONValue.object(object).canonicalBytes()
     }

@@ -175,8 +175,8 @@ public enum KafkaCloudEventCodec {
         case (.some(let json), nil):
             data = json.canonicalBytes()
         case (nil, .some(.string(let base64))):
-            if let decoded = Data(base64Encoded: base64) {
-                data = Array(decoded)
+            if let decoded = Base64.decode(base64) {
+                data = decoded
             } else {
                 violations.append(Violation(path: "data_base64", reason: "is not valid base64"))
             }
