@@ -9,9 +9,22 @@
 /// `JSONEncoder`, `Data`, `URL` and `Decimal` get no special form (their own `Encodable`
 /// forms are written): the records hold none, and a test decodes every record type back
 /// with `JSONDecoder`.
+///
+/// The hub's one `Encoder`: `encodeCanonically` is its canonical mode (`CanonicalEncoding`).
+/// Measured again against Swift 6.3's `JSONEncoder`, it is still much the faster
+/// (docs/performance-log.md, 2026-12-03).
 public enum JSONStreamEncoder {
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let writer = JSONStreamWriter()
+        try writer.encodeValue(value, codingPath: [])
+        return writer.bytes
+    }
+
+    /// The same JSON, except that sets, dictionaries and `JSONValue`s are written in the
+    /// canonical form of `CanonicalEncoding` (members of other objects stay in the type's
+    /// order: parse and write canonically for sorted keys).
+    static func encodeCanonically<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let writer = JSONStreamWriter(canonical: true)
         try writer.encodeValue(value, codingPath: [])
         return writer.bytes
     }
@@ -24,13 +37,20 @@ final class JSONStreamWriter {
     var bytes: [UInt8] = []
     /// Open containers, innermost last: the byte that closes each, and whether it has a member.
     private var open: [(closing: UInt8, hasMembers: Bool)] = []
+    /// Sets, dictionaries and `JSONValue`s in their canonical form (`CanonicalEncoding`).
+    private let canonical: Bool
 
-    init() {
+    init(canonical: Bool = false) {
+        self.canonical = canonical
         bytes.reserveCapacity(512)
     }
 
     /// Encodes a whole value at the current depth, closing whatever it opened.
     func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+        if canonical, let form = try CanonicalEncoding.canonicalForm(of: value) {
+            form.writeCanonical(into: &bytes)
+            return
+        }
         let depth = open.count
         let encoder = JSONStreamValueEncoder(writer: self, depth: depth, codingPath: codingPath)
         try value.encode(to: encoder)
