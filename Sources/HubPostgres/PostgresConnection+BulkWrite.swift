@@ -81,18 +81,17 @@ extension PostgresConnection {
         let rowsPerBatch = max(1, min(1000, 65_535 / columns.count))
         let batches = stride(from: 0, to: rows.count, by: rowsPerBatch).map { Array(rows[$0..<min($0 + rowsPerBatch, rows.count)]) }
         func insertBatch(_ batch: [[PostgresValue]], on connection: PostgresConnection) async throws -> Int {
-            var placeholders: [String] = []
-            placeholders.reserveCapacity(batch.count)
-            var number = 0
-            for _ in batch {
-                let row = (0..<columns.count).map { _ -> String in
-                    number += 1
-                    return "$\(number)"
+            var query = PostgresQuery(unescaped: head)
+            for (index, row) in batch.enumerated() {
+                query.append(unescaped: index == 0 ? "(" : ", (")
+                for (column, value) in row.enumerated() {
+                    if column > 0 { query.append(unescaped: ", ") }
+                    query.append(binding: value)
                 }
-                placeholders.append("(" + row.joined(separator: ", ") + ")")
+                query.append(unescaped: ")")
             }
-            let sql = head + placeholders.joined(separator: ", ") + (suffix.isEmpty ? "" : " " + suffix)
-            return try await connection.execute(sql, batch.flatMap { $0 })
+            if !suffix.isEmpty { query.append(unescaped: " " + suffix) }
+            return try await connection.execute(query)
         }
         if batches.count == 1 { return try await insertBatch(batches[0], on: self) }
         return try await transaction { connection in

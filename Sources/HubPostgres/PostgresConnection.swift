@@ -76,7 +76,23 @@ public final class PostgresConnection: @unchecked Sendable {
 
     // MARK: Statements
 
-    /// Runs one statement with `$1…$n` parameters and returns its rows.
+    /// Runs one statement and returns its rows: `query` carries its SQL and the values of its
+    /// `$n` placeholders (`"… WHERE id = \(id)"` binds `id` as `$1`).
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        try await self.query(query.sql, query.bindings)
+    }
+
+    /// Runs one statement and returns how many rows it inserted, updated or deleted.
+    @discardableResult
+    public func execute(_ query: PostgresQuery) async throws -> Int {
+        try await self.query(query.sql, query.bindings).affectedRows
+    }
+
+    /// Runs one statement with `$1…$n` parameters given apart, and returns its rows. For SQL
+    /// held in a variable; a literal goes to `query(_: PostgresQuery)`, where an
+    /// interpolation is a bound value, never SQL text.
+    @_disfavoredOverload
     @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows {
         try await onQueue(honouringCancellation: true) { state, flag in
@@ -84,7 +100,9 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    /// Runs one statement and returns how many rows it inserted, updated or deleted.
+    /// Runs one statement with `$1…$n` parameters given apart, and returns how many rows it
+    /// inserted, updated or deleted.
+    @_disfavoredOverload
     @discardableResult
     public func execute(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> Int {
         try await query(sql, parameters).affectedRows

@@ -120,7 +120,7 @@ public struct PostgresMigrator: Sendable {
 
     /// Recorded checksums by version, after checking them against the code's migrations.
     private func appliedChecksums(on connection: PostgresConnection) async throws -> [Int: String] {
-        let rows = try await connection.query("SELECT version, name, checksum FROM \(table) ORDER BY version")
+        let rows = try await connection.query("SELECT version, name, checksum FROM \(unescaped: table) ORDER BY version")
         var applied: [Int: String] = [:]
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         for row in rows {

@@ -38,7 +38,7 @@ extension Bench {
             return Progress(inbox: inserted, deadLetters: 0, unsent: nil)
         }
         let rows = try await database.query("""
-            SELECT (SELECT count(*) FROM hub_inbox\(inboxFilter)), (SELECT count(*) FROM hub_dead_letters),
+            SELECT (SELECT count(*) FROM hub_inbox\(unescaped: inboxFilter)), (SELECT count(*) FROM hub_dead_letters),
                    (SELECT count(*) FROM hub_outbox_unsent)
             """)
         return Progress(inbox: try rows[0].decode(Int.self, at: 0), deadLetters: try rows[0].decode(Int.self, at: 1),

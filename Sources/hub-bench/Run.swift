@@ -321,7 +321,7 @@ final class Bench: @unchecked Sendable {
             say("  kept schema \(schema)")
         } else {
             do {
-                _ = try await database.execute("DROP SCHEMA \(PostgresIdentifier.quote(schema)) CASCADE")
+                _ = try await database.execute("DROP SCHEMA \(identifier: schema) CASCADE")
                 say("  dropped schema \(schema)")
             } catch {
                 say("  could not drop schema \(schema): \(error)")
