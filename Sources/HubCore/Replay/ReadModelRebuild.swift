@@ -109,7 +109,7 @@ public struct ReadModelRebuild: Sendable {
         }
 
         let outboxIds = Set(try await connection.query(
-            "SELECT notification_id::text FROM hub_outbox WHERE topic = $1", [.text(HubTopics.notifications)]
+            "SELECT notification_id::text FROM hub_outbox WHERE topic = \(HubTopics.notifications)"
         ).map { try $0.decode(String.self, at: 0) })
         report.outboxNotifications = outboxIds.count
         report.onlyInFold = foldIds.subtracting(outboxIds).sorted()
@@ -122,7 +122,7 @@ public struct ReadModelRebuild: Sendable {
 
         // DELETE, not TRUNCATE: readers keep seeing the old rows until COMMIT.
         for table in ReadModelTable.all {
-            try await connection.execute("DELETE FROM \(table.name)")
+            try await connection.execute("DELETE FROM \(table.table)")
         }
         try await store.store(changes, from: fold.state, on: connection)
         report.after = try await StateChecksum.compute(on: connection)

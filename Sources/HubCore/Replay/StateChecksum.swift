@@ -6,49 +6,36 @@ import HubPostgres
 /// A table the rules derive from the event log: what `ReadModelRebuild` empties and writes
 /// again, and what `StateChecksum` covers. Not the reference data (imported, not derived),
 /// nor the inbox, event log, outbox or dead letters (the record of what happened).
-/// A new derived table belongs in `all`, and `StateStore.store` must write it.
+/// Each is a `StateTable` of `StateTables` whose source is the rules: a new derived table
+/// described there joins `all` (and `StateStore.store` must write it).
 public struct ReadModelTable: Sendable {
-    public let name: String
+    /// The table's description: name, columns, key.
+    public let table: StateTable
+
+    public var name: String { table.name }
     /// `ORDER BY` of the checksum: the primary key, text in byte order (`COLLATE "C"`), so
     /// the order does not depend on the database's collation.
-    let orderBy: String
+    var orderBy: String { table.keyOrder.sql }
     /// Columns other than the domain document, in the checksum as they are in SQL. The
     /// bookkeeping timestamps (`updated_at`, `recorded_at`) are left out: a rebuild changes them.
-    let plainColumns: [String]
-    /// The `jsonb` column that holds a HubCore value (`ClsmRecord`...).
-    let documentColumn: String
-    /// Decodes the document column's text as its HubCore type and encodes it canonically.
-    let canonicalDocument: @Sendable (String) throws -> JSONValue
+    var plainColumns: [String] { table.plainColumns.map(\.name) }
+    /// The `jsonb` column that holds a HubDomain value (`ClsmRecord`...).
+    var documentColumn: String { table.document.name }
 
-    static func of<T: Codable & SendableMetatype>(_ name: String, orderBy: String, plain: [String], document: String, as type: T.Type) -> ReadModelTable {
-        ReadModelTable(name: name, orderBy: orderBy, plainColumns: plain, documentColumn: document) { text in
-            do {
-                return try CanonicalEncoding.value(try JSONDecoder().decode(T.self, from: Data(text.utf8)))
-            } catch {
-                throw PostgresError(.decodingFailed, "\(name).\(document) does not decode as \(T.self): \(error)")
-            }
-        }
+    /// Decodes the document column's text as its HubDomain type and encodes it canonically.
+    func canonicalDocument(_ text: String) throws -> JSONValue {
+        try CanonicalEncoding.value(try table.decode(document: text))
     }
 
     /// Every read model, in the checksum's order (by name).
-    public static let all: [ReadModelTable] = [
-        .of("clsms", orderBy: #"id COLLATE "C""#, plain: ["id", "region", "status", "communes", "departements"],
-            document: "record", as: ClsmRecord.self),
-        .of("ptsm_diagnostics", orderBy: #"ptsm_id COLLATE "C", version"#,
-            plain: ["ptsm_id", "version", "event_source", "event_id"], document: "diagnostic", as: PtsmDiagnosticPublished.self),
-        .of("ptsms", orderBy: #"id COLLATE "C""#, plain: ["id", "region", "version", "departements"],
-            document: "record", as: PtsmRecord.self),
-        .of("qpv_actions", orderBy: #"id COLLATE "C""#, plain: ["id", "qpv"], document: "record", as: QpvActionRecord.self),
-        .of("sism_programmes", orderBy: #"edition, region COLLATE "C""#, plain: ["edition", "region"],
-            document: "tally", as: SismProgrammeTally.self),
-        .of("sism_proposals", orderBy: #"id COLLATE "C""#,
-            plain: ["id", "clsm_id", "edition", "commune", "region", "accepted", "cancelled"],
-            document: "record", as: SismProposalRecord.self),
-    ]
+    public static let all: [ReadModelTable] = StateTables.readModels.sorted { $0.name < $1.name }.map(ReadModelTable.init)
 
     var selectSQL: String {
-        let pairs = plainColumns.map { "'\($0)', \($0)" }.joined(separator: ", ")
-        return "SELECT jsonb_build_object(\(pairs))::text, \(documentColumn)::text FROM \(name) ORDER BY \(orderBy)"
+        let pairs = PostgresQuery.joined(table.plainColumns.map { column -> PostgresQuery in "'\(unescaped: column.name)', \(column)" }, separator: ", ")
+        let query: PostgresQuery = """
+            SELECT jsonb_build_object(\(pairs))::text, \(table.document)::text FROM \(table) ORDER BY \(table.keyOrder)
+            """
+        return query.sql
     }
 
     /// The canonical JSON of one row: its plain columns (`jsonb` text of `jsonb_build_object`,
@@ -140,7 +127,7 @@ public struct StateChecksum: Sendable, Hashable, CustomStringConvertible {
                 // A cursor: the read models can be large, one page is in memory at a time.
                 try await connection.executeScript("DECLARE hub_state_checksum NO SCROLL CURSOR FOR " + table.selectSQL)
                 while true {
-                    let rows = try await connection.query("FETCH \(pageSize) FROM hub_state_checksum")
+                    let rows = try await connection.query("FETCH \(unescaped: String(pageSize)) FROM hub_state_checksum")
                     for row in rows {
                         builder.add(row: try table.canonicalRow(plain: try row.decode(at: 0), document: try row.decode(at: 1)))
                     }

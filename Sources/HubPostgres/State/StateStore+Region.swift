@@ -31,43 +31,42 @@ extension StateStore {
     /// those QPVs; every SISM edition; the proposals of `sismEdition` in the region's
     /// programme; the actions recorded in the loaded QPVs.
     public func loadRegion(_ scope: RegionReportScope, on connection: PostgresConnection) async throws -> HubState? {
-        let regions: [Region] = try await regionDocuments(
-            "SELECT doc FROM ref_regions WHERE code = $1", [.text(scope.region)], on: connection)
+        let regionTable = StateTables.regions.table
+        let regions = try await regionDocuments(StateTables.regions, "\(regionTable["code"]) = \(scope.region)", on: connection)
         guard let region = regions.first else { return nil }
         var state = HubState()
         state.reference.regions[region.code] = region
 
+        let departementTable = StateTables.departements.table
+        let communeTable = StateTables.communes.table
         var departementCodes: Set<String> = []
-        for row: Departement in try await regionDocuments(
-            "SELECT doc FROM ref_departements WHERE region = $1", [.text(region.code)], on: connection)
-        {
+        for row in try await regionDocuments(StateTables.departements, "\(departementTable["region"]) = \(region.code)", on: connection) {
             state.reference.departements[row.code] = row
             departementCodes.insert(row.code)
         }
-        for row: Commune in try await regionDocuments(
-            "SELECT doc FROM ref_communes WHERE departement = ANY($1)", [.textArray(departementCodes.sorted())], on: connection)
+        for row in try await regionDocuments(
+            StateTables.communes, "\(communeTable["departement"]) = ANY(\(departementCodes.sorted()))", on: connection)
         {
             state.reference.communes[row.code] = row
         }
         let regionCommunes = Set(state.reference.communes.keys)
 
-        let clsms: [ClsmRecord] = try await regionDocuments(
-            "SELECT record AS doc FROM clsms WHERE region = $1 OR communes && $2",
-            [.text(region.code), .textArray(regionCommunes.sorted())], on: connection)
+        let clsmTable = StateTables.clsms.table
+        let clsms = try await regionDocuments(
+            StateTables.clsms, "\(clsmTable["region"]) = \(region.code) OR \(clsmTable["communes"]) && \(regionCommunes.sorted())",
+            on: connection)
         for record in clsms { state.clsms[record.id] = record }
 
         // A CLSM may reach over the regional boundary: its other communes carry QPVs, CLS and
         // PTSMs it articulates with.
         let outside = Set(clsms.flatMap(\.declaration.communes)).subtracting(regionCommunes)
         if !outside.isEmpty {
-            for row: Commune in try await regionDocuments(
-                "SELECT doc FROM ref_communes WHERE code = ANY($1)", [.textArray(outside.sorted())], on: connection)
-            {
+            for row in try await regionDocuments(StateTables.communes, "\(communeTable["code"]) = ANY(\(outside.sorted()))", on: connection) {
                 state.reference.communes[row.code] = row
             }
             let otherDepartements = Set(state.reference.communes.values.map(\.departement)).subtracting(departementCodes)
-            for row: Departement in try await regionDocuments(
-                "SELECT doc FROM ref_departements WHERE code = ANY($1)", [.textArray(otherDepartements.sorted())], on: connection)
+            for row in try await regionDocuments(
+                StateTables.departements, "\(departementTable["code"]) = ANY(\(otherDepartements.sorted()))", on: connection)
             {
                 state.reference.departements[row.code] = row
             }
@@ -75,41 +74,44 @@ extension StateStore {
         let communes = Set(state.reference.communes.keys)
         let departements = Set(state.reference.departements.keys).union(clsms.flatMap(\.departements))
 
-        for row: Qpv in try await regionDocuments(
-            "SELECT doc FROM ref_qpvs WHERE communes && $1", [.textArray(communes.sorted())], on: connection)
+        for row in try await regionDocuments(
+            StateTables.qpvs, "\(StateTables.qpvs.table["communes"]) && \(communes.sorted())", on: connection)
         {
             state.reference.qpvs[row.code] = row
         }
         let qpvs = state.reference.qpvs.keys.sorted()
-        for row: Cls in try await regionDocuments(
-            "SELECT doc FROM ref_cls WHERE region = $1 OR communes && $2",
-            [.text(region.code), .textArray(communes.sorted())], on: connection)
+        let clsTable = StateTables.cls.table
+        for row in try await regionDocuments(
+            StateTables.cls, "\(clsTable["region"]) = \(region.code) OR \(clsTable["communes"]) && \(communes.sorted())",
+            on: connection)
         {
             state.reference.cls[row.id] = row
         }
-        for row: Asv in try await regionDocuments("SELECT doc FROM ref_asvs WHERE qpvs && $1", [.textArray(qpvs)], on: connection) {
+        for row in try await regionDocuments(StateTables.asvs, "\(StateTables.asvs.table["qpvs"]) && \(qpvs)", on: connection) {
             state.reference.asvs[row.id] = row
         }
-        for row: SismEdition in try await regionDocuments("SELECT doc FROM ref_sism_editions", [], on: connection) {
+        for row in try await regionDocuments(StateTables.sismEditions, nil, on: connection) {
             state.reference.sismEditions[row.year] = row
         }
-        for record: PtsmRecord in try await regionDocuments(
-            "SELECT record AS doc FROM ptsms WHERE region = $1 OR departements && $2",
-            [.text(region.code), .textArray(departements.sorted())], on: connection)
+        let ptsmTable = StateTables.ptsms.table
+        for record in try await regionDocuments(
+            StateTables.ptsms, "\(ptsmTable["region"]) = \(region.code) OR \(ptsmTable["departements"]) && \(departements.sorted())",
+            on: connection)
         {
             state.ptsms[record.id] = record
         }
         if let edition = scope.sismEdition {
-            for record: SismProposalRecord in try await regionDocuments(
-                "SELECT record AS doc FROM sism_proposals WHERE edition = $1 AND region = $2",
-                [.int(Int64(edition)), .text(region.code)], on: connection)
+            let proposalTable = StateTables.sismProposals.table
+            for record in try await regionDocuments(
+                StateTables.sismProposals, "\(proposalTable["edition"]) = \(edition) AND \(proposalTable["region"]) = \(region.code)",
+                on: connection)
             {
                 state.sismProposals[record.id] = record
             }
         }
         if scope.qpvActions {
-            for record: QpvActionRecord in try await regionDocuments(
-                "SELECT record AS doc FROM qpv_actions WHERE qpv = ANY($1)", [.textArray(qpvs)], on: connection)
+            for record in try await regionDocuments(
+                StateTables.qpvActions, "\(StateTables.qpvActions.table["qpv"]) = ANY(\(qpvs))", on: connection)
             {
                 state.qpvActions[record.id] = record
             }
@@ -117,7 +119,11 @@ extension StateStore {
         return state
     }
 
-    private func regionDocuments<T: Decodable>(_ sql: String, _ parameters: [PostgresValue], on connection: PostgresConnection) async throws -> [T] {
-        try await connection.query(sql, parameters).map { try RecordCoding.decode(T.self, from: $0, column: "doc") }
+    private func regionDocuments<Row, Document>(_ table: StoredTable<Row, Document>, _ condition: PostgresQuery?,
+                                                on connection: PostgresConnection) async throws -> [Document] {
+        let column = table.table.document.name
+        return try await connection.query(table.table.selectDocuments(where: condition)).map {
+            try RecordCoding.decode(Document.self, from: $0, column: column)
+        }
     }
 }
