@@ -227,7 +227,7 @@ extension Replay {
             return .refusedNow("consumer group \(group) still has members (\(error)): stop every hub-workers of the group, "
                                + "wait for the broker to forget them (the session timeout), then rewind again")
         }
-        if error.kind == .brokersUnreachable || error.isTransient {
+        if FailureClassification.isTransient(error) {
             return .unavailable("\(error)")
         }
         return .failed("\(error)")
