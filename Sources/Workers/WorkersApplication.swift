@@ -11,7 +11,7 @@ struct WorkersApplication {
     var services: [any Service]
 
     static func start(configuration: HubConfiguration, logger: Logger) async throws -> WorkersApplication {
-        logger.info("hub-workers starting", metadata: ["configuration": "\(configuration)"])
+        logger.info("hub-workers starting", metadata: ["version": "\(HubBuild.version)", "configuration": "\(configuration)"])
         // Before anything makes a metric: a metric made earlier would stay a no-op.
         WorkersObservability.bootstrapMetrics()
         let observability = try WorkersObservability.Settings()
