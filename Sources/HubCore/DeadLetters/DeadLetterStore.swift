@@ -26,7 +26,7 @@ public struct DeadLetterRecord: Sendable, Hashable {
     public var eventId: String? {
         if let id = headers.first(where: { $0.name == "ce_id" })?.stringValue { return id }
         let contentType = headers.first { $0.name.lowercased() == "content-type" }?.stringValue ?? ""
-        guard contentType.lowercased().hasPrefix(KafkaCloudEventCodec.structuredContentType),
+        guard contentType.lowercased().hasPrefix(CloudEventRecordCodec.structuredContentType),
               let json = try? JSONParser.parse(value) else { return nil }
         return json["id"]?.stringValue
     }
@@ -112,14 +112,12 @@ public enum DeadLetterStore {
             SELECT sequence, error_code, error_message, topic, kafka_partition, kafka_offset, kafka_key,
                    headers::text AS headers, value, recorded_at, replayed_at
               FROM hub_dead_letters
-             WHERE ($1::text IS NULL OR error_code = $1::text)
-               AND ($2::boolean IS NULL OR (replayed_at IS NOT NULL) = $2::boolean)
-               AND sequence > coalesce($3::bigint, 0)
+             WHERE (\(code?.rawValue)::text IS NULL OR error_code = \(code?.rawValue)::text)
+               AND (\(replayed)::boolean IS NULL OR (replayed_at IS NOT NULL) = \(replayed)::boolean)
+               AND sequence > coalesce(\(after)::bigint, 0)
              ORDER BY sequence
-             LIMIT $4
-            """,
-            [code.map { .text($0.rawValue) } ?? .null, replayed.map { .bool($0) } ?? .null,
-             after.map { .int($0) } ?? .null, .int(limit)])
+             LIMIT \(limit)
+            """)
         return try rows.map(deadLetterRecord)
     }
 
@@ -153,8 +151,9 @@ public enum DeadLetterStore {
         try await connection.query(
             """
             SELECT count(*) FROM hub_dead_letters
-             WHERE replayed_at IS NULL AND ($1::text IS NULL OR error_code = $1::text) AND sequence <= $2
-            """, [code.map { .text($0.rawValue) } ?? .null, .int(through)]).scalar(Int.self)
+             WHERE replayed_at IS NULL AND (\(code?.rawValue)::text IS NULL OR error_code = \(code?.rawValue)::text)
+               AND sequence <= \(through)
+            """).scalar(Int.self)
     }
 
     /// Locks and returns up to `limit` dead letters not replayed yet, of `code`, with a
@@ -171,13 +170,12 @@ public enum DeadLetterStore {
                    headers::text AS headers, value, recorded_at, replayed_at
               FROM hub_dead_letters
              WHERE replayed_at IS NULL
-               AND ($1::text IS NULL OR error_code = $1::text)
-               AND sequence > $2 AND sequence <= $3
+               AND (\(code?.rawValue)::text IS NULL OR error_code = \(code?.rawValue)::text)
+               AND sequence > \(after) AND sequence <= \(through)
              ORDER BY sequence
-             LIMIT $4
+             LIMIT \(limit)
                FOR UPDATE SKIP LOCKED
-            """,
-            [code.map { .text($0.rawValue) } ?? .null, .int(after), .int(through), .int(Int64(limit))])
+            """)
         return try rows.map(deadLetterRecord)
     }
 
@@ -194,8 +192,7 @@ public enum DeadLetterStore {
     public static func markReplayed(_ sequences: [Int64], on connection: PostgresConnection) async throws -> Int {
         guard !sequences.isEmpty else { return 0 }
         return try await connection.execute(
-            "UPDATE hub_dead_letters SET replayed_at = now() WHERE sequence = ANY($1) AND replayed_at IS NULL",
-            [.intArray(sequences)])
+            "UPDATE hub_dead_letters SET replayed_at = now() WHERE sequence = ANY(\(PostgresValue.intArray(sequences))) AND replayed_at IS NULL")
     }
 
     /// How many dead letters per code, and how many of them are not replayed yet.

@@ -19,8 +19,8 @@ public struct EventLog: Sendable {
     public func entries(after sequence: Int64 = 0, limit: Int = 1000, on connection: PostgresConnection) async throws -> [Entry] {
         let rows = try await connection.query("""
             SELECT sequence, event_source, event_id, event_type, ce_time, topic, data::text
-              FROM hub_event_log WHERE sequence > $1 ORDER BY sequence LIMIT $2
-            """, [.int(sequence), .int(Int64(limit))])
+              FROM hub_event_log WHERE sequence > \(sequence) ORDER BY sequence LIMIT \(limit)
+            """)
         return try rows.map { row in
             let sequence: Int64 = try row.decode(at: 0)
             let timeText: String = try row.decode(at: 4)
