@@ -37,7 +37,7 @@ public struct RepositoryFiles: Sendable {
 
     /// The example events' envelopes in file order.
     public func exampleEnvelopes() throws -> [CloudEvent] {
-        try exampleEventFiles().map { try KafkaCloudEventCodec.decode(headers: Self.structuredHeaders, value: try bytes($0)) }
+        try exampleEventFiles().map { try CloudEventRecordCodec.decode(headers: Self.structuredHeaders, value: try bytes($0)) }
     }
 
     static let structuredHeaders = [RecordHeader(name: "content-type", string: "application/cloudevents+json")]
@@ -54,7 +54,7 @@ public struct RepositoryFiles: Sendable {
     /// to headers.
     private func record(ofExample path: String, mode: Mode) throws -> FuzzRecord {
         let file = try bytes(path)
-        let envelope = try KafkaCloudEventCodec.decode(headers: Self.structuredHeaders, value: file)
+        let envelope = try CloudEventRecordCodec.decode(headers: Self.structuredHeaders, value: file)
         var record = try FuzzRecord(envelope, mode: mode)
         if mode == .structured { record.value = file }
         return record
@@ -75,9 +75,9 @@ extension FuzzRecord {
         switch mode {
         case .structured:
             self.init(topic: topic, key: Array(envelope.source.utf8), headers: RepositoryFiles.structuredHeaders,
-                      value: try KafkaCloudEventCodec.structuredValue(for: envelope))
+                      value: try CloudEventRecordCodec.structuredValue(for: envelope))
         case .binary:
-            self.init(topic: topic, key: Array(envelope.source.utf8), headers: KafkaCloudEventCodec.binaryHeaders(for: envelope),
+            self.init(topic: topic, key: Array(envelope.source.utf8), headers: CloudEventRecordCodec.binaryHeaders(for: envelope),
                       value: envelope.data)
         }
     }

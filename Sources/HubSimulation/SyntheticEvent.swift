@@ -52,9 +52,9 @@ public struct SyntheticEvent: Sendable, Hashable {
     }
 
     /// The Kafka record in binary mode (what a CLSM tool would send): `ce_*` headers from
-    /// `KafkaCloudEventCodec.binaryHeaders`, the payload's JSON as value.
+    /// `CloudEventRecordCodec.binaryHeaders`, the payload's JSON as value.
     public func outboundRecord() -> OutboundRecord {
-        OutboundRecord(topic: topic, key: key, value: cloudEvent.data, headers: KafkaCloudEventCodec.binaryHeaders(for: cloudEvent))
+        OutboundRecord(topic: topic, key: key, value: cloudEvent.data, headers: CloudEventRecordCodec.binaryHeaders(for: cloudEvent))
     }
 
     /// The record as a consumer receives it at `offset` of partition 0 (for feeding the
@@ -66,7 +66,7 @@ public struct SyntheticEvent: Sendable, Hashable {
     }
 
     /// The headers as `InboundDecoder` receives them.
-    public var headers: [RecordHeader] { KafkaCloudEventCodec.binaryHeaders(for: cloudEvent) }
+    public var headers: [RecordHeader] { CloudEventRecordCodec.binaryHeaders(for: cloudEvent) }
 
     /// The record as one structured-mode CloudEvent (canonical JSON), for `hub-bench
     /// generate`. The simulation's own fields travel as extension attributes `simtopic`,

@@ -22,7 +22,7 @@ package enum Fixture {
     package static func exampleEvent(_ file: String) throws -> DecodedEvent {
         let value = try bytes("docs/examples/events/" + file)
         let headers = [RecordHeader(name: "content-type", string: "application/cloudevents+json")]
-        let envelope = try KafkaCloudEventCodec.decode(headers: headers, value: value)
+        let envelope = try CloudEventRecordCodec.decode(headers: headers, value: value)
         return try InboundDecoder().decode(topic: topic(ofType: envelope.type), headers: headers, value: value)
     }
 

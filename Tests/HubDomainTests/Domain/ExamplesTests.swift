@@ -13,11 +13,11 @@ struct ExamplesTests {
         #expect(files.count >= 9)
         for file in files {
             let event = try Fixture.exampleEvent(file)
-            let envelope = try KafkaCloudEventCodec.decode(
+            let envelope = try CloudEventRecordCodec.decode(
                 headers: [RecordHeader(name: "content-type", string: "application/cloudevents+json")],
                 value: try Fixture.bytes("docs/examples/events/" + file))
             let binary = try InboundDecoder().decode(
-                topic: event.topic.rawValue, headers: KafkaCloudEventCodec.binaryHeaders(for: envelope), value: envelope.data)
+                topic: event.topic.rawValue, headers: CloudEventRecordCodec.binaryHeaders(for: envelope), value: envelope.data)
             #expect(binary == event, "\(file)")
         }
     }

@@ -39,7 +39,7 @@ struct NotificationTests {
         let payload = try JSONParser.parse(record.value)
         #expect(Set(payload.objectValue!.keys) == ["notificationId", "rule", "severity", "recipient", "region", "cause", "subject", "message", "data"])
         #expect(payload["cause"] == ["topic": "clsm.declared", "source": "urn:test", "id": "evt-1"])
-        let back = try HubNotification.decode(try KafkaCloudEventCodec.decode(headers: record.headers, value: record.value))
+        let back = try HubNotification.decode(try CloudEventRecordCodec.decode(headers: record.headers, value: record.value))
         #expect(back == notification)
     }
 

@@ -229,7 +229,7 @@ struct DecodingPipelineTests {
         for file in try Fixture.exampleEventFiles() {
             let value = try Fixture.bytes("docs/examples/events/" + file)
             let headers = [RecordHeader(name: "content-type", string: "application/cloudevents+json")]
-            let envelope = try KafkaCloudEventCodec.decode(headers: headers, value: value)
+            let envelope = try CloudEventRecordCodec.decode(headers: headers, value: value)
             let decoded = try InboundDecoder().decodeForEventLog(topic: Fixture.topic(ofType: envelope.type), headers: headers, value: value)
             #expect(decoded.canonicalData == decoded.event.event.canonicalJSON(), "\(file)")
         }

@@ -71,7 +71,7 @@ struct StatusCommandTests {
             var lastByTopic: [String: CloudEvent] = [:]
             var countByTopic: [String: Int] = [:]
             for message in examples {
-                lastByTopic[message.topic] = try KafkaCloudEventCodec.decode(headers: message.headers, value: message.value)
+                lastByTopic[message.topic] = try CloudEventRecordCodec.decode(headers: message.headers, value: message.value)
                 countByTopic[message.topic, default: 0] += 1
             }
             let logged = try await connection.query("SELECT topic, count(*) FROM hub_event_log GROUP BY topic")

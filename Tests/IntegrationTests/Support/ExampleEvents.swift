@@ -22,7 +22,7 @@ enum ExampleEvents {
         }
     }
 
-    static let structuredHeaders = [RecordHeader(name: "content-type", string: KafkaCloudEventCodec.structuredContentType)]
+    static let structuredHeaders = [RecordHeader(name: "content-type", string: CloudEventRecordCodec.structuredContentType)]
 
     /// Each example as the record a CLSM tool would produce: structured mode, keyed as the
     /// contract says (clsmId, ptsmId or qpv).

@@ -173,7 +173,7 @@ public struct HubNotification: Sendable, Hashable {
     private func cloudEvent(data: [UInt8]) -> CloudEvent {
         CloudEvent(
             id: notificationId, source: HubNotification.source, type: HubTopic.notificationType, time: time,
-            datacontenttype: KafkaCloudEventCodec.jsonContentType, data: data)
+            datacontenttype: CloudEventRecordCodec.jsonContentType, data: data)
     }
 
     /// `<recipientKind>:<recipientId>`.
@@ -183,7 +183,7 @@ public struct HubNotification: Sendable, Hashable {
     public func outboundRecord(topic: String = HubTopic.notifications) -> OutboundRecord {
         let payload = payloadBytes()  // written once: it is the value, and the headers need the event
         return OutboundRecord(
-            topic: topic, key: kafkaKey, value: payload, headers: KafkaCloudEventCodec.binaryHeaders(for: cloudEvent(data: payload)))
+            topic: topic, key: kafkaKey, value: payload, headers: CloudEventRecordCodec.binaryHeaders(for: cloudEvent(data: payload)))
     }
 
     /// Reads a notification back from its CloudEvent (e.g. from the outbox or the topic).

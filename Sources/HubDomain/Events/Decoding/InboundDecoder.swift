@@ -54,7 +54,7 @@ public struct InboundDecoder: Sendable {
                                  message: "record on \(topic) has a key or headers that are not text the hub can keep",
                                  violations: content)
         }
-        let envelope = try KafkaCloudEventCodec.decode(headers: headers, value: value)
+        let envelope = try CloudEventRecordCodec.decode(headers: headers, value: value)
         let attributes = EnvelopeLimits.attributeViolations(of: envelope)
         guard attributes.tooLarge.isEmpty else {
             throw EventRejection(code: .tooLarge, message: "record on \(topic) has CloudEvents attributes above the hub's limits",
@@ -90,8 +90,8 @@ public struct InboundDecoder: Sendable {
                 message: "ce_type \"\(envelope.type)\" belongs on topic \(expected.rawValue), not on \(topic)")
         }
         if let contentType = envelope.datacontenttype {
-            let media = KafkaCloudEventCodec.mediaType(contentType)
-            guard media == KafkaCloudEventCodec.jsonContentType || media.hasSuffix("+json") else {
+            let media = CloudEventRecordCodec.mediaType(contentType)
+            guard media == CloudEventRecordCodec.jsonContentType || media.hasSuffix("+json") else {
                 throw EventRejection(code: .unsupportedType, message: "\(context()): data content type \"\(contentType)\" is not JSON")
             }
         }

@@ -48,9 +48,9 @@ public struct PayloadWrapping: Sendable {
     public func envelope(for entry: EventFile.Entry, freshID: String? = nil) throws(EventFileRefusal) -> (envelope: CloudEvent, wrapped: Bool) {
         let json = JSONValue.object(entry.object)
         if entry.object["specversion"] != nil {
-            let structured = [RecordHeader(name: "content-type", string: KafkaCloudEventCodec.structuredContentType)]
+            let structured = [RecordHeader(name: "content-type", string: CloudEventRecordCodec.structuredContentType)]
             do {
-                var envelope = try KafkaCloudEventCodec.decode(headers: structured, value: json.canonicalBytes())
+                var envelope = try CloudEventRecordCodec.decode(headers: structured, value: json.canonicalBytes())
                 if let freshID { envelope.id = freshID }
                 return (envelope, false)
             } catch {
@@ -59,7 +59,7 @@ public struct PayloadWrapping: Sendable {
         }
         let envelope = CloudEvent(
             id: freshID ?? Self.derivedID(topic: topic, payload: json), source: source, type: topic.eventType, time: time,
-            datacontenttype: KafkaCloudEventCodec.jsonContentType, data: json.canonicalBytes())
+            datacontenttype: CloudEventRecordCodec.jsonContentType, data: json.canonicalBytes())
         return (envelope, true)
     }
 
@@ -68,7 +68,7 @@ public struct PayloadWrapping: Sendable {
     /// schema). References to unknown codes are not checked: they need the hub's state.
     public func prepare(_ entry: EventFile.Entry, freshID: String? = nil) throws(EventFileRefusal) -> Prepared {
         let (envelope, wrapped) = try self.envelope(for: entry, freshID: freshID)
-        let headers = KafkaCloudEventCodec.binaryHeaders(for: envelope)
+        let headers = CloudEventRecordCodec.binaryHeaders(for: envelope)
         let refused: (EventRejection) -> EventFileRefusal = { rejection in
             let form = wrapped ? "(a bare \(topic.rawValue) payload)" : "(a structured CloudEvent)"
             return EventFileRefusal(position: entry.position, reason: "\(form) is refused: \(rejection)", code: rejection.code)

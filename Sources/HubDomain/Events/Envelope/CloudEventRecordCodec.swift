@@ -1,12 +1,13 @@
 import Foundation
 
-/// The CloudEvents 1.0 Kafka protocol binding, over plain values.
+/// The CloudEvents 1.0 Kafka protocol binding, over plain values: a `CloudEvent` to and from
+/// a record's headers and value (`RecordHeader`, bytes), with no Kafka client type.
 ///
 /// - Binary mode: attributes in `ce_*` headers, `content-type` header for `datacontenttype`,
 ///   the record value is the data. This is what the hub emits.
 /// - Structured mode: `content-type: application/cloudevents+json`, the value is one JSON
 ///   object holding the attributes and `data` (or `data_base64`).
-public enum KafkaCloudEventCodec {
+public enum CloudEventRecordCodec {
     public static let structuredContentType = "application/cloudevents+json"
     public static let jsonContentType = "application/json"
 
