@@ -7,81 +7,6 @@ import Logging
 import Metrics
 import ServiceLifecycle
 
-/// How an `OutboxRelay` finds its work and paces itself.
-public struct OutboxRelayConfiguration: Sendable {
-    /// Channel `OutboxWriter.append` notifies (`OutboxWriter.defaultChannel`).
-    public var channel: String
-    /// Key of the session-level advisory lock that lets one relay publish at a time. nil
-    /// (the default): `lockKey(forSchema:)` of the relay connection's current schema, so
-    /// every relay of one hub shares it and hubs in other schemas of the same database do
-    /// not wait for one another.
-    public var lockKey: Int64?
-    /// Rows read and sent per batch.
-    public var batchSize: Int = 500
-    /// Longest wait for a notification before looking at the table anyway (notifications
-    /// sent while the session was broken are lost; rows are not).
-    public var pollInterval: Duration = .seconds(1)
-    /// Longest wait while committed rows are held back by an older transaction still
-    /// running (see `OutboxRelay`, "Order"): that transaction may end without notifying.
-    public var heldBackInterval: Duration = .milliseconds(50)
-    /// How long rows may be held back before the relay logs which session holds them.
-    public var heldBackWarning: Duration = .seconds(30)
-    /// How often a relay that does not hold the lock tries to take it.
-    public var standbyInterval: Duration = .seconds(5)
-    /// First wait after a failure; doubles on each further failure up to `maximumBackoff`.
-    public var initialBackoff: Duration = .milliseconds(200)
-    public var maximumBackoff: Duration = .seconds(10)
-    /// How often the `hub_outbox_backlog` gauge is refreshed with `count(*)` while busy.
-    public var backlogRefreshInterval: Duration = .seconds(5)
-
-    public init(channel: String = OutboxWriter.defaultChannel, lockKey: Int64? = nil) {
-        self.channel = channel
-        self.lockKey = lockKey
-    }
-
-    /// 64 bits of SHA-256("hub_outbox_relay:" + schema).
-    public static func lockKey(forSchema schema: String) -> Int64 {
-        let digest = Array(SHA256.hash(data: Data("hub_outbox_relay:\(schema)".utf8)))
-        return digest.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
-    }
-}
-
-/// What a relay is doing, for health checks and tests.
-public struct OutboxRelayStatus: Sendable, Hashable {
-    public enum Role: String, Sendable, Hashable {
-        /// Not yet connected, or reconnecting.
-        case starting
-        /// Another relay holds the lock; this one checks again every `standbyInterval`.
-        case standby
-        /// Holds the lock and publishes.
-        case active
-        /// `run()` returned.
-        case stopped
-    }
-
-    public var role: Role = .starting
-    /// End of the last cycle that completed without error (active or standby).
-    public var lastSuccess: Date?
-    /// Start of the current run of failures; nil when the last cycle succeeded.
-    public var failingSince: Date?
-    public var lastError: String?
-    /// Rows this relay published and marked sent since it started.
-    public var relayedCount: Int = 0
-    /// Rows this relay parked since it started: refused by Kafka for good (`hub_outbox_parked`).
-    public var parkedCount: Int = 0
-    /// Unsent rows at the last count (active relay only).
-    public var backlog: Int?
-    /// Since when committed rows wait for an older transaction still running; nil if none do.
-    public var heldBackSince: Date?
-
-    /// Healthy unless it has been failing for `tolerance` or more, or has stopped.
-    public func isHealthy(at now: Date = Date(), tolerance: TimeInterval = 30) -> Bool {
-        if role == .stopped { return false }
-        guard let failingSince else { return true }
-        return now.timeIntervalSince(failingSince) < tolerance
-    }
-}
-
 /// Publishes the transactional outbox (`hub_outbox`) to Kafka, in order.
 ///
 /// The processing transaction writes its notifications (and dead letters) to `hub_outbox`
@@ -140,15 +65,15 @@ public struct OutboxRelayStatus: Sendable, Hashable {
 /// (read, send, acknowledgements and position of one batch), gauge
 /// `hub_outbox_relay_active` (1 while this relay holds the lock).
 public final class OutboxRelay: Service, Sendable {
-    private let database: PostgresConfiguration
-    private let kafka: KafkaConfiguration
+    let database: PostgresConfiguration
+    let kafka: KafkaConfiguration
     public let configuration: OutboxRelayConfiguration
-    private let logger: Logger
-    private let state = Locked(OutboxRelayStatus())
-    private let stopRequested = Locked(false)
-    private let backlogGauge: Gauge
-    private let activeGauge: Gauge
-    private let batchTimer: Metrics.Timer
+    let logger: Logger
+    let state = Locked(OutboxRelayStatus())
+    let stopRequested = Locked(false)
+    let backlogGauge: Gauge
+    let activeGauge: Gauge
+    let batchTimer: Metrics.Timer
 
     /// - Parameters:
     ///   - database: where `hub_outbox` is (its search_path decides the schema). The relay
@@ -186,7 +111,7 @@ public final class OutboxRelay: Service, Sendable {
     // MARK: The loop
 
     /// Per-run state, owned by the one task that runs the loop.
-    private final class Session {
+    final class Session {
         var connection: PostgresConnection?
         var producer: KafkaProducer?
         var holdsLock = false
@@ -468,174 +393,5 @@ public final class OutboxRelay: Service, Sendable {
         }
         state.withLock { $0.role = .stopped }
         logger.info("outbox relay stopped")
-    }
-
-    // MARK: SQL
-
-    struct OutboxRow: Sendable {
-        var position: OutboxPosition
-        var message: OutboundRecord
-    }
-
-    /// Whether this session holds the relay's advisory lock, as an SQL condition on $1 (the
-    /// key). A bigint advisory lock shows in pg_locks as classid = high 32 bits, objid = low
-    /// 32 bits, objsubid = 1.
-    private static let holdsLockCondition = """
-        EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
-                AND objsubid = 1 AND classid = (($1::bigint >> 32) & 4294967295)::oid
-                AND objid = ($1::bigint & 4294967295)::oid)
-        """
-
-    /// The rows after `position` whose transaction is older than any still running, in
-    /// order, only if this session holds the lock (checked in the same statement, so a
-    /// silently replaced session reads nothing).
-    private func fetchUnsent(after position: OutboxPosition, on connection: PostgresConnection,
-                             lockKey: Int64) async throws -> [OutboxRow] {
-        let rows = try await connection.query(
-            """
-            SELECT sequence, writer_xact::text::bigint AS xact, topic, kafka_key, headers::text AS headers, value
-              FROM hub_outbox
-             WHERE (writer_xact, sequence) > ($3::text::xid8, $4)
-               AND writer_xact < pg_snapshot_xmin(pg_current_snapshot())
-               AND \(Self.holdsLockCondition)
-             ORDER BY hub_outbox.writer_xact, hub_outbox.sequence
-             LIMIT $2
-            """, [.int(lockKey), .int(configuration.batchSize), .text(String(position.transaction)), .int(position.sequence)])
-        return try rows.map { row in
-            guard let value = try row.bytea(at: "value") else {
-                throw PostgresError(.decodingFailed, "outbox row without a value")
-            }
-            let message = OutboundRecord(
-                topic: try row.decode(String.self, at: "topic"),
-                key: try row.bytea(at: "kafka_key"),
-                value: value,
-                headers: try OutboxHeaders.decode(try row.decode(String.self, at: "headers")))
-            let position = OutboxPosition(
-                transaction: try row.decode(Int64.self, at: "xact"), sequence: try row.decode(Int64.self, at: "sequence"))
-            return OutboxRow(position: position, message: message)
-        }
-    }
-
-    /// Whether committed rows after `position` wait for an older transaction still running.
-    /// (Not `EXISTS`: PostgreSQL drops an `EXISTS` subquery's order and limit, and with the
-    /// statistics of a fast-growing table it scanned the whole table hoping to stop early,
-    /// 100–200 ms a call. The order and limit of a plain query make the index the plan.)
-    private func hasRowsHeldBack(after position: OutboxPosition, on connection: PostgresConnection) async throws -> Bool {
-        try await !connection.query(
-            """
-            SELECT 1 FROM hub_outbox WHERE (writer_xact, sequence) > ($1::text::xid8, $2)
-             ORDER BY writer_xact, sequence LIMIT 1
-            """,
-            [.text(String(position.transaction)), .int(position.sequence)]).isEmpty
-    }
-
-    /// Notes since when rows are held back and, every `heldBackWarning` of it, logs the
-    /// session whose transaction is the oldest still running.
-    private func noteHeldBack(_ session: Session, on connection: PostgresConnection) async throws {
-        let now = Date()
-        let since = state.withLock { status -> Date in
-            status.heldBackSince = status.heldBackSince ?? now
-            return status.heldBackSince!
-        }
-        let every = configuration.heldBackWarning.inSeconds
-        guard now.timeIntervalSince(since) >= every,
-              now.timeIntervalSince(session.lastHeldBackWarning ?? since) >= every else { return }
-        session.lastHeldBackWarning = now
-        let oldest = try await connection.query("""
-            SELECT pid, coalesce(datname, ''), coalesce(state, ''), coalesce(extract(epoch FROM now() - xact_start)::float8, 0)
-              FROM pg_stat_activity WHERE backend_xid IS NOT NULL
-             ORDER BY age(backend_xid) DESC LIMIT 1
-            """)
-        var metadata: Logger.Metadata = ["waitingSeconds": "\(Int(now.timeIntervalSince(since)))"]
-        if let row = oldest.first {
-            metadata["pid"] = "\(try row.decode(Int.self, at: 0))"
-            metadata["database"] = "\(try row.decode(String.self, at: 1))"
-            metadata["state"] = "\(try row.decode(String.self, at: 2))"
-            metadata["transactionSeconds"] = "\(Int(try row.decode(Double.self, at: 3)))"
-        }
-        logger.warning("outbox relay held back: committed rows wait for an older transaction still running", metadata: metadata)
-    }
-
-    /// The position of the last batch acknowledged (migration 5 writes the first one).
-    private func lastRecordedPosition(on connection: PostgresConnection) async throws -> OutboxPosition {
-        let rows = try await connection.query(
-            "SELECT writer_xact::text::bigint, sequence FROM hub_outbox_relayed ORDER BY batch DESC LIMIT 1")
-        guard let row = rows.first else { return OutboxPosition(transaction: 0, sequence: 0) }
-        return OutboxPosition(transaction: try row.decode(Int64.self, at: 0), sequence: try row.decode(Int64.self, at: 1))
-    }
-
-    private func holdsLock(_ lockKey: Int64, on connection: PostgresConnection) async throws -> Bool {
-        try await connection.query("SELECT \(Self.holdsLockCondition)", [.int(lockKey)]).scalar(Bool.self)
-    }
-
-    /// Appends `position` with the rows parked before it, in one transaction.
-    private func record(_ position: OutboxPosition, parking parked: [ParkedOutboxRow],
-                        on connection: PostgresConnection) async throws {
-        try await OutboxParking.record(parked, position: position, on: connection) { connection in
-            try await record(position, on: connection)
-        }
-    }
-
-    /// Appends `position`, unless the last one recorded is already there or beyond (a
-    /// relay that lost its session while another went on): positions only move forward.
-    private func record(_ position: OutboxPosition, on connection: PostgresConnection) async throws {
-        try await connection.execute(
-            """
-            INSERT INTO hub_outbox_relayed (writer_xact, sequence)
-            SELECT $1::text::xid8, $2
-             WHERE NOT EXISTS (SELECT 1 FROM hub_outbox_relayed
-                                WHERE (writer_xact, sequence) >= ($1::text::xid8, $2))
-            """, [.text(String(position.transaction)), .int(position.sequence)])
-    }
-
-    /// Counts the backlog, at most every `backlogRefreshInterval` (a count reads every row
-    /// after the position).
-    private func refreshBacklog(on connection: PostgresConnection, session: Session) async throws {
-        let now = ContinuousClock.now
-        if let last = session.lastBacklogCount, now - last < configuration.backlogRefreshInterval { return }
-        let count = try await connection.query("SELECT count(*) FROM hub_outbox_unsent").scalar(Int.self)
-        setBacklog(count, session: session)
-    }
-
-    private func setBacklog(_ count: Int, session: Session) {
-        session.lastBacklogCount = ContinuousClock.now
-        backlogGauge.record(count)
-        state.withLock { $0.backlog = count }
-    }
-
-    private func counter(for topic: String, session: Session) -> Counter {
-        if let counter = session.counters[topic] { return counter }
-        let counter = Counter(label: "hub_notifications_relayed_total", dimensions: [("topic", topic)])
-        session.counters[topic] = counter
-        return counter
-    }
-}
-
-/// A place in the outbox's relay order: the transaction that wrote a row (`writer_xact`,
-/// an `xid8`, which fits a bigint), then its `sequence`. Compared in SQL only.
-struct OutboxPosition: Sendable, CustomStringConvertible {
-    var transaction: Int64
-    var sequence: Int64
-
-    var description: String { "\(transaction)/\(sequence)" }
-}
-
-/// Why a relay cycle did not complete.
-public enum OutboxRelayError: Error, Sendable, CustomStringConvertible {
-    /// Kafka did not acknowledge some records; they stay unsent and are retried.
-    case deliveryFailed(count: Int, firstSequence: Int64, topic: String, cause: KafkaError)
-
-    /// Kafka's reason.
-    public var cause: KafkaError {
-        switch self {
-        case .deliveryFailed(_, _, _, let cause): cause
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .deliveryFailed(let count, let first, let topic, let cause):
-            return "\(count) outbox record(s) not delivered (first: sequence \(first) to \(topic)): \(cause)"
-        }
     }
 }
