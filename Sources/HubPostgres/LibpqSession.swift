@@ -294,38 +294,6 @@ final class LibpqSession {
     }
 }
 
-/// A notification from `NOTIFY channel, 'payload'` on a channel this connection listens to.
-public struct PostgresNotification: Sendable, Hashable {
-    public let channel: String
-    public let payload: String
-    /// The server process that sent it.
-    public let processID: Int32
-}
-
-/// libpq's cancel object: PQcancel is documented as safe to call from another thread.
-/// The lock also keeps it from being freed while a cancel is in flight.
-final class LibpqCancelHandle: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cancel: OpaquePointer?
-
-    init(_ cancel: OpaquePointer?) { self.cancel = cancel }
-
-    func fire() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let cancel else { return }
-        var buffer = [CChar](repeating: 0, count: 256)
-        _ = PQcancel(cancel, &buffer, Int32(buffer.count))
-    }
-
-    func invalidate() {
-        lock.lock()
-        defer { lock.unlock() }
-        if let cancel { PQfreeCancel(cancel) }
-        cancel = nil
-    }
-}
-
 /// Receives server NOTICEs and WARNINGs and logs them at debug level.
 private final class NoticeSink {
     let logger: Logger
