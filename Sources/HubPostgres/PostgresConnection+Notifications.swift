@@ -24,7 +24,7 @@ extension PostgresConnection {
 
     /// `pg_notify(channel, payload)`, both as parameters. Inside a transaction, delivered at COMMIT.
     public func notify(_ channel: String, payload: String = "") async throws {
-        try await query("SELECT pg_notify($1, $2)", [.text(channel), .text(payload)])
+        try await query("SELECT pg_notify(\(channel), \(payload))")
     }
 
     /// Waits up to `timeout` for notifications on the channels this connection listens to,

@@ -86,9 +86,10 @@ public struct PostgresMigrator: Sendable {
                 } catch let error as PostgresError {
                     throw error.adding(context: "migration \(migration.version) \(migration.name)")
                 }
-                try await connection.execute(
-                    "INSERT INTO \(table) (version, name, checksum) VALUES ($1, $2, $3)",
-                    [.int(migration.version), .text(migration.name), .text(migration.checksum)])
+                try await connection.execute("""
+                    INSERT INTO \(unescaped: table) (version, name, checksum)
+                    VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                    """)
                 return true
             }
             if ran { report.applied.append(migration) } else { report.alreadyApplied.append(migration.version) }
@@ -102,11 +103,11 @@ public struct PostgresMigrator: Sendable {
     /// resolve unqualified names in it (set_config local: only for this transaction), make
     /// sure the table exists.
     private func prepareTransaction(on connection: PostgresConnection, lockKey: Int64) async throws {
-        try await connection.query("SELECT pg_advisory_xact_lock($1)", [.int(lockKey)])
+        try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))")
         if let schema {
             // Under the lock: concurrent CREATE SCHEMA IF NOT EXISTS can collide.
             try await connection.executeScript("CREATE SCHEMA IF NOT EXISTS " + PostgresIdentifier.quote(schema))
-            try await connection.query("SELECT set_config('search_path', $1, true)", [.text(PostgresIdentifier.quote(schema))])
+            try await connection.query("SELECT set_config('search_path', \(PostgresIdentifier.quote(schema)), true)")
         }
         try await connection.executeScript("""
             CREATE TABLE IF NOT EXISTS \(table) (
