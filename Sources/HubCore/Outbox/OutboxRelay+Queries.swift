@@ -14,14 +14,16 @@ extension OutboxRelay {
         var message: OutboundRecord
     }
 
-    /// Whether this session holds the relay's advisory lock, as an SQL condition on $1 (the
-    /// key). A bigint advisory lock shows in pg_locks as classid = high 32 bits, objid = low
-    /// 32 bits, objsubid = 1.
-    static let holdsLockCondition = """
-        EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
-                AND objsubid = 1 AND classid = (($1::bigint >> 32) & 4294967295)::oid
-                AND objid = ($1::bigint & 4294967295)::oid)
+    /// Whether this session holds the advisory lock `key`, as an SQL condition to compose
+    /// into a bigger query. A bigint advisory lock shows in pg_locks as classid = high 32
+    /// bits, objid = low 32 bits, objsubid = 1.
+    static func holdsLockCondition(_ key: Int64) -> PostgresQuery {
         """
+        EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+                AND objsubid = 1 AND classid = ((\(key)::bigint >> 32) & 4294967295)::oid
+                AND objid = (\(key)::bigint & 4294967295)::oid)
+        """
+    }
 
     /// The rows after `position` whose transaction is older than any still running, in
     /// order, only if this session holds the lock (checked in the same statement, so a
@@ -32,12 +34,12 @@ extension OutboxRelay {
             """
             SELECT sequence, writer_xact::text::bigint AS xact, topic, kafka_key, headers::text AS headers, value
               FROM hub_outbox
-             WHERE (writer_xact, sequence) > ($3::text::xid8, $4)
+             WHERE (writer_xact, sequence) > (\(String(position.transaction))::text::xid8, \(position.sequence))
                AND writer_xact < pg_snapshot_xmin(pg_current_snapshot())
-               AND \(Self.holdsLockCondition)
+               AND \(Self.holdsLockCondition(lockKey))
              ORDER BY hub_outbox.writer_xact, hub_outbox.sequence
-             LIMIT $2
-            """, [.int(lockKey), .int(configuration.batchSize), .text(String(position.transaction)), .int(position.sequence)])
+             LIMIT \(configuration.batchSize)
+            """)
         return try rows.map { row in
             guard let value = try row.bytea(at: "value") else {
                 throw PostgresError(.decodingFailed, "outbox row without a value")
@@ -60,10 +62,9 @@ extension OutboxRelay {
     func hasRowsHeldBack(after position: OutboxPosition, on connection: PostgresConnection) async throws -> Bool {
         try await !connection.query(
             """
-            SELECT 1 FROM hub_outbox WHERE (writer_xact, sequence) > ($1::text::xid8, $2)
+            SELECT 1 FROM hub_outbox WHERE (writer_xact, sequence) > (\(String(position.transaction))::text::xid8, \(position.sequence))
              ORDER BY writer_xact, sequence LIMIT 1
-            """,
-            [.text(String(position.transaction)), .int(position.sequence)]).isEmpty
+            """).isEmpty
     }
 
     /// Notes since when rows are held back and, every `heldBackWarning` of it, logs the
@@ -102,7 +103,7 @@ extension OutboxRelay {
     }
 
     func holdsLock(_ lockKey: Int64, on connection: PostgresConnection) async throws -> Bool {
-        try await connection.query("SELECT \(Self.holdsLockCondition)", [.int(lockKey)]).scalar(Bool.self)
+        try await connection.query("SELECT \(Self.holdsLockCondition(lockKey))").scalar(Bool.self)
     }
 
     /// Appends `position` with the rows parked before it, in one transaction.
@@ -119,10 +120,10 @@ extension OutboxRelay {
         try await connection.execute(
             """
             INSERT INTO hub_outbox_relayed (writer_xact, sequence)
-            SELECT $1::text::xid8, $2
+            SELECT \(String(position.transaction))::text::xid8, \(position.sequence)
              WHERE NOT EXISTS (SELECT 1 FROM hub_outbox_relayed
-                                WHERE (writer_xact, sequence) >= ($1::text::xid8, $2))
-            """, [.text(String(position.transaction)), .int(position.sequence)])
+                                WHERE (writer_xact, sequence) >= (\(String(position.transaction))::text::xid8, \(position.sequence)))
+            """)
     }
 
     /// Counts the backlog, at most every `backlogRefreshInterval` (a count reads every row

@@ -195,7 +195,7 @@ public final class OutboxRelay: Service, Sendable {
         session.lockKey = lockKey
 
         if !session.holdsLock {
-            let acquired = try await connection.query("SELECT pg_try_advisory_lock($1)", [.int(lockKey)])
+            let acquired = try await connection.query("SELECT pg_try_advisory_lock(\(lockKey))")
                 .scalar(Bool.self)
             guard acquired else {
                 let previous = state.withLock { status -> OutboxRelayStatus.Role in
@@ -375,7 +375,7 @@ public final class OutboxRelay: Service, Sendable {
     private func finish(_ session: Session) async {
         if let connection = session.connection {
             if session.holdsLock, let lockKey = session.lockKey {
-                _ = try? await connection.query("SELECT pg_advisory_unlock($1)", [.int(lockKey)])
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))")
             }
             await connection.close()
         }
