@@ -19,8 +19,7 @@ public struct BatchProcessor: Sendable {
 
     /// Takes the processing lock of this schema for the rest of `connection`'s transaction.
     public static func takeProcessingLock(on connection: PostgresConnection) async throws {
-        try await connection.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
-                                     [.int(processingLockKey)])
+        try await connection.execute("SELECT pg_advisory_xact_lock(\(processingLockKey)::integer, hashtext(current_schema()))")
     }
 
     public var decoder: InboundDecoder

@@ -68,20 +68,17 @@ public enum DeadLetterStore {
     public static func record(
         _ message: InboundRecord, code: DeadLetterCode, reason: String, on connection: PostgresConnection
     ) async throws -> Bool {
-        let headers = message.headers.filter { !DeadLetter.Header.all.contains($0.name) }
+        let headers = PostgresValue.json(OutboxHeaders.encode(message.headers.filter { !DeadLetter.Header.all.contains($0.name) }))
+        let errorMessage = StorableText.escaping(reason, maximumBytes: maximumStoredMessageBytes)
+        let key = message.key.map { PostgresValue.bytea($0) } ?? .null
         let inserted = try await connection.execute(
             """
             INSERT INTO hub_dead_letters
                 (error_code, error_message, topic, kafka_partition, kafka_offset, kafka_key, headers, value)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            VALUES (\(code.rawValue), \(errorMessage), \(message.topic), \(Int64(message.partition)),
+                    \(message.offset), \(key), \(headers), \(PostgresValue.bytea(message.value)))
             ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING
-            """,
-            [
-                .text(code.rawValue), .text(StorableText.escaping(reason, maximumBytes: maximumStoredMessageBytes)),
-                .text(message.topic), .int(Int64(message.partition)),
-                .int(message.offset), message.key.map { PostgresValue.bytea($0) } ?? .null,
-                .json(OutboxHeaders.encode(headers)), .bytea(message.value),
-            ])
+            """)
         return inserted == 1
     }
 

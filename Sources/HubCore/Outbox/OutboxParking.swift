@@ -60,10 +60,9 @@ enum OutboxParking {
                 try await transaction.execute(
                     """
                     INSERT INTO hub_outbox_parked (writer_xact, sequence, topic, error)
-                    VALUES ($1::text::xid8, $2, $3, $4) ON CONFLICT DO NOTHING
-                    """,
-                    [.text(String(row.position.transaction)), .int(row.position.sequence), .text(row.topic),
-                     .text(StorableText.escaping(row.error))])
+                    VALUES (\(String(row.position.transaction))::text::xid8, \(row.position.sequence), \(row.topic),
+                            \(StorableText.escaping(row.error))) ON CONFLICT DO NOTHING
+                    """)
             }
             try await recordPosition(transaction)
         }

@@ -135,10 +135,12 @@ public enum WorkersPresence {
             SELECT DISTINCT pid FROM pg_locks
              WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-               AND ((objsubid = 1 AND classid = (($1::bigint >> 32) & 4294967295)::oid AND objid = ($1::bigint & 4294967295)::oid)
-                 OR (objsubid = 2 AND classid = $2::integer::oid AND objid = hashtext(current_schema())::oid))
+               AND ((objsubid = 1 AND classid = ((\(relayKey)::bigint >> 32) & 4294967295)::oid
+                                  AND objid = (\(relayKey)::bigint & 4294967295)::oid)
+                 OR (objsubid = 2 AND classid = \(BatchProcessor.processingLockKey)::integer::oid
+                                  AND objid = hashtext(current_schema())::oid))
              ORDER BY pid
-            """, [.int(relayKey), .int(BatchProcessor.processingLockKey)])
+            """)
         return try rows.map { try $0.decode(Int32.self, at: 0) }
     }
 }

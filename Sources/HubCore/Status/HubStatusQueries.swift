@@ -63,8 +63,8 @@ public enum HubStatusQueries {
             var entry = TopicActivity(topic: topic, events: totals[topic] ?? 0)
             let last = try await connection.query("""
                 SELECT event_id, event_source, ce_time, recorded_at FROM hub_event_log
-                 WHERE topic = $1 ORDER BY sequence DESC LIMIT 1
-                """, [.text(topic)])
+                 WHERE topic = \(topic) ORDER BY sequence DESC LIMIT 1
+                """)
             if let row = last.first {
                 entry.lastEventId = try row.decode(at: "event_id")
                 entry.lastSource = try row.decode(at: "event_source")
