@@ -148,8 +148,7 @@ struct Accounting {
     static func inboxIdentities(among identities: [EventIdentity], in database: PostgresConnection) async throws -> Set<EventIdentity> {
         guard !identities.isEmpty else { return [] }
         let ids = Array(Set(identities.map(\.id)))
-        let rows = try await database.query(
-            "SELECT event_source, event_id FROM hub_inbox WHERE event_id = ANY($1)", [.textArray(ids)])
+        let rows = try await database.query("SELECT event_source, event_id FROM hub_inbox WHERE event_id = ANY(\(ids))")
         return Set(rows.map { EventIdentity(source: $0[0].text ?? "", id: $0[1].text ?? "") })
     }
 

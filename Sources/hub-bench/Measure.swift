@@ -33,8 +33,8 @@ extension Bench {
     func progress(exact: Bool) async throws -> Progress {
         guard exact else {
             let inserted = try await database.query(
-                "SELECT coalesce(sum(n_tup_ins), 0)::bigint FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'hub_inbox'",
-                [.text(schema)]).scalar(Int.self)
+                "SELECT coalesce(sum(n_tup_ins), 0)::bigint FROM pg_stat_user_tables WHERE schemaname = \(schema) AND relname = 'hub_inbox'"
+            ).scalar(Int.self)
             return Progress(inbox: inserted, deadLetters: 0, unsent: nil)
         }
         let rows = try await database.query("""
@@ -191,17 +191,17 @@ extension Bench {
         let lastProcessed = max(try ends[0].decode(Double?.self, at: 1) ?? 0, try ends[0].decode(Double?.self, at: 2) ?? 0)
         let deadLettersRelayed = try ends[0].decode(Int.self, at: 3)
         let outcomes = try await database.query(
-            "SELECT outcome, count(*) FROM hub_inbox WHERE event_id LIKE $1 GROUP BY 1 ORDER BY 1", [.text(ownIdPattern)])
+            "SELECT outcome, count(*) FROM hub_inbox WHERE event_id LIKE \(ownIdPattern) GROUP BY 1 ORDER BY 1")
         let codes = try await database.query("SELECT error_code, count(*) FROM hub_dead_letters GROUP BY 1 ORDER BY 1")
         let rules = try await database.query("""
             SELECT convert_from(value, 'UTF8')::jsonb ->> 'rule', count(*) FROM hub_outbox
-             WHERE topic = 'hub.notifications' AND convert_from(value, 'UTF8')::jsonb #>> '{cause,id}' LIKE $1
+             WHERE topic = 'hub.notifications' AND convert_from(value, 'UTF8')::jsonb #>> '{cause,id}' LIKE \(ownIdPattern)
              GROUP BY 1 ORDER BY 2 DESC
-            """, [.text(ownIdPattern)])
+            """)
         let size = try await database.query("""
             SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
-              JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'
-            """, [.text(schema)])
+              JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = \(schema) AND c.relkind = 'r'
+            """)
 
         // Latency: publish instant to the first relayed notification the record caused.
         let firsts = try await database.query("""
