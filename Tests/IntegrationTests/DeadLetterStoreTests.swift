@@ -116,7 +116,7 @@ struct DeadLetterRelayTests {
                 try await context.connection.transaction { tx in
                     try await DeadLetterStore.deadLetter(original, code: .unsupportedType, reason: reason, on: tx,
                                                          channel: context.relayConfiguration.channel)
-                    try await tx.execute("UPDATE hub_outbox SET topic = $1", [.text(topic)])
+                    try await tx.execute("UPDATE hub_outbox SET topic = \(topic)")
                 }
             }
             #expect(try await DeadLetterStore.list(on: context.connection).count == 1)

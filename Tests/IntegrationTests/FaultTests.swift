@@ -108,8 +108,8 @@ struct FaultTests {
         #expect(stored.sismProgrammes == folded.sismProgrammes)
         #expect(stored.qpvActions == folded.qpvActions)
 
-        let outbox = try await run.database.query("SELECT notification_id::text FROM hub_outbox WHERE topic = $1",
-                                                  [.text(HubTopics.notifications)]).map { try $0.decode(String.self, at: 0) }
+        let outbox = try await run.database.query("SELECT notification_id::text FROM hub_outbox WHERE topic = \(HubTopics.notifications)")
+            .map { try $0.decode(String.self, at: 0) }
         #expect(outbox.count == Set(outbox).count)
         #expect(Set(outbox) == notifications, "outbox vs log fold: \(difference(Set(outbox), notifications))")
         let received = try await run.notifications(expecting: notifications)

@@ -35,13 +35,15 @@ struct HostileInputWorkerTests {
 
     static func deadLetter(at report: DeliveryReport, in run: HubTestRun) async throws -> (code: String, message: String)? {
         let rows = try await run.database.query(
-            "SELECT error_code, error_message FROM hub_dead_letters WHERE topic = $1 AND kafka_partition = $2 AND kafka_offset = $3",
-            [.text(report.topic), .int(Int64(report.partition)), .int(report.offset)])
+            """
+            SELECT error_code, error_message FROM hub_dead_letters
+             WHERE topic = \(report.topic) AND kafka_partition = \(Int64(report.partition)) AND kafka_offset = \(report.offset)
+            """)
         return try rows.first.map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)) }
     }
 
     static func processed(_ id: String, in run: HubTestRun) async throws -> Bool {
-        try await run.database.query("SELECT count(*) FROM hub_inbox WHERE event_id = $1", [.text(id)]).scalar(Int.self) == 1
+        try await run.database.query("SELECT count(*) FROM hub_inbox WHERE event_id = \(id)").scalar(Int.self) == 1
     }
 
     @Test("each hostile record alone is dead-lettered with its code; the valid one after it is processed and notified")

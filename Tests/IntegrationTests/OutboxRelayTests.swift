@@ -198,8 +198,8 @@ struct OutboxRelayTests {
 
             // As a crash of its backend (or a server restart) would: the lock goes with it.
             let terminated = try await context.connection.query(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
-                [.text(context.database.applicationName)]).scalar(Int.self)
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = \(context.database.applicationName)"
+            ).scalar(Int.self)
             #expect(terminated == 1)
             try await Task.sleep(for: .milliseconds(300))
 
@@ -210,8 +210,8 @@ struct OutboxRelayTests {
             let holders = try await context.connection.query(
                 """
                 SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                 WHERE l.locktype = 'advisory' AND a.application_name = $1
-                """, [.text(context.database.applicationName)]).scalar(Int.self)
+                 WHERE l.locktype = 'advisory' AND a.application_name = \(context.database.applicationName)
+                """).scalar(Int.self)
             #expect(holders == 1)
             try await relay.stop()
         }

@@ -56,7 +56,7 @@ struct PostgresBulkWriteTests {
             #expect(try await connection.query("SELECT count(*) FROM readings").scalar(Int.self) == 10_000)
             #expect(try await connection.query("SELECT count(*) FROM readings WHERE label IS NULL").scalar(Int.self) == 1_429)
             for index in [1, 2, 4_321, 9_999] {
-                let row = try #require(try await connection.query("SELECT * FROM readings WHERE id = $1", [.int(index)]).first)
+                let row = try #require(try await connection.query("SELECT * FROM readings WHERE id = \(index)").first)
                 #expect(try row.decode(String.self, at: "label") == Self.awkward(index))
                 #expect(try row.decode(Date.self, at: "at") == start.addingTimeInterval(Double(index) * 0.25))
                 #expect(try row.decode(Data.self, at: "blob") == Data([UInt8(index % 256), 9, 10, 92]))

@@ -97,16 +97,16 @@ struct PostgresConnectionFailureTests {
             try await connection.executeScript("CREATE TABLE marks (n int)")
             let error = await #expect(throws: PostgresError.self) {
                 try await connection.transaction { tx in
-                    try await tx.execute("INSERT INTO marks VALUES ($1)", [1])
+                    try await tx.execute("INSERT INTO marks VALUES (\(1))")
                     try await PostgresTestDatabase.terminateBackend(try await tx.backendProcessID())
-                    try await tx.execute("INSERT INTO marks VALUES ($1)", [2])
+                    try await tx.execute("INSERT INTO marks VALUES (\(2))")
                 }
             }
             #expect(error?.kind == .connectionLost)
             #expect(error?.context == "transaction rolled back")
             // The next statement, outside the transaction, reconnects.
             #expect(try await connection.query("SELECT count(*) FROM marks").scalar(Int.self) == 0)
-            try await connection.transaction { tx in try await tx.execute("INSERT INTO marks VALUES ($1)", [3]) }
+            try await connection.transaction { tx in try await tx.execute("INSERT INTO marks VALUES (\(3))") }
             #expect(try await connection.query("SELECT count(*) FROM marks").scalar(Int.self) == 1)
         }
     }
@@ -123,7 +123,7 @@ struct PostgresConnectionFailureTests {
 
             let timedOut = await #expect(throws: PostgresError.self) {
                 try await connection.transaction { tx in
-                    try await tx.query("SELECT set_config('statement_timeout', $1, true)", ["100ms"])
+                    try await tx.query("SELECT set_config('statement_timeout', \("100ms"), true)")
                     try await tx.query("SELECT pg_sleep(5)")
                 }
             }

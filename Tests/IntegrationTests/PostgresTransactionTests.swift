@@ -16,8 +16,8 @@ struct PostgresTransactionTests {
             try await connection.executeScript("CREATE TABLE ledger (id int PRIMARY KEY, note text)")
             await #expect(throws: Refused()) {
                 try await connection.transaction { tx in
-                    try await tx.execute("INSERT INTO ledger VALUES ($1, $2)", [1, "first"])
-                    try await tx.execute("INSERT INTO ledger VALUES ($1, $2)", [2, "second"])
+                    try await tx.execute("INSERT INTO ledger VALUES (\(1), \("first"))")
+                    try await tx.execute("INSERT INTO ledger VALUES (\(2), \("second"))")
                     throw Refused()
                 }
             }
@@ -31,8 +31,8 @@ struct PostgresTransactionTests {
             try await connection.executeScript("CREATE TABLE ledger (id int PRIMARY KEY, note text)")
             let error = await #expect(throws: PostgresError.self) {
                 try await connection.transaction { tx in
-                    try await tx.execute("INSERT INTO ledger VALUES ($1, $2)", [1, "first"])
-                    try await tx.execute("INSERT INTO ledger VALUES ($1, $2)", [1, "duplicate"])
+                    try await tx.execute("INSERT INTO ledger VALUES (\(1), \("first"))")
+                    try await tx.execute("INSERT INTO ledger VALUES (\(1), \("duplicate"))")
                 }
             }
             #expect(error?.sqlState == "23505")
@@ -40,7 +40,7 @@ struct PostgresTransactionTests {
             #expect(error?.description.contains("transaction rolled back") == true)
             #expect(try await count(connection) == 0)
             // The connection is usable again, outside any transaction.
-            try await connection.execute("INSERT INTO ledger VALUES ($1, $2)", [3, "after"])
+            try await connection.execute("INSERT INTO ledger VALUES (\(3), \("after"))")
             #expect(try await count(connection) == 1)
         }
     }
@@ -50,7 +50,7 @@ struct PostgresTransactionTests {
         try await PostgresTestDatabase.withSchema { connection, _ in
             try await connection.executeScript("CREATE TABLE ledger (id int PRIMARY KEY, note text)")
             let inserted = try await connection.transaction { tx in
-                try await tx.execute("INSERT INTO ledger VALUES ($1, $2), ($3, $4)", [1, "a", 2, "b"])
+                try await tx.execute("INSERT INTO ledger VALUES (\(1), \("a")), (\(2), \("b"))")
             }
             #expect(inserted == 2)
             #expect(try await count(connection) == 2)
@@ -62,14 +62,14 @@ struct PostgresTransactionTests {
         try await PostgresTestDatabase.withSchema { connection, _ in
             try await connection.executeScript("CREATE TABLE ledger (id int PRIMARY KEY, note text)")
             try await connection.transaction { tx in
-                try await tx.execute("INSERT INTO ledger VALUES ($1, $2)", [1, "outer"])
+                try await tx.execute("INSERT INTO ledger VALUES (\(1), \("outer"))")
                 await #expect(throws: Refused()) {
                     try await tx.transaction { inner in
-                        try await inner.execute("INSERT INTO ledger VALUES ($1, $2)", [2, "inner"])
+                        try await inner.execute("INSERT INTO ledger VALUES (\(2), \("inner"))")
                         throw Refused()
                     }
                 }
-                try await tx.execute("INSERT INTO ledger VALUES ($1, $2)", [3, "outer again"])
+                try await tx.execute("INSERT INTO ledger VALUES (\(3), \("outer again"))")
             }
             let ids = try await connection.query("SELECT id FROM ledger ORDER BY id").map { try $0.decode(Int.self, at: 0) }
             #expect(ids == [1, 3])
@@ -82,8 +82,8 @@ struct PostgresTransactionTests {
             try await connection.executeScript("CREATE TABLE ledger (id int PRIMARY KEY, note text)")
             let error = await #expect(throws: PostgresError.self) {
                 try await connection.transaction { tx in
-                    try await tx.execute("INSERT INTO ledger VALUES ($1, $2)", [1, "kept?"])
-                    _ = try? await tx.execute("INSERT INTO ledger VALUES ($1, $2)", [1, "duplicate"])
+                    try await tx.execute("INSERT INTO ledger VALUES (\(1), \("kept?"))")
+                    _ = try? await tx.execute("INSERT INTO ledger VALUES (\(1), \("duplicate"))")
                 }
             }
             #expect(error?.description.contains("rolled the transaction back") == true)

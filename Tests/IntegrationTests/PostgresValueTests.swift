@@ -25,11 +25,11 @@ struct PostgresValueTests {
                 .intArray([1, nil, -3]),
             ]
             let inserted = try await connection.execute(
-                "INSERT INTO sample VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", values)
+                "INSERT INTO sample VALUES (\(PostgresQuery.joined(values.map { value -> PostgresQuery in "\(value)" }, separator: ", ")))")
             #expect(inserted == 1)
-            try await connection.execute("INSERT INTO sample (id) VALUES ($1)", [.int(2)])
+            try await connection.execute("INSERT INTO sample (id) VALUES (\(2))")
 
-            let row = try #require(try await connection.query("SELECT * FROM sample WHERE id = $1", [1]).first)
+            let row = try #require(try await connection.query("SELECT * FROM sample WHERE id = \(1)").first)
             #expect(try row.decode(String.self, at: "label") == label)
             #expect(try row.decode(Int64.self, at: "count") == Int64.max)
             #expect(try row.decode(Int.self, at: "small") == -42)
@@ -66,21 +66,21 @@ struct PostgresValueTests {
                 Date(timeIntervalSince1970: 4_102_444_800.000001),
             ]
             for date in dates {
-                let back = try await connection.query("SELECT $1::timestamptz AS at", [.timestamp(date)]).scalar(Date.self)
+                let back = try await connection.query("SELECT \(date)::timestamptz AS at").scalar(Date.self)
                 #expect(abs(back.timeIntervalSince1970 - date.timeIntervalSince1970) < 0.000_002)
             }
             let offset = try await connection.query("SELECT '2026-03-01 10:30:00+05:30'::timestamptz::text").scalar(String.self)
             #expect(offset == "2026-03-01 05:00:00+00")  // sessions run in UTC
             let parsed = try await connection.query("SELECT '2026-03-01 10:30:00.5+05:30'::timestamptz").scalar(Date.self)
             #expect(parsed == Date(timeIntervalSince1970: 1_772_341_200.5))
-            let special = try await connection.query("SELECT 'NaN'::float8, 'Infinity'::float8, $1::float8", [.double(-.infinity)])
+            let special = try await connection.query("SELECT 'NaN'::float8, 'Infinity'::float8, \(-Double.infinity)::float8")
             #expect(try special[0].decode(Double.self, at: 0).isNaN)
             #expect(try special[0].decode(Double.self, at: 1) == .infinity)
             #expect(try special[0].decode(Double.self, at: 2) == -.infinity)
-            let bool = try await connection.query("SELECT $1::boolean, $2::boolean", [true, false])
+            let bool = try await connection.query("SELECT \(true)::boolean, \(false)::boolean")
             #expect(try bool[0].decode(Bool.self, at: 0) && !(try bool[0].decode(Bool.self, at: 1)))
             let encodable: [PostgresValue] = [PostgresValue("x"), PostgresValue(Optional<Int>.none), PostgresValue(7)]
-            let mixed = try await connection.query("SELECT $1::text, $2::int, $3::int", encodable)
+            let mixed = try await connection.query("SELECT \(encodable[0])::text, \(encodable[1])::int, \(encodable[2])::int")
             #expect(try mixed[0].decode(String.self, at: 0) == "x")
             #expect(try mixed[0].decode(Int?.self, at: 1) == nil)
             #expect(try mixed[0].decode(Int.self, at: 2) == 7)
@@ -99,8 +99,8 @@ struct PostgresValueTests {
     func hostileStrings(_ hostile: String) async throws {
         try await PostgresTestDatabase.withSchema { connection, _ in
             try await connection.executeScript("CREATE TABLE people (name text NOT NULL)")
-            try await connection.execute("INSERT INTO people (name) VALUES ($1)", [.text(hostile)])
-            let count = try await connection.query("SELECT count(*) FROM people WHERE name = $1", [.text(hostile)])
+            try await connection.execute("INSERT INTO people (name) VALUES (\(hostile))")
+            let count = try await connection.query("SELECT count(*) FROM people WHERE name = \(hostile)")
                 .scalar(Int.self)
             #expect(count == 1)
             let stored = try await connection.query("SELECT name FROM people").scalar(String.self)
@@ -112,7 +112,7 @@ struct PostgresValueTests {
     func nulCharacter() async throws {
         try await PostgresTestDatabase.withSchema { connection, _ in
             let error = await #expect(throws: PostgresError.self) {
-                try await connection.query("SELECT $1::text", [.text("a\u{0}b")])
+                try await connection.query("SELECT \("a\u{0}b")::text")
             }
             #expect(error?.description.contains("NUL") == true)
         }
@@ -122,9 +122,9 @@ struct PostgresValueTests {
     func queryError() async throws {
         try await PostgresTestDatabase.withSchema { connection, _ in
             try await connection.executeScript("CREATE TABLE unique_things (code text PRIMARY KEY)")
-            try await connection.execute("INSERT INTO unique_things VALUES ($1)", ["secret-value-1"])
+            try await connection.execute("INSERT INTO unique_things VALUES (\("secret-value-1"))")
             let duplicate = await #expect(throws: PostgresError.self) {
-                try await connection.execute("INSERT INTO unique_things VALUES ($1)\n-- second line", ["secret-value-1"])
+                try await connection.execute("INSERT INTO unique_things VALUES (\("secret-value-1"))\n-- second line")
             }
             #expect(duplicate?.kind == .queryFailed)
             #expect(duplicate?.sqlState == "23505")

@@ -172,7 +172,7 @@ struct ProcessingTests {
             // Migration 3 computes the tallies of a hub that had none from its proposals:
             // the same tallies as the rules keep.
             try await connection.execute("DELETE FROM sism_programmes")
-            try await connection.execute(HubSchema.sismProgrammeBackfill)
+            try await connection.execute(PostgresQuery(unescaped: HubSchema.sismProgrammeBackfill))
             #expect(try await StateStore().loadEverything(on: connection).sismProgrammes == synthetic.expectedState.sismProgrammes)
         }
     }

@@ -257,9 +257,9 @@ struct DeadLetterReplayEndToEndTests {
             #expect(try await run.waitUntilCaughtUp())
 
             let inbox = try await run.database.query(
-                "SELECT count(*) FROM hub_inbox WHERE event_source = 'urn:clsm-tool:pantin' AND event_id = $1", [.text(eventId)])
+                "SELECT count(*) FROM hub_inbox WHERE event_source = 'urn:clsm-tool:pantin' AND event_id = \(eventId)")
             #expect(try inbox.scalar(Int.self) == 1)
-            let logged = try await run.database.query("SELECT count(*) FROM hub_event_log WHERE event_id = $1", [.text(eventId)])
+            let logged = try await run.database.query("SELECT count(*) FROM hub_event_log WHERE event_id = \(eventId)")
             #expect(try logged.scalar(Int.self) == 1)
             #expect(try await run.processedCount() == 1)
             let after = try await DeadLetterStore.list(on: run.database)

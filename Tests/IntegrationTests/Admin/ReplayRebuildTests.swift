@@ -160,8 +160,7 @@ struct ReplayRebuildTests {
             let holder = try await PostgresConnection.connect(
                 try PostgresTestDatabase.configuration().withSearchPath([schema]), logger: PostgresTestDatabase.logger)
             try await holder.executeScript("BEGIN")
-            try await holder.execute("SELECT pg_advisory_xact_lock($1::integer, hashtext(current_schema()))",
-                                     [.int(BatchProcessor.processingLockKey)])
+            try await holder.execute("SELECT pg_advisory_xact_lock(\(BatchProcessor.processingLockKey)::integer, hashtext(current_schema()))")
             async let rebuilt = AdminProcess.run(["replay", "rebuild", "--format", "json"], schema: schema)
             // The admin session shows up waiting for the lock the "batch" holds.
             var waited = false
@@ -171,8 +170,8 @@ struct ReplayRebuildTests {
                 waited = try await connection.query("""
                     SELECT count(*) FROM pg_locks
                      WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
-                       AND classid = $1::integer::oid AND objid = hashtext(current_schema())::oid
-                    """, [.int(BatchProcessor.processingLockKey)]).scalar(Int.self) > 0
+                       AND classid = \(BatchProcessor.processingLockKey)::integer::oid AND objid = hashtext(current_schema())::oid
+                    """).scalar(Int.self) > 0
                 if !waited { try await Task.sleep(for: .milliseconds(50)) }
             }
             #expect(waited, "hub-admin never waited for the batch lock")

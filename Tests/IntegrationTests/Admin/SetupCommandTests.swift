@@ -17,8 +17,8 @@ struct SetupCommandTests {
             #expect(first.standardOutput.contains("schema at version \(Self.latestVersion) (\(HubSchema.migrations.count) applied now, 0 before)"),
                     "\(first)")
             let tables = try await connection.query(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name IN ('hub_inbox', 'hub_outbox', 'sism_programmes')",
-                [.text(schema)]).scalar(Int.self)
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = \(schema) AND table_name IN ('hub_inbox', 'hub_outbox', 'sism_programmes')"
+            ).scalar(Int.self)
             #expect(tables == 3)
             let again = try await AdminProcess.run(["migrate"], schema: schema)
             #expect(again.status == 0, "\(again)")

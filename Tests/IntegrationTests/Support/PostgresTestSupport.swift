@@ -133,7 +133,7 @@ enum PostgresTestDatabase {
     /// Ends another session's server process, as a crash or an administrator would.
     static func terminateBackend(_ processID: Int32) async throws {
         let admin = try await PostgresConnection.connect(try configuration(), logger: logger)
-        let terminated = try await admin.query("SELECT pg_terminate_backend($1::int)", [.int(Int64(processID))])
+        let terminated = try await admin.query("SELECT pg_terminate_backend(\(Int64(processID))::int)")
             .scalar(Bool.self)
         await admin.close()
         #expect(terminated)
