@@ -77,35 +77,21 @@ public final class PostgresConnection: @unchecked Sendable {
     // MARK: Statements
 
     /// Runs one statement and returns its rows: `query` carries its SQL and the values of its
-    /// `$n` placeholders (`"… WHERE id = \(id)"` binds `id` as `$1`).
+    /// `$n` placeholders (`"… WHERE id = \(id)"` binds `id` as `$1`). SQL held in a variable,
+    /// with no value in it, goes in as `PostgresQuery(unescaped:)`.
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRows {
-        try await self.query(query.sql, query.bindings)
+        let sql = query.sql
+        let parameters = query.bindings
+        return try await onQueue(honouringCancellation: true) { state, flag in
+            try self.perform(state, statement: sql, flag) { try $0.execute(sql, parameters) }
+        }
     }
 
     /// Runs one statement and returns how many rows it inserted, updated or deleted.
     @discardableResult
     public func execute(_ query: PostgresQuery) async throws -> Int {
-        try await self.query(query.sql, query.bindings).affectedRows
-    }
-
-    /// Runs one statement with `$1…$n` parameters given apart, and returns its rows. For SQL
-    /// held in a variable; a literal goes to `query(_: PostgresQuery)`, where an
-    /// interpolation is a bound value, never SQL text.
-    @_disfavoredOverload
-    @discardableResult
-    public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows {
-        try await onQueue(honouringCancellation: true) { state, flag in
-            try self.perform(state, statement: sql, flag) { try $0.execute(sql, parameters) }
-        }
-    }
-
-    /// Runs one statement with `$1…$n` parameters given apart, and returns how many rows it
-    /// inserted, updated or deleted.
-    @_disfavoredOverload
-    @discardableResult
-    public func execute(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> Int {
-        try await query(sql, parameters).affectedRows
+        try await self.query(query).affectedRows
     }
 
     /// Runs several statements separated by semicolons, without parameters, with the
