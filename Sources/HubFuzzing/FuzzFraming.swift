@@ -1,6 +1,5 @@
 import HubDomain
 
-
 /// One inbound Kafka record as the fuzzer describes it: what a consumer could hand the
 /// processor, bytes as they came.
 public struct FuzzRecord: Sendable, Hashable {
@@ -91,8 +90,9 @@ public enum FuzzFraming {
             headers.append(RecordHeader(name: name, value: value))
         }
         let value = reader.bytes(length: Int(reader.length()))
-        return FuzzRecord(topic: topic, key: key, headers: headers, value: value,
-                          smallSizeLimit: flags & Flag.smallSizeLimit == Flag.smallSizeLimit)
+        return FuzzRecord(
+            topic: topic, key: key, headers: headers, value: value,
+            smallSizeLimit: flags & Flag.smallSizeLimit == Flag.smallSizeLimit)
     }
 
     private static func headerName(_ bytes: [UInt8]) -> String {

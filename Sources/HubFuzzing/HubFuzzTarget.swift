@@ -62,16 +62,21 @@ public struct HubFuzzTarget: Sendable {
         var changed = StateChangeSet()
         var outcomes: [RecordOutcome] = []
         for (offset, record) in FuzzFraming.parse(input).enumerated() {
-            let message = InboundRecord(topic: record.topic.rawValue, partition: 0, offset: Int64(offset), key: record.key,
-                                       value: record.value, headers: record.headers, timestampMilliseconds: nil)
-            outcomes.append(try process(message, decoder: record.smallSizeLimit ? smallDecoder : decoder, state: &state,
-                                        changed: &changed))
+            let message = InboundRecord(
+                topic: record.topic.rawValue, partition: 0, offset: Int64(offset), key: record.key,
+                value: record.value, headers: record.headers, timestampMilliseconds: nil)
+            outcomes.append(
+                try process(
+                    message, decoder: record.smallSizeLimit ? smallDecoder : decoder, state: &state,
+                    changed: &changed))
         }
         return outcomes
     }
 
-    private func process(_ message: InboundRecord, decoder: InboundDecoder, state: inout HubState,
-                         changed: inout StateChangeSet) throws(FuzzFinding) -> RecordOutcome {
+    private func process(
+        _ message: InboundRecord, decoder: InboundDecoder, state: inout HubState,
+        changed: inout StateChangeSet
+    ) throws(FuzzFinding) -> RecordOutcome {
         do {
             let (event, canonicalData) = try decoder.decodeForEventLog(
                 topic: message.topic, key: message.key, headers: message.headers, value: message.value)
@@ -97,8 +102,10 @@ public struct HubFuzzTarget: Sendable {
 
     /// What `BatchWrites.record` builds from a decision: the event-log row's texts and one
     /// outbox record per notification (Kafka key, headers and value).
-    private func buildWrites(_ decision: Decision, of event: DecodedEvent, canonicalData: [UInt8],
-                             from message: InboundRecord) throws(FuzzFinding) {
+    private func buildWrites(
+        _ decision: Decision, of event: DecodedEvent, canonicalData: [UInt8],
+        from message: InboundRecord
+    ) throws(FuzzFinding) {
         guard decision.outcome != .duplicate else { return }
         // The inbox and event-log rows' text columns (a key that is not UTF-8 is stored as NULL).
         let texts = [event.identity.source, event.identity.id, event.time.text] + (message.keyString.map { [$0] } ?? [])

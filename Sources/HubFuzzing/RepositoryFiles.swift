@@ -74,11 +74,13 @@ extension FuzzRecord {
         }
         switch mode {
         case .structured:
-            self.init(topic: topic, key: Array(envelope.source.utf8), headers: RepositoryFiles.structuredHeaders,
-                      value: try CloudEventRecordCodec.structuredValue(for: envelope))
+            self.init(
+                topic: topic, key: Array(envelope.source.utf8), headers: RepositoryFiles.structuredHeaders,
+                value: try CloudEventRecordCodec.structuredValue(for: envelope))
         case .binary:
-            self.init(topic: topic, key: Array(envelope.source.utf8), headers: CloudEventRecordCodec.binaryHeaders(for: envelope),
-                      value: envelope.data)
+            self.init(
+                topic: topic, key: Array(envelope.source.utf8), headers: CloudEventRecordCodec.binaryHeaders(for: envelope),
+                value: envelope.data)
         }
     }
 }

@@ -53,25 +53,33 @@ public final class KafkaAdmin: Sendable {
         try await queue.run { [client] in
             let metadata = try client.metadata(topic: topic, timeout: timeout)
             guard let entry = metadata.topics.first(where: { $0.name == topic }), entry.errorCode == nil,
-                  !entry.partitions.isEmpty else {
-                throw KafkaError(kind: .operationFailed, code: RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART.rawValue,
-                                 operation: "describe topic \(topic)", message: "the topic does not exist")
+                !entry.partitions.isEmpty
+            else {
+                throw KafkaError(
+                    kind: .operationFailed, code: RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART.rawValue,
+                    operation: "describe topic \(topic)", message: "the topic does not exist")
             }
             return entry.partitions
         }
     }
 
     /// Creates the topics that do not exist yet; existing ones are left as they are.
-    public func createTopics(_ topics: [TopicSpecification], timeout: Duration = .seconds(30)) async throws -> [String: TopicCreationOutcome] {
+    public func createTopics(
+        _ topics: [TopicSpecification], timeout: Duration = .seconds(30)
+    ) async throws -> [String: TopicCreationOutcome] {
         try await queue.run { [client] in
             var errorText = [CChar](repeating: 0, count: 512)
             var newTopics: [OpaquePointer?] = []
             defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
             for topic in topics {
-                guard let newTopic = rd_kafka_NewTopic_new(topic.name, topic.partitions, topic.replicationFactor,
-                                                           &errorText, errorText.count) else {
-                    throw KafkaError(kind: .invalidConfiguration, operation: "describe new topic \(topic.name)",
-                                     message: String(errorBuffer: errorText))
+                guard
+                    let newTopic = rd_kafka_NewTopic_new(
+                        topic.name, topic.partitions, topic.replicationFactor,
+                        &errorText, errorText.count)
+                else {
+                    throw KafkaError(
+                        kind: .invalidConfiguration, operation: "describe new topic \(topic.name)",
+                        message: String(errorBuffer: errorText))
                 }
                 newTopics.append(newTopic)
                 for (name, value) in topic.configuration.sorted(by: { $0.key < $1.key }) {
@@ -121,8 +129,9 @@ public final class KafkaAdmin: Sendable {
         try await queue.run { [client] in
             var low: Int64 = 0
             var high: Int64 = 0
-            let result = rd_kafka_query_watermark_offsets(client.handle, partition.topic, partition.partition,
-                                                          &low, &high, Int32(timeout.milliseconds))
+            let result = rd_kafka_query_watermark_offsets(
+                client.handle, partition.topic, partition.partition,
+                &low, &high, Int32(timeout.milliseconds))
             guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 throw client.unreachable(result, operation: "read watermarks of \(partition)", timeout: timeout)
             }
@@ -144,7 +153,9 @@ public final class KafkaAdmin: Sendable {
                 throw client.unreachable(result, operation: "look up offsets of \(topic) at \(time)", timeout: timeout)
             }
             return try KafkaNative.entries(list).map { entry, error in
-                guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, operation: "look up offset of \(entry.topicPartition)") }
+                guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    throw KafkaError(error, operation: "look up offset of \(entry.topicPartition)")
+                }
                 return entry
             }
         }
@@ -165,10 +176,14 @@ public final class KafkaAdmin: Sendable {
     /// there (its end). Reads with a consumer that is assigned the partitions, joins no group
     /// and commits nothing. For checking an offset found by time: asked for a time after the
     /// last record of a partition, Tansu answers offset 0 where Kafka answers "none".
-    public func recordTimestamps(at offsets: [TopicPartitionOffset], timeout: Duration = .seconds(15)) async throws -> [TopicPartition: Int64] {
+    public func recordTimestamps(
+        at offsets: [TopicPartitionOffset], timeout: Duration = .seconds(15)
+    ) async throws -> [TopicPartition: Int64] {
         guard !offsets.isEmpty else { return [:] }
-        let client = try KafkaClient(role: .consumer, configuration: configuration.setting("group.id", "hub-admin-peek")
-            .setting("enable.auto.commit", "false").setting("enable.partition.eof", "true"), logger: logger)
+        let client = try KafkaClient(
+            role: .consumer,
+            configuration: configuration.setting("group.id", "hub-admin-peek")
+                .setting("enable.auto.commit", "false").setting("enable.partition.eof", "true"), logger: logger)
         return try await queue.run {
             rd_kafka_poll_set_consumer(client.handle)
             let list = KafkaNative.partitionList(offsets)
@@ -201,16 +216,19 @@ public final class KafkaAdmin: Sendable {
                 }
             }
             guard pending.isEmpty else {
-                throw client.unreachable(RD_KAFKA_RESP_ERR__TIMED_OUT,
-                                         operation: "read records of \(pending.sorted().map(\.description).joined(separator: ", "))",
-                                         timeout: timeout)
+                throw client.unreachable(
+                    RD_KAFKA_RESP_ERR__TIMED_OUT,
+                    operation: "read records of \(pending.sorted().map(\.description).joined(separator: ", "))",
+                    timeout: timeout)
             }
             return timestamps
         }
     }
 
     /// The committed offsets of `group` for `partitions` (absent where none).
-    public func committedOffsets(group: String, partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws -> [TopicPartition: Int64] {
+    public func committedOffsets(
+        group: String, partitions: [TopicPartition], timeout: Duration = .seconds(10)
+    ) async throws -> [TopicPartition: Int64] {
         let client = try groupClient(group)
         return try await queue.run { try client.committedOffsets(partitions, group: group, timeout: timeout) }
     }
@@ -224,7 +242,9 @@ public final class KafkaAdmin: Sendable {
 
     /// A consumer handle in `group` that never subscribes: it only reads or commits offsets.
     private func groupClient(_ group: String) throws -> KafkaClient {
-        try KafkaClient(role: .consumer, configuration: configuration.setting("group.id", group)
-            .setting("enable.auto.commit", "false"), logger: logger)
+        try KafkaClient(
+            role: .consumer,
+            configuration: configuration.setting("group.id", group)
+                .setting("enable.auto.commit", "false"), logger: logger)
     }
 }

@@ -38,8 +38,10 @@ final class KafkaClient: @unchecked Sendable {
     let context: KafkaClientContext
     let configuration: KafkaConfiguration
 
-    init(role: Role, configuration: KafkaConfiguration, logger: Logger,
-         configure: (OpaquePointer) -> Void = { _ in }) throws {
+    init(
+        role: Role, configuration: KafkaConfiguration, logger: Logger,
+        configure: (OpaquePointer) -> Void = { _ in }
+    ) throws {
         let conf = try (role == .producer ? configuration.forProducer() : configuration).makeNativeConfiguration()
         let context = KafkaClientContext(logger: logger)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
@@ -58,17 +60,20 @@ final class KafkaClient: @unchecked Sendable {
             guard let context = KafkaClientContext.from(client) else { return }
             let text = reason.map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(rd_kafka_resp_err_t(code)))
             context.lastError.withLock { $0 = text }
-            context.logger.warning("Kafka client error", metadata: [
-                "code": "\(String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(code))))", "reason": "\(text)",
-            ])
+            context.logger.warning(
+                "Kafka client error",
+                metadata: [
+                    "code": "\(String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(code))))", "reason": "\(text)",
+                ])
         }
         configure(conf)
         var errorText = [CChar](repeating: 0, count: 512)
         let type = role == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER
         guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
             rd_kafka_conf_destroy(conf)
-            throw KafkaError(kind: .invalidConfiguration, operation: "create Kafka client",
-                             message: String(errorBuffer: errorText))
+            throw KafkaError(
+                kind: .invalidConfiguration, operation: "create Kafka client",
+                message: String(errorBuffer: errorText))
         }
         self.handle = handle
         self.role = role
@@ -130,7 +135,8 @@ final class KafkaClient: @unchecked Sendable {
 
     /// A clear error for a broker that did not answer, with what librdkafka last saw.
     func unreachable(_ code: rd_kafka_resp_err_t, operation: String, timeout: Duration) -> KafkaError {
-        let timedOut = code == RD_KAFKA_RESP_ERR__TIMED_OUT || code == RD_KAFKA_RESP_ERR__TRANSPORT
+        let timedOut =
+            code == RD_KAFKA_RESP_ERR__TIMED_OUT || code == RD_KAFKA_RESP_ERR__TRANSPORT
             || code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN
         guard timedOut else { return KafkaError(code, operation: operation) }
         if role == .producer {
@@ -164,8 +170,9 @@ public struct ClusterMetadata: Sendable {
         topics = (0..<Int(native.topic_cnt)).map { index in
             let topic = native.topics[index]
             let partitions = (0..<Int(topic.partition_cnt)).map { topic.partitions[$0].id }.sorted()
-            return Topic(name: String(cString: topic.topic), partitions: partitions,
-                         errorCode: topic.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : topic.err.rawValue)
+            return Topic(
+                name: String(cString: topic.topic), partitions: partitions,
+                errorCode: topic.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : topic.err.rawValue)
         }
     }
 }

@@ -86,8 +86,9 @@ public struct KafkaConfiguration: Sendable, CustomStringConvertible {
             if result != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
                 let shown = Self.isSecret(property) ? "<redacted>" : value
-                throw KafkaError(kind: .invalidConfiguration, operation: "set \(property)=\(shown)",
-                                 message: String(errorBuffer: errorText))
+                throw KafkaError(
+                    kind: .invalidConfiguration, operation: "set \(property)=\(shown)",
+                    message: String(errorBuffer: errorText))
             }
         }
         return conf

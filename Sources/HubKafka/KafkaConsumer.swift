@@ -142,8 +142,10 @@ public final class KafkaConsumer: @unchecked Sendable {
             for (entry, _) in KafkaNative.entries(list) {
                 var low: Int64 = 0
                 var high: Int64 = 0
-                guard rd_kafka_get_watermark_offsets(client.handle, entry.topic, entry.partition, &low, &high)
-                        == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { continue }
+                guard
+                    rd_kafka_get_watermark_offsets(client.handle, entry.topic, entry.partition, &low, &high)
+                        == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0
+                else { continue }
                 let position = entry.offset >= 0 ? entry.offset : low
                 lag[entry.topicPartition] = max(0, high - position)
             }
@@ -154,7 +156,13 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Leaves the group cleanly (partitions are handed over at once, not after the session
     /// timeout). Commit before closing: nothing is committed here.
     public func close() async throws {
-        guard closed.withLock({ let was = $0; $0 = true; return !was }) else { return }
+        guard
+            closed.withLock({
+                let was = $0
+                $0 = true
+                return !was
+            })
+        else { return }
         try await onQueue("close", allowClosed: true) { [client, groupID] in
             let result = rd_kafka_consumer_close(client.handle)
             guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(result, operation: "close consumer of group \(groupID)") }
@@ -186,8 +194,10 @@ public final class KafkaConsumer: @unchecked Sendable {
         public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(batches: self) }
     }
 
-    private func onQueue<T: Sendable>(_ operation: String, allowClosed: Bool = false,
-                                      _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    private func onQueue<T: Sendable>(
+        _ operation: String, allowClosed: Bool = false,
+        _ body: @escaping @Sendable () throws -> T
+    ) async throws -> T {
         if !allowClosed, closed.current {
             throw KafkaError(kind: .closed, operation: operation, message: "the consumer of group \(groupID) is closed")
         }
@@ -196,8 +206,10 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// librdkafka's rebalance callback: apply the new assignment (eagerly or incrementally,
     /// per the group's protocol) and tell the handler.
-    private static func rebalance(handle: OpaquePointer?, code: rd_kafka_resp_err_t,
-                                  partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
+    private static func rebalance(
+        handle: OpaquePointer?, code: rd_kafka_resp_err_t,
+        partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+    ) {
         guard let handle, let context = KafkaClientContext.from(handle) else { return }
         let changed = KafkaNative.entries(partitions).map { $0.0.topicPartition }.sorted()
         let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
@@ -206,7 +218,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             if cooperative {
                 if let error = rd_kafka_incremental_assign(handle, partitions) {
-                    context.logger.error("incremental assign failed", metadata: ["error": "\(KafkaError(consuming: error, operation: "assign"))"])
+                    context.logger.error(
+                        "incremental assign failed", metadata: ["error": "\(KafkaError(consuming: error, operation: "assign"))"])
                 }
             } else {
                 rd_kafka_assign(handle, partitions)
@@ -215,7 +228,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         default:
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(handle, partitions) {
-                    context.logger.error("incremental unassign failed", metadata: ["error": "\(KafkaError(consuming: error, operation: "unassign"))"])
+                    context.logger.error(
+                        "incremental unassign failed", metadata: ["error": "\(KafkaError(consuming: error, operation: "unassign"))"])
                 }
             } else {
                 rd_kafka_assign(handle, nil)

@@ -37,8 +37,9 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
 
     init(_ error: rd_kafka_resp_err_t, kind: Kind = .operationFailed, operation: String, detail: String? = nil) {
         let text = String(cString: rd_kafka_err2str(error))
-        self.init(kind: kind, code: error.rawValue, operation: operation,
-                  message: detail.map { "\(text): \($0)" } ?? text)
+        self.init(
+            kind: kind, code: error.rawValue, operation: operation,
+            message: detail.map { "\(text): \($0)" } ?? text)
     }
 
     /// Takes ownership of an `rd_kafka_error_t` and destroys it.

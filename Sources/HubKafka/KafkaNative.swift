@@ -14,7 +14,8 @@ enum KafkaNative {
     }
 
     static func partitionList(_ partitions: [TopicPartition]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
-        partitionList(partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: Int64(RD_KAFKA_OFFSET_INVALID)) })
+        partitionList(
+            partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: Int64(RD_KAFKA_OFFSET_INVALID)) })
     }
 
     /// Reads a list: each element's offset and its error, if any.
@@ -22,8 +23,11 @@ enum KafkaNative {
         guard let list else { return [] }
         return (0..<Int(list.pointee.cnt)).map { index in
             let element = list.pointee.elems[index]
-            return (TopicPartitionOffset(topic: String(cString: element.topic), partition: element.partition,
-                                         offset: element.offset), element.err)
+            return (
+                TopicPartitionOffset(
+                    topic: String(cString: element.topic), partition: element.partition,
+                    offset: element.offset), element.err
+            )
         }
     }
 
@@ -51,9 +55,10 @@ enum KafkaNative {
         let value = record.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: record.len)) } ?? []
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(native, &timestampType)
-        return InboundRecord(topic: topic, partition: record.partition, offset: record.offset, key: key, value: value,
-                            headers: headers(of: native),
-                            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+        return InboundRecord(
+            topic: topic, partition: record.partition, offset: record.offset, key: key, value: value,
+            headers: headers(of: native),
+            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
     }
 
     private static func headers(of native: UnsafeMutablePointer<rd_kafka_message_t>) -> [RecordHeader] {
@@ -66,9 +71,12 @@ enum KafkaNative {
             var value: UnsafeRawPointer?
             var size = 0
             guard rd_kafka_header_get_all(list, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR,
-                  let name else { break }
-            result.append(RecordHeader(name: String(cString: name),
-                                      value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
+                let name
+            else { break }
+            result.append(
+                RecordHeader(
+                    name: String(cString: name),
+                    value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
             index += 1
         }
         return result

@@ -60,8 +60,11 @@ public final class KafkaProducer: Sendable {
         var failure: (any Error)?
         for (index, message) in messages.enumerated() {
             if failure != nil {
-                batch.record(.failure(KafkaError(kind: .operationFailed, operation: "produce to \(message.topic)",
-                                                 message: "not queued: an earlier record of the batch could not be")), at: index)
+                batch.record(
+                    .failure(
+                        KafkaError(
+                            kind: .operationFailed, operation: "produce to \(message.topic)",
+                            message: "not queued: an earlier record of the batch could not be")), at: index)
                 continue
             }
             do {
@@ -69,7 +72,8 @@ public final class KafkaProducer: Sendable {
             } catch let error as KafkaError where error.isRecordRefused {
                 batch.record(.failure(error), at: index)
             } catch {
-                let error = error as? KafkaError
+                let error =
+                    error as? KafkaError
                     ?? KafkaError(kind: .operationFailed, operation: "produce to \(message.topic)", message: "\(error)")
                 failure = error
                 batch.record(.failure(error), at: index)
@@ -90,7 +94,13 @@ public final class KafkaProducer: Sendable {
 
     /// Flushes, then stops the polling thread. Further sends fail.
     public func close(timeout: Duration = .seconds(30)) throws {
-        guard closed.withLock({ let was = $0; $0 = true; return !was }) else { return }
+        guard
+            closed.withLock({
+                let was = $0
+                $0 = true
+                return !was
+            })
+        else { return }
         defer { poller.stop() }
         try flush(timeout: timeout)
     }
@@ -101,8 +111,9 @@ public final class KafkaProducer: Sendable {
             let headers = KafkaNative.headers(message.headers)
             let result = message.value.withUnsafeBytes { value in
                 withOptionalBytes(message.key) { key in
-                    hub_kafka_produce(client.handle, message.topic, message.partition ?? RD_KAFKA_PARTITION_UA,
-                                      key.baseAddress, key.count, value.baseAddress, value.count, headers, 0, opaque)
+                    hub_kafka_produce(
+                        client.handle, message.topic, message.partition ?? RD_KAFKA_PARTITION_UA,
+                        key.baseAddress, key.count, value.baseAddress, value.count, headers, 0, opaque)
                 }
             }
             if result == RD_KAFKA_RESP_ERR_NO_ERROR { return }

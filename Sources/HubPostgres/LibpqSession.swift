@@ -3,9 +3,9 @@ import Foundation
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One libpq session (`PGconn`), used synchronously. libpq calls block, so a session is
@@ -146,10 +146,11 @@ final class LibpqSession {
     func takeNotifications() -> [PostgresNotification] {
         var found: [PostgresNotification] = []
         while let notify = PQnotifies(handle) {
-            found.append(PostgresNotification(
-                channel: String(cString: notify.pointee.relname),
-                payload: String(cString: notify.pointee.extra),
-                processID: notify.pointee.be_pid))
+            found.append(
+                PostgresNotification(
+                    channel: String(cString: notify.pointee.relname),
+                    payload: String(cString: notify.pointee.extra),
+                    processID: notify.pointee.be_pid))
             PQfreemem(notify)
         }
         return found
@@ -284,11 +285,13 @@ final class LibpqSession {
         let lowered = reason.lowercased()
         let authentication = ["authentication failed", "no password supplied", "password is required", "fe_sendauth", "scram"]
         if authentication.contains(where: lowered.contains) {
-            return PostgresError(.authenticationFailed, "\(configuration): \(reason)", sqlState: "28P01",
+            return PostgresError(
+                .authenticationFailed, "\(configuration): \(reason)", sqlState: "28P01",
                 hint: "check the user and password in HUB_DATABASE_URL")
         }
         if lowered.contains("timeout expired") {
-            return PostgresError(.connectionFailed, "\(configuration): \(reason) (connect_timeout \(configuration.connectTimeoutSeconds) s)")
+            return PostgresError(
+                .connectionFailed, "\(configuration): \(reason) (connect_timeout \(configuration.connectTimeoutSeconds) s)")
         }
         return PostgresError(.connectionFailed, "\(configuration): \(reason)")
     }

@@ -10,8 +10,9 @@ extension PostgresConnection {
         into table: String, schema: String? = nil, columns: [String], rows: [[PostgresValue]]
     ) async throws -> Int {
         try Self.check(rows: rows, columns: columns, table: table)
-        return try await streamCopy(Self.copySQL(table, schema: schema, columns: columns), rows: rows,
-                                    append: PostgresCopyText.append)
+        return try await streamCopy(
+            Self.copySQL(table, schema: schema, columns: columns), rows: rows,
+            append: PostgresCopyText.append)
     }
 
     /// `COPY … FROM STDIN` in the binary format: no escaping, and bytea travels as raw bytes
@@ -29,12 +30,14 @@ extension PostgresConnection {
         let sql = Self.copySQL(table, schema: schema, columns: columns) + " WITH (FORMAT binary)"
         for (index, row) in rows.enumerated() {
             if let value = row.first(where: { !PostgresCopyBinary.canEncode($0) }) {
-                throw PostgresError(.queryFailed, "binary COPY into \(table): row \(index) holds \(value), which it does not encode",
-                                    statement: sql)
+                throw PostgresError(
+                    .queryFailed, "binary COPY into \(table): row \(index) holds \(value), which it does not encode",
+                    statement: sql)
             }
         }
-        return try await streamCopy(sql, rows: rows, header: PostgresCopyBinary.header, trailer: PostgresCopyBinary.trailer,
-                                    append: PostgresCopyBinary.append)
+        return try await streamCopy(
+            sql, rows: rows, header: PostgresCopyBinary.header, trailer: PostgresCopyBinary.trailer,
+            append: PostgresCopyBinary.append)
     }
 
     private static func copySQL(_ table: String, schema: String?, columns: [String]) -> String {
@@ -44,8 +47,10 @@ extension PostgresConnection {
 
     /// Runs `sql` (a `COPY … FROM STDIN`) and streams `header`, each row as `append` writes
     /// it, then `trailer`, in chunks of about 256 KiB. Returns the rows copied.
-    private func streamCopy(_ sql: String, rows: [[PostgresValue]], header: [UInt8] = [], trailer: [UInt8] = [],
-                            append: @escaping @Sendable ([PostgresValue], inout [UInt8]) -> Void) async throws -> Int {
+    private func streamCopy(
+        _ sql: String, rows: [[PostgresValue]], header: [UInt8] = [], trailer: [UInt8] = [],
+        append: @escaping @Sendable ([PostgresValue], inout [UInt8]) -> Void
+    ) async throws -> Int {
         try await onQueue(honouringCancellation: true) { state, flag in
             try self.perform(state, statement: sql, flag) { session in
                 try session.copyIn(sql) { send in
@@ -76,7 +81,8 @@ extension PostgresConnection {
     ) async throws -> Int {
         try Self.check(rows: rows, columns: columns, table: table)
         guard !rows.isEmpty else { return 0 }
-        let head = "INSERT INTO \(PostgresIdentifier.qualified(table, schema: schema)) ("
+        let head =
+            "INSERT INTO \(PostgresIdentifier.qualified(table, schema: schema)) ("
             + columns.map(PostgresIdentifier.quote).joined(separator: ", ") + ") VALUES "
         let rowsPerBatch = max(1, min(1000, 65_535 / columns.count))
         let batches = stride(from: 0, to: rows.count, by: rowsPerBatch).map { Array(rows[$0..<min($0 + rowsPerBatch, rows.count)]) }

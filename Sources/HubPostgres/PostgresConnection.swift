@@ -125,7 +125,9 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     @discardableResult
-    public func query(prepared statement: PostgresPreparedStatement, _ parameters: [PostgresValue] = [])
+    public func query(
+        prepared statement: PostgresPreparedStatement, _ parameters: [PostgresValue] = []
+    )
         async throws -> PostgresRows
     {
         try await onQueue(honouringCancellation: true) { state, flag in
@@ -144,7 +146,9 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     @discardableResult
-    public func execute(prepared statement: PostgresPreparedStatement, _ parameters: [PostgresValue] = [])
+    public func execute(
+        prepared statement: PostgresPreparedStatement, _ parameters: [PostgresValue] = []
+    )
         async throws -> Int
     {
         try await query(prepared: statement, parameters).affectedRows

@@ -86,7 +86,8 @@ public struct PostgresMigrator: Sendable {
                 } catch let error as PostgresError {
                     throw error.adding(context: "migration \(migration.version) \(migration.name)")
                 }
-                try await connection.execute("""
+                try await connection.execute(
+                    """
                     INSERT INTO \(unescaped: table) (version, name, checksum)
                     VALUES (\(migration.version), \(migration.name), \(migration.checksum))
                     """)
@@ -109,7 +110,8 @@ public struct PostgresMigrator: Sendable {
             try await connection.executeScript("CREATE SCHEMA IF NOT EXISTS " + PostgresIdentifier.quote(schema))
             try await connection.query("SELECT set_config('search_path', \(PostgresIdentifier.quote(schema)), true)")
         }
-        try await connection.executeScript("""
+        try await connection.executeScript(
+            """
             CREATE TABLE IF NOT EXISTS \(table) (
                 version bigint PRIMARY KEY,
                 name text NOT NULL,

@@ -157,7 +157,8 @@ extension EventGenerator {
         let qpvs = qpvsByCommune[commune] ?? []
         let qpv = !qpvs.isEmpty && random.chance(0.35) ? random.pick(qpvs) : nil
         let format = random.pick(SismFormat.allCases)
-        let themes: [ThemeCode]? = random.chance(0.5) ? random.sample(ThemeCode.allCases.filter { $0 != .other }, count: random.int(1...2)) : nil
+        let themes: [ThemeCode]? =
+            random.chance(0.5) ? random.sample(ThemeCode.allCases.filter { $0 != .other }, count: random.int(1...2)) : nil
         return SismEventProposed(
             proposalId: proposalId, clsmId: clsmId, edition: year, title: random.pick(Self.sismTitles), format: format,
             startsAt: startsAt, endsAt: endsAt, commune: commune,

@@ -136,8 +136,10 @@ struct EventGenerator: Sendable {
         let setupStart = SyntheticTime.epochSeconds(parisDate: CalendarDate(year: 2014, month: 6, day: 2)!, hour: 9, minute: 0)
         if sequence < setup.count { return setupStart + Int64(sequence) * 600 }
         let (edition, position, length) = epoch(of: sequence)
-        let start = SyntheticTime.epochSeconds(parisDate: CalendarDate(daysSinceEpoch: edition.startsOn.daysSinceEpoch - 200), hour: 8, minute: 0)
-        let end = SyntheticTime.epochSeconds(parisDate: CalendarDate(daysSinceEpoch: edition.endsOn.daysSinceEpoch + 10), hour: 20, minute: 0)
+        let start = SyntheticTime.epochSeconds(
+            parisDate: CalendarDate(daysSinceEpoch: edition.startsOn.daysSinceEpoch - 200), hour: 8, minute: 0)
+        let end = SyntheticTime.epochSeconds(
+            parisDate: CalendarDate(daysSinceEpoch: edition.endsOn.daysSinceEpoch + 10), hour: 20, minute: 0)
         let span = end - start
         return start + span * Int64(position) / Int64(max(1, length))
     }
@@ -158,7 +160,9 @@ struct EventGenerator: Sendable {
             time: SyntheticTime.timestamp(epochSeconds: time(of: sequence)), data: payload.json())
     }
 
-    func event(_ payload: InboundEvent, source: String, phase: SyntheticEvent.Phase, expectation: SyntheticEvent.Expectation = .applied) -> SyntheticEvent {
+    func event(
+        _ payload: InboundEvent, source: String, phase: SyntheticEvent.Phase, expectation: SyntheticEvent.Expectation = .applied
+    ) -> SyntheticEvent {
         SyntheticEvent(
             sequence: sequence, phase: phase, topic: payload.topic.rawValue, key: payload.partitionKey,
             cloudEvent: envelope(source: source, type: payload.topic, payload: payload), expectation: expectation)

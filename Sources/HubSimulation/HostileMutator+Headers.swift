@@ -53,7 +53,8 @@ extension HostileMutator {
         case 0:
             let name = random.pick(["ce_\u{1}id", "\u{7F}\u{1B}[31m", "ce_é\u{FFFF}", "\u{FFFD}", "ce_ ", "ce_ID", "ce_"])
             message.headers.append(RecordHeader(name: name, value: bytes(random.int(0...256))))
-            return "header named \(name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 ? String($0) : "U+\(String($0.value, radix: 16))" }.joined())"
+            return
+                "header named \(name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 ? String($0) : "U+\(String($0.value, radix: 16))" }.joined())"
         case 1:
             let header = random.pick(Self.requiredCeHeaders + ["content-type"])
             setHeader(header, bytes(random.int(0...64)))
@@ -71,7 +72,8 @@ extension HostileMutator {
 
     mutating func contentTypeGarbage() -> String {
         let values: [(String, [UInt8])] = [
-            ("text/plain", Array("text/plain".utf8)), ("empty", []), ("application/json; charset=FF", Array("application/json; charset=".utf8) + [0xFF]),
+            ("text/plain", Array("text/plain".utf8)), ("empty", []),
+            ("application/json; charset=FF", Array("application/json; charset=".utf8) + [0xFF]),
             ("application/json NUL", Array("application/json".utf8) + [0]), ("2,000 bytes of garbage", bytes(2000)),
             ("application/cloudevents+json on a binary-mode record", Array("application/cloudevents+json".utf8)),
             ("application/xml", Array("application/xml".utf8)), (";;;===", Array(";;;===".utf8)),
@@ -146,8 +148,9 @@ extension HostileMutator {
         }
         if let raw {
             object[raw.attribute] = .string(Self.marker)
-            message.value = splicing(JSONValue.object(object).canonicalBytes(), marker: JSONValue.string(Self.marker).canonicalBytes(),
-                                     with: Array(raw.text.utf8))
+            message.value = splicing(
+                JSONValue.object(object).canonicalBytes(), marker: JSONValue.string(Self.marker).canonicalBytes(),
+                with: Array(raw.text.utf8))
         } else {
             message.value = JSONValue.object(object).canonicalBytes()
         }

@@ -61,8 +61,9 @@ public struct SyntheticEvent: Sendable, Hashable {
     /// processor directly, without a broker: tests and `hub-bench core`).
     public func consumed(at offset: Int64) -> InboundRecord {
         let message = outboundRecord()
-        return InboundRecord(topic: message.topic, partition: 0, offset: offset, key: message.key, value: message.value,
-                            headers: message.headers, timestampMilliseconds: nil)
+        return InboundRecord(
+            topic: message.topic, partition: 0, offset: offset, key: message.key, value: message.value,
+            headers: message.headers, timestampMilliseconds: nil)
     }
 
     /// The headers as `InboundDecoder` receives them.

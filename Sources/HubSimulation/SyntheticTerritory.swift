@@ -1,6 +1,5 @@
 import HubDomain
 
-
 /// A deterministic synthetic national territory: the real 18 regions and 101 départements,
 /// then synthetic communes, QPVs, CLS, ASV, SISM editions and CLSM declarations drawn from a
 /// seed with the proportions the seeds report (domain.md). Everything below the département

@@ -1,6 +1,5 @@
 import HubDomain
 
-
 /// Europe/Paris wall-clock times for the synthetic events, written as RFC 3339 with the
 /// offset in force (`+01:00` in winter, `+02:00` in summer), computed with HubCore's
 /// `ParisTime` rule so that generator and rules agree on local days.

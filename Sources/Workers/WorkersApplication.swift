@@ -18,22 +18,28 @@ struct WorkersApplication {
 
         let database = try await ServerConnections.connectDatabase(configuration.database, logger: logger)
         let report = try await PostgresMigrator(migrations: HubSchema.migrations, logger: logger).migrate(on: database)
-        logger.info("connected to PostgreSQL", metadata: [
-            "migrationsApplied": "\(report.applied.map(\.version))", "alreadyApplied": "\(report.alreadyApplied.count)",
-        ])
+        logger.info(
+            "connected to PostgreSQL",
+            metadata: [
+                "migrationsApplied": "\(report.applied.map(\.version))", "alreadyApplied": "\(report.alreadyApplied.count)",
+            ])
 
         let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
         let metadata = try await ServerConnections.waitForKafka(admin, brokers: configuration.kafka.brokers, logger: logger)
         let created = try await admin.createTopics(HubTopics.specifications())
-        logger.info("connected to Kafka", metadata: [
-            "brokers": "\(metadata.brokers)",
-            "topicsCreated": "\(created.filter { $0.value == .created }.keys.sorted())",
-        ])
+        logger.info(
+            "connected to Kafka",
+            metadata: [
+                "brokers": "\(metadata.brokers)",
+                "topicsCreated": "\(created.filter { $0.value == .created }.keys.sorted())",
+            ])
 
-        let consumer = try KafkaConsumer(configuration: configuration.kafka, groupID: configuration.groupID,
-                                         topics: HubTopics.inbound, logger: logger)
-        let relay = OutboxRelay(database: configuration.database, kafka: configuration.kafka,
-                                logger: Logger(label: "hub.outbox.relay"))
+        let consumer = try KafkaConsumer(
+            configuration: configuration.kafka, groupID: configuration.groupID,
+            topics: HubTopics.inbound, logger: logger)
+        let relay = OutboxRelay(
+            database: configuration.database, kafka: configuration.kafka,
+            logger: Logger(label: "hub.outbox.relay"))
         let health = HealthState()
         health.register(relay: relay)
         // The consumer is healthy while its loop polls: not while stuck retrying a batch.

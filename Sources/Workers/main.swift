@@ -30,14 +30,16 @@ let logger = Logger(label: "hub.workers")
 
 do {
     let workers = try await WorkersApplication.start(configuration: configuration, logger: logger)
-    let group = ServiceGroup(configuration: .init(
-        services: workers.services.map {
-            .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
-                  failureTerminationBehavior: .gracefullyShutdownGroup)
-        },
-        gracefulShutdownSignals: [.sigterm, .sigint],
-        logger: logger
-    ))
+    let group = ServiceGroup(
+        configuration: .init(
+            services: workers.services.map {
+                .init(
+                    service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup)
+            },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
     try await group.run()
     logger.info("hub-workers stopped")
 } catch {

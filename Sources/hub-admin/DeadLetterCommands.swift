@@ -13,8 +13,10 @@ struct DeadLetters: AsyncParsableCommand {
 
     /// `--code`, shared by list and replay.
     struct CodeFilter: ParsableArguments {
-        @Option(help: ArgumentHelp("Only dead letters of this code.",
-                                   discussion: "One of: \(DeadLetterCode.allCases.map(\.rawValue).joined(separator: ", "))."))
+        @Option(
+            help: ArgumentHelp(
+                "Only dead letters of this code.",
+                discussion: "One of: \(DeadLetterCode.allCases.map(\.rawValue).joined(separator: ", "))."))
         var code: String?
 
         /// The code as typed; an unknown one is a refused input (65) naming the valid ones.
@@ -138,8 +140,10 @@ struct DeadLetters: AsyncParsableCommand {
             var attempted: Int { republished.count + refused.count + failed.count }
         }
 
-        private func republish(code: DeadLetterCode?, context: AdminContext,
-                               on database: PostgresConnection) async throws -> [DeadLetterListings.Republished] {
+        private func republish(
+            code: DeadLetterCode?, context: AdminContext,
+            on database: PostgresConnection
+        ) async throws -> [DeadLetterListings.Republished] {
             let (through, total): (Int64, Int)
             do {
                 through = try await DeadLetterStore.lastSequence(on: database)
@@ -155,8 +159,11 @@ struct DeadLetters: AsyncParsableCommand {
             do {
                 while true {
                     let before = outcome.attempted
-                    guard let last = try await republishBatch(code: code, after: after, through: through, producer: producer,
-                                                              into: &outcome, on: database) else { break }
+                    guard
+                        let last = try await republishBatch(
+                            code: code, after: after, through: through, producer: producer,
+                            into: &outcome, on: database)
+                    else { break }
                     after = last
                     progress.advance(by: outcome.attempted - before)
                 }
@@ -198,8 +205,10 @@ struct DeadLetters: AsyncParsableCommand {
         /// sequence claimed, nil when none was left. Only what the broker acknowledged is
         /// marked: a record refused for good, or not delivered, stays unreplayed, and the
         /// records after it in the batch are published all the same.
-        private func republishBatch(code: DeadLetterCode?, after: Int64, through: Int64, producer: KafkaProducer,
-                                    into outcome: inout Outcome, on database: PostgresConnection) async throws -> Int64? {
+        private func republishBatch(
+            code: DeadLetterCode?, after: Int64, through: Int64, producer: KafkaProducer,
+            into outcome: inout Outcome, on database: PostgresConnection
+        ) async throws -> Int64? {
             let claim = try await database.transaction { transaction in
                 let claimed = try await DeadLetterStore.claimUnreplayed(
                     code: code, after: after, through: through, limit: batchSize, on: transaction)
@@ -237,10 +246,12 @@ struct DeadLetters: AsyncParsableCommand {
                     \(outcome.failed.count) of \(outcome.attempted) dead letters were not republished \
                     (kept for a later replay)\(refusedNote); first: #\(first.record.sequence) to \(first.record.topic): \(first.error)
                     """
-                throw outcome.failed.allSatisfy({ FailureClassification.isTransient($0.error) }) ? AdminFailure.unavailable(message) : AdminFailure.failed(message)
+                throw outcome.failed.allSatisfy({ FailureClassification.isTransient($0.error) })
+                    ? AdminFailure.unavailable(message) : AdminFailure.failed(message)
             }
             let others = outcome.republished.isEmpty ? "none other to republish" : "the other \(outcome.republished.count) were republished"
-            throw AdminFailure.partlyRefused("""
+            throw AdminFailure.partlyRefused(
+                """
                 \(outcome.refused.count) of \(outcome.attempted) dead letters were refused for good by Kafka and left \
                 unreplayed (listed above; dlq list --unreplayed shows them); \(others)
                 """)
@@ -250,7 +261,8 @@ struct DeadLetters: AsyncParsableCommand {
         /// (sequence, topic, where it was read) and why.
         private func reportRefused(_ refused: [(record: DeadLetterRecord, error: KafkaError)]) {
             for (record, error) in refused {
-                let line = AdminFailure.oneLine("""
+                let line = AdminFailure.oneLine(
+                    """
                     refused for good, left unreplayed: dead letter #\(record.sequence) to \(record.topic) \
                     (read at partition \(record.partition), offset \(record.offset), \(record.value.count) bytes): \(error)
                     """)

@@ -20,7 +20,10 @@ struct HubAdmin: AsyncParsableCommand {
             \(AdminFailure.exitCodesHelp)
             """,
         version: HubBuild.version,
-        subcommands: [Migrate.self, Topics.self, Reference.self, Publish.self, Notifications.self, Health.self, Report.self, Status.self, DeadLetters.self, Replay.self]
+        subcommands: [
+            Migrate.self, Topics.self, Reference.self, Publish.self, Notifications.self, Health.self, Report.self, Status.self,
+            DeadLetters.self, Replay.self,
+        ]
     )
 
     /// swift-argument-parser's own entry point, plus the exit codes of `AdminFailure`.
@@ -86,7 +89,9 @@ struct Migrate: AsyncParsableCommand {
         for migration in report.applied {
             print("applied \(migration.version) \(migration.name)")
         }
-        print("schema at version \(HubSchema.migrations.map(\.version).max() ?? 0) (\(report.applied.count) applied now, \(report.alreadyApplied.count) before)")
+        print(
+            "schema at version \(HubSchema.migrations.map(\.version).max() ?? 0) (\(report.applied.count) applied now, \(report.alreadyApplied.count) before)"
+        )
     }
 }
 
@@ -108,7 +113,8 @@ struct Topics: AsyncParsableCommand {
         func run() async throws {
             let context = try AdminContext()
             let admin = try context.kafkaAdmin()
-            let outcomes = try await admin.createTopics(HubTopics.specifications(partitions: partitions, replicationFactor: replicationFactor))
+            let outcomes = try await admin.createTopics(
+                HubTopics.specifications(partitions: partitions, replicationFactor: replicationFactor))
             for name in outcomes.keys.sorted() {
                 print("\(name): \(outcomes[name] == .created ? "created" : "already exists")")
             }

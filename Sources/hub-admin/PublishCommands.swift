@@ -63,7 +63,8 @@ struct Publish: AsyncParsableCommand {
         let context = try AdminContext()
         let prepared = try prepare()
         let wrapped = prepared.filter(\.wrapped).count
-        let forms = "\(wrapped) wrapped payload\(wrapped == 1 ? "" : "s"), \(prepared.count - wrapped) structured CloudEvent\(prepared.count - wrapped == 1 ? "" : "s")"
+        let forms =
+            "\(wrapped) wrapped payload\(wrapped == 1 ? "" : "s"), \(prepared.count - wrapped) structured CloudEvent\(prepared.count - wrapped == 1 ? "" : "s")"
         if dryRun {
             if !quiet {
                 for event in prepared { print("would publish \(event.envelope.id) to \(topic) (key \(event.message.keyString ?? "-"))") }
@@ -73,7 +74,8 @@ struct Publish: AsyncParsableCommand {
         }
         let reports = try await send(prepared, context: context)
         let partitions = Set(reports.map(\.partition)).sorted().map(String.init).joined(separator: ", ")
-        print("published \(Self.events(reports.count)) to \(topic), partition\(partitions.contains(",") ? "s" : "") \(partitions) (\(forms))")
+        print(
+            "published \(Self.events(reports.count)) to \(topic), partition\(partitions.contains(",") ? "s" : "") \(partitions) (\(forms))")
     }
 
     static func events(_ count: Int) -> String { "\(count) event\(count == 1 ? "" : "s")" }
@@ -125,7 +127,8 @@ struct Publish: AsyncParsableCommand {
             throw AdminFailure.kafka(error, brokers: brokers, doing: "publish to \(topic)")
         }
         guard topics.contains(topic) else {
-            throw AdminFailure.failed("topic \(topic) does not exist on Kafka (\(brokers)); create the hub's topics with hub-admin topics create")
+            throw AdminFailure.failed(
+                "topic \(topic) does not exist on Kafka (\(brokers)); create the hub's topics with hub-admin topics create")
         }
         let producer: KafkaProducer
         do {
@@ -145,7 +148,8 @@ struct Publish: AsyncParsableCommand {
             } catch {
                 progress.finish()
                 try? producer.close(timeout: .seconds(5))
-                throw AdminFailure.kafka(error, brokers: brokers, doing: "publish \(slice.first.map { "\($0.position)" } ?? "events") of \(file) to \(topic)")
+                throw AdminFailure.kafka(
+                    error, brokers: brokers, doing: "publish \(slice.first.map { "\($0.position)" } ?? "events") of \(file) to \(topic)")
             }
             for (event, result) in zip(slice, results) {
                 switch result {
@@ -167,7 +171,8 @@ struct Publish: AsyncParsableCommand {
                 \(failures.count) of \(prepared.count) events of \(file) were not published to \(topic)\(again); \
                 first: \(first.event.position): \(first.error)
                 """
-            throw failures.allSatisfy({ FailureClassification.isTransient($0.error) }) ? AdminFailure.unavailable(message) : AdminFailure.failed(message)
+            throw failures.allSatisfy({ FailureClassification.isTransient($0.error) })
+                ? AdminFailure.unavailable(message) : AdminFailure.failed(message)
         }
         return reports
     }
@@ -187,8 +192,9 @@ struct Notifications: AsyncParsableCommand {
     func run() async throws {
         let context = try AdminContext()
         let kafka = context.configuration.kafka.setting("auto.offset.reset", fromBeginning ? "earliest" : "latest")
-        let consumer = try KafkaConsumer(configuration: kafka, groupID: "hub-admin-\(UUID().uuidString.prefix(8))",
-                                         topics: [HubTopics.notifications], logger: context.logger)
+        let consumer = try KafkaConsumer(
+            configuration: kafka, groupID: "hub-admin-\(UUID().uuidString.prefix(8))",
+            topics: [HubTopics.notifications], logger: context.logger)
         var lastSeen = ContinuousClock.now
         var listening = false
         while ContinuousClock.now - lastSeen < .seconds(idle) || !listening {

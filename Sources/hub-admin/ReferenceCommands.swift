@@ -101,8 +101,9 @@ struct Reference: AsyncParsableCommand {
                     json = try JSONParser.parse(bytes)
                 } catch {
                     let position = InputFile.position(ofByte: error.offset, in: bytes)
-                    throw EventRejection(code: .schemaViolation, message: "not valid JSON",
-                                         violations: [Violation(path: position, reason: error.reason)])
+                    throw EventRejection(
+                        code: .schemaViolation, message: "not valid JSON",
+                        violations: [Violation(path: position, reason: error.reason)])
                 }
                 return try ReferenceDataDocument.strictDecode(json, typeName: "reference data")
             } catch {

@@ -61,8 +61,8 @@ extension Replay {
             if !report.agreesWithHistory && !report.written {
                 throw AdminFailure.failed(
                     "the fold of the event log disagrees with history (see above); nothing was written. If reference data "
-                    + "was imported after some events were processed, the difference may be legitimate: "
-                    + "--accept-differences writes the rebuilt state anyway")
+                        + "was imported after some events were processed, the difference may be legitimate: "
+                        + "--accept-differences writes the rebuilt state anyway")
             }
         }
 
@@ -77,9 +77,12 @@ extension Replay {
                 let same = after?.sha256 == table.sha256
                 add(table.name, .text("\(table.rows) → \(after?.rows ?? 0) rows, \(same ? "same" : "differs")"))
             }
-            add("state", .text(report.stateChanged
-                ? "differs from the stored one (\(report.after.tablesDiffering(from: report.before).joined(separator: ", ")))"
-                : "same as stored"))
+            add(
+                "state",
+                .text(
+                    report.stateChanged
+                        ? "differs from the stored one (\(report.after.tablesDiffering(from: report.before).joined(separator: ", ")))"
+                        : "same as stored"))
             add("notifications of the fold", .init(report.foldNotifications))
             add("notifications in hub_outbox", .init(report.outboxNotifications))
             add("same notification ids", .boolean(report.sameNotificationIds))
@@ -97,10 +100,13 @@ extension Replay {
             }
             add("written", .text(report.written ? "yes" : dryRun ? "no (dry run)" : "no (the fold disagrees with history)"))
             if !report.agreesWithHistory || report.stateChanged {
-                add("note", .text(report.agreesWithHistory
-                    ? "the stored read models differed from the fold of the event log; the rebuilt ones are the fold's"
-                    : "the fold uses today's reference data: if reference data changed since the events were processed "
-                        + "(a commune added, say), the rebuilt state and notifications may legitimately differ"))
+                add(
+                    "note",
+                    .text(
+                        report.agreesWithHistory
+                            ? "the stored read models differed from the fold of the event log; the rebuilt ones are the fold's"
+                            : "the fold uses today's reference data: if reference data changed since the events were processed "
+                                + "(a commune added, say), the rebuilt state and notifications may legitimately differ"))
             }
             return listing
         }
@@ -166,7 +172,8 @@ extension Replay {
             let workers = try await context.withDatabase(doing: "look for running hub-workers") { database in
                 try await WorkersPresence.sessions(on: database)
             }
-            let running = "hub-workers are running on this schema (PostgreSQL sessions "
+            let running =
+                "hub-workers are running on this schema (PostgreSQL sessions "
                 + "\(workers.map(String.init).joined(separator: ", ")) hold its outbox-relay or batch lock)"
             if execute, !workers.isEmpty {
                 throw AdminFailure.refusedNow(
@@ -189,15 +196,17 @@ extension Replay {
             if output.format == .table {
                 let moving = moves.filter(\.moved)
                 let records = moves.compactMap(\.recordsToReread).reduce(0, +)
-                print(execute
-                    ? "moved group \(group) back on \(moving.count) of \(moves.count) partitions of \(topic.rawValue), "
-                        + "\(records) records to read again"
-                    : "preview, nothing committed: group \(group) would move back on \(moving.count) of \(moves.count) "
-                        + "partitions of \(topic.rawValue), \(records) records to read again; --execute commits it")
+                print(
+                    execute
+                        ? "moved group \(group) back on \(moving.count) of \(moves.count) partitions of \(topic.rawValue), "
+                            + "\(records) records to read again"
+                        : "preview, nothing committed: group \(group) would move back on \(moving.count) of \(moves.count) "
+                            + "partitions of \(topic.rawValue), \(records) records to read again; --execute commits it")
             }
             if !execute, !workers.isEmpty {
-                FileHandle.standardError.write(Data(
-                    "hub-admin: note: \(running); --execute is refused (exit 75) until every one is stopped\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "hub-admin: note: \(running); --execute is refused (exit 75) until every one is stopped\n".utf8))
             }
         }
 
@@ -205,15 +214,18 @@ extension Replay {
         /// `records to re-read`; after --execute: `committed before`, `target`,
         /// `committed after` (read back from Kafka), `records to re-read`.
         static func listing(_ moves: [ConsumerGroupRewind.Move], committedAfter: [TopicPartition: Int64]?) -> Listing {
-            let columns = committedAfter == nil
+            let columns =
+                committedAfter == nil
                 ? ["partition", "committed", "first offset at or after", "would commit", "records to re-read"]
                 : ["partition", "committed before", "first offset at or after", "committed after", "records to re-read"]
             var listing = Listing(columns: columns)
             for move in moves {
                 let after = committedAfter.map { $0[move.partition] } ?? move.after
-                listing.append([.text(move.partition.description), move.before.map { .integer($0) } ?? .null,
-                                .integer(move.target), after.map { .integer($0) } ?? .null,
-                                move.recordsToReread.map { .integer($0) } ?? .null])
+                listing.append([
+                    .text(move.partition.description), move.before.map { .integer($0) } ?? .null,
+                    .integer(move.target), after.map { .integer($0) } ?? .null,
+                    move.recordsToReread.map { .integer($0) } ?? .null,
+                ])
             }
             return listing
         }
@@ -224,8 +236,9 @@ extension Replay {
     private static func failure(_ error: KafkaError, group: String) -> AdminFailure {
         let busy = ["UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION", "REBALANCE_IN_PROGRESS", "FENCED_INSTANCE_ID"]
         if let name = error.codeName, busy.contains(name) {
-            return .refusedNow("consumer group \(group) still has members (\(error)): stop every hub-workers of the group, "
-                               + "wait for the broker to forget them (the session timeout), then rewind again")
+            return .refusedNow(
+                "consumer group \(group) still has members (\(error)): stop every hub-workers of the group, "
+                    + "wait for the broker to forget them (the session timeout), then rewind again")
         }
         if FailureClassification.isTransient(error) {
             return .unavailable("\(error)")

@@ -14,7 +14,8 @@ struct Report: AsyncParsableCommand {
 
     struct Articulation: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Each CLSM of a region against PTSM, CLS, ASV, QPVs and governance; the region's rates beside the national 2022 survey.",
+            abstract:
+                "Each CLSM of a region against PTSM, CLS, ASV, QPVs and governance; the region's rates beside the national 2022 survey.",
             discussion: """
                 Sections: clsms (every CLSM of the region), rates (over its active CLSMs). \
                 --format csv prints one section: clsms unless --section rates.
@@ -110,8 +111,10 @@ struct RegionOptions: ParsableArguments {
     }
 
     /// Loads the region's slice, builds the report from it and writes it where asked.
-    func report(_ scope: RegionReportScope, as format: ListingFormat, to destination: ReportDestination,
-                _ build: (HubState) throws(RegionReportRefusal) -> ListingDocument) async throws {
+    func report(
+        _ scope: RegionReportScope, as format: ListingFormat, to destination: ReportDestination,
+        _ build: (HubState) throws(RegionReportRefusal) -> ListingDocument
+    ) async throws {
         let state = try await load(scope)
         let document = try Self.refusing { () throws(RegionReportRefusal) in try build(state) }
         try destination.write(try document.text(as: format, section: destination.section))

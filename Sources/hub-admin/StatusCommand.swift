@@ -32,8 +32,9 @@ struct Status: AsyncParsableCommand {
     @Option(help: "Seconds to wait for Kafka's answers.")
     var timeout: Int = 10
 
-    @Option(name: .customLong("topic"),
-            help: "An inbound topic to report lag and the last event for (repeatable; default: the four inbound topics of the contract).")
+    @Option(
+        name: .customLong("topic"),
+        help: "An inbound topic to report lag and the last event for (repeatable; default: the four inbound topics of the contract).")
     var topics: [String] = []
 
     func run() async throws {
@@ -51,13 +52,15 @@ struct Status: AsyncParsableCommand {
         }
         if wanted.contains(.lag) {
             do {
-                status.lag = try await HubStatusQueries.lag(group: status.group, topics: topics, admin: context.kafkaAdmin(),
-                                                            timeout: .seconds(max(timeout, 1)))
+                status.lag = try await HubStatusQueries.lag(
+                    group: status.group, topics: topics, admin: context.kafkaAdmin(),
+                    timeout: .seconds(max(timeout, 1)))
             } catch let failure as AdminFailure {
                 throw failure
             } catch {
-                throw AdminFailure.kafka(error, brokers: context.configuration.kafka.brokers,
-                                         doing: "read the lag of group \(status.group)")
+                throw AdminFailure.kafka(
+                    error, brokers: context.configuration.kafka.brokers,
+                    doing: "read the lag of group \(status.group)")
             }
         }
         Swift.print(try status.document().text(as: output.format, section: section?.rawValue), terminator: "")

@@ -49,8 +49,10 @@ struct PublishLedger {
         let topic = topics[report.topic] ?? report.topic
         topics[topic] = topic
         let sequence = record.event.sequence
-        entries.append(Entry(position: Position(topic: topic, partition: report.partition, offset: report.offset),
-                             sequence: sequence, hostile: record.hostile?.hostileClass))
+        entries.append(
+            Entry(
+                position: Position(topic: topic, partition: report.partition, offset: report.offset),
+                sequence: sequence, hostile: record.hostile?.hostileClass))
         if let hostile = record.hostile { details[sequence] = hostile.detail }
         if record.event.expectation == .duplicate { resends[sequence] = record.event.cloudEvent.identity }
     }
@@ -111,8 +113,10 @@ struct Accounting {
         }
         var processed = Set<PublishLedger.Position>()
         for row in try await database.query("SELECT topic, kafka_partition, kafka_offset FROM hub_inbox") {
-            processed.insert(PublishLedger.Position(
-                topic: row[0].text ?? "", partition: Int32(try row.decode(Int.self, at: 1)), offset: Int64(try row.decode(Int.self, at: 2))))
+            processed.insert(
+                PublishLedger.Position(
+                    topic: row[0].text ?? "", partition: Int32(try row.decode(Int.self, at: 1)),
+                    offset: Int64(try row.decode(Int.self, at: 2))))
         }
         let resentIdentities = try await inboxIdentities(among: Array(ledger.resends.values), in: database)
 
@@ -177,7 +181,9 @@ struct Accounting {
         say("| records published | \(published) |")
         say("| accounted for (processed + dead-lettered + duplicates ignored) | \(accounted) (\(Self.describe(fates))) |")
         say("| unaccounted | \(unaccounted) |")
-        say("| dead letters by code (whole table) | \(deadLettersByCode.isEmpty ? "0" : deadLettersByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) |")
+        say(
+            "| dead letters by code (whole table) | \(deadLettersByCode.isEmpty ? "0" : deadLettersByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) |"
+        )
         say("| internal dead letters | \(internalCount) |")
         say("| hub-workers | \(workers.description) |")
         if inBoth > 0 { say("| in both the inbox and the dead letters | \(inBoth) |") }

@@ -59,8 +59,10 @@ final class Bench: @unchecked Sendable {
         }
     }
 
-    private init(configuration: HubConfiguration, databaseURL: String, data: DataOptions, hostileMix: HostileMix, logger: Logger,
-                 schema: String, group: String, territory: SyntheticTerritory, database: PostgresConnection, admin: KafkaAdmin) {
+    private init(
+        configuration: HubConfiguration, databaseURL: String, data: DataOptions, hostileMix: HostileMix, logger: Logger,
+        schema: String, group: String, territory: SyntheticTerritory, database: PostgresConnection, admin: KafkaAdmin
+    ) {
         self.configuration = configuration
         self.databaseURL = databaseURL
         self.data = data
@@ -76,18 +78,23 @@ final class Bench: @unchecked Sendable {
     }
 
     /// Schema migrated and loaded, topics created, the group's offsets at the end of the topics.
-    static func prepare(configuration: HubConfiguration, databaseURL: String, data: DataOptions, hostileMix: HostileMix,
-                        logger: Logger) async throws -> Bench {
+    static func prepare(
+        configuration: HubConfiguration, databaseURL: String, data: DataOptions, hostileMix: HostileMix,
+        logger: Logger
+    ) async throws -> Bench {
         let stamp = Self.stamp()
         let schema = "bench_" + stamp
         let group = "hub-bench-" + stamp
-        say("hub-bench run: \(data.events) events, seed \(data.seed)"
-            + (hostileMix.fraction > 0 ? ", hostile fraction \(hostileMix.fraction)" : "") + ", schema \(schema), group \(group)")
+        say(
+            "hub-bench run: \(data.events) events, seed \(data.seed)"
+                + (hostileMix.fraction > 0 ? ", hostile fraction \(hostileMix.fraction)" : "") + ", schema \(schema), group \(group)")
         say("  kafka \(configuration.kafka.brokers), database \(configuration.database)")
 
         let started = ContinuousClock.now
         let territory = data.territory
-        say("  synthetic territory: \(territory.reference.communes.count) communes, \(territory.reference.qpvs.count) QPVs, \(territory.clsms.count) CLSMs, \(territory.reference.cls.count) CLS, \(territory.reference.asvs.count) ASV (\(Self.seconds(ContinuousClock.now - started)) s)")
+        say(
+            "  synthetic territory: \(territory.reference.communes.count) communes, \(territory.reference.qpvs.count) QPVs, \(territory.clsms.count) CLSMs, \(territory.reference.cls.count) CLS, \(territory.reference.asvs.count) ASV (\(Self.seconds(ContinuousClock.now - started)) s)"
+        )
 
         let setup = try await ServerConnections.connectDatabase(configuration.database, logger: logger)
         try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema, logger: logger).migrate(on: setup)
@@ -102,8 +109,9 @@ final class Bench: @unchecked Sendable {
         let offsets = try await endOffsets(admin: admin, configuration: configuration, group: group, logger: logger)
         try await admin.commitOffsets(group: group, offsets)
         say("  group \(group) starts at the end of the inbound topics (\(offsets.map(\.offset).reduce(0, +)) earlier records skipped)")
-        return Bench(configuration: configuration, databaseURL: databaseURL, data: data, hostileMix: hostileMix, logger: logger,
-                     schema: schema, group: group, territory: territory, database: database, admin: admin)
+        return Bench(
+            configuration: configuration, databaseURL: databaseURL, data: data, hostileMix: hostileMix, logger: logger,
+            schema: schema, group: group, territory: territory, database: database, admin: admin)
     }
 
     /// Where each inbound partition ends, so that the run's group reads only the run's
@@ -111,7 +119,9 @@ final class Bench: @unchecked Sendable {
     /// that can lag behind the last record of a partition (by up to a produce batch). So a
     /// throw-away consumer also reads what is there until the topics go quiet, and the end
     /// is the larger of the two.
-    static func endOffsets(admin: KafkaAdmin, configuration: HubConfiguration, group: String, logger: Logger) async throws -> [TopicPartitionOffset] {
+    static func endOffsets(
+        admin: KafkaAdmin, configuration: HubConfiguration, group: String, logger: Logger
+    ) async throws -> [TopicPartitionOffset] {
         var ends: [TopicPartition: Int64] = [:]
         for topic in HubTopics.inbound {
             for partition in try await admin.partitions(of: topic) {
@@ -119,8 +129,9 @@ final class Bench: @unchecked Sendable {
                 ends[key] = try await admin.watermarks(of: key).high
             }
         }
-        let consumer = try KafkaConsumer(configuration: configuration.kafka, groupID: group + "-skip",
-                                         topics: HubTopics.inbound, logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: configuration.kafka, groupID: group + "-skip",
+            topics: HubTopics.inbound, logger: logger)
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(600))
         var quietSince = clock.now
@@ -147,8 +158,9 @@ final class Bench: @unchecked Sendable {
         var now = time(nil)
         var parts = tm()
         gmtime_r(&now, &parts)
-        return String(format: "%04d%02d%02d_%02d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+        return String(
+            format: "%04d%02d%02d_%02d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+            parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 
     // MARK: - The workers

@@ -13,8 +13,10 @@ import Logging
 /// compared by running the old and new binaries one after the other.
 struct Core: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Time the workers' CPU stages on one thread, without servers: decoding (BatchProcessor.prepare) and deciding on the resident state (slices, rules, rows to write).",
-        discussion: "Batches go through both stages in stream order (set-up first), as hub-workers would take them; nothing is written anywhere.")
+        abstract:
+            "Time the workers' CPU stages on one thread, without servers: decoding (BatchProcessor.prepare) and deciding on the resident state (slices, rules, rows to write).",
+        discussion:
+            "Batches go through both stages in stream order (set-up first), as hub-workers would take them; nothing is written anywhere.")
 
     @OptionGroup var data: DataOptions
 
@@ -56,8 +58,9 @@ struct Core: AsyncParsableCommand {
 
         func perRecord(_ duration: Duration) -> String {
             let micros = Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
-            return String(format: "%.1f µs/record (%.0f records/s on one core)", micros / Double(max(records, 1)),
-                          Double(records) / max(micros / 1e6, 1e-9))
+            return String(
+                format: "%.1f µs/record (%.0f records/s on one core)", micros / Double(max(records, 1)),
+                Double(records) / max(micros / 1e6, 1e-9))
         }
         print("## hub-bench core (\(records) records, batches of \(batchSize), seed \(data.seed))")
         print("")
@@ -67,7 +70,11 @@ struct Core: AsyncParsableCommand {
         print("| decide (slices, rules, rows) | \(perRecord(deciding)) |")
         print("| both | \(perRecord(decoding + deciding)) |")
         print("")
-        print("applied \(outcome.applied), stale \(outcome.stale), duplicates \(outcome.duplicates), dead letters \(outcome.deadLettered), notifications \(outcome.notifications), state loads \(outcome.stateLoads)")
-        print("state at the end: \(resident.state.clsms.count) CLSMs, \(resident.state.sismProposals.count) SISM proposals, \(nonResident.qpvActions.count) QPV actions; peak RSS \(Bench.peakRSS(pid: getpid()).map(Bench.mebibytes) ?? "?")")
+        print(
+            "applied \(outcome.applied), stale \(outcome.stale), duplicates \(outcome.duplicates), dead letters \(outcome.deadLettered), notifications \(outcome.notifications), state loads \(outcome.stateLoads)"
+        )
+        print(
+            "state at the end: \(resident.state.clsms.count) CLSMs, \(resident.state.sismProposals.count) SISM proposals, \(nonResident.qpvActions.count) QPV actions; peak RSS \(Bench.peakRSS(pid: getpid()).map(Bench.mebibytes) ?? "?")"
+        )
     }
 }

@@ -58,7 +58,9 @@ struct DataOptions: ParsableArguments {
 
 struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the synthetic reference data (reference.json, for hub-admin reference import) and the events (events.jsonl, one structured CloudEvent per line).")
+        abstract:
+            "Write the synthetic reference data (reference.json, for hub-admin reference import) and the events (events.jsonl, one structured CloudEvent per line)."
+    )
 
     @OptionGroup var data: DataOptions
 
@@ -93,7 +95,9 @@ struct Generate: AsyncParsableCommand {
             }
         }
         try handle.write(contentsOf: buffer)
-        print("wrote \(directory.appendingPathComponent("reference.json").path): \(territory.reference.regions.count) regions, \(territory.reference.departements.count) départements, \(territory.reference.communes.count) communes, \(territory.reference.qpvs.count) QPVs, \(territory.reference.cls.count) CLS, \(territory.reference.asvs.count) ASV, \(territory.reference.sismEditions.count) SISM editions")
+        print(
+            "wrote \(directory.appendingPathComponent("reference.json").path): \(territory.reference.regions.count) regions, \(territory.reference.departements.count) départements, \(territory.reference.communes.count) communes, \(territory.reference.qpvs.count) QPVs, \(territory.reference.cls.count) CLS, \(territory.reference.asvs.count) ASV, \(territory.reference.sismEditions.count) SISM editions"
+        )
         print("wrote \(path): \(written) events")
         for topic in topics.keys.sorted() { print("  \(topic): \(topics[topic]!)") }
         for expectation in expectations.keys.sorted() { print("  expected \(expectation): \(expectations[expectation]!)") }

@@ -37,12 +37,14 @@ extension Bench {
             ).scalar(Int.self)
             return Progress(inbox: inserted, deadLetters: 0, unsent: nil)
         }
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT (SELECT count(*) FROM hub_inbox\(unescaped: inboxFilter)), (SELECT count(*) FROM hub_dead_letters),
                    (SELECT count(*) FROM hub_outbox_unsent)
             """)
-        return Progress(inbox: try rows[0].decode(Int.self, at: 0), deadLetters: try rows[0].decode(Int.self, at: 1),
-                        unsent: try rows[0].decode(Int.self, at: 2))
+        return Progress(
+            inbox: try rows[0].decode(Int.self, at: 0), deadLetters: try rows[0].decode(Int.self, at: 1),
+            unsent: try rows[0].decode(Int.self, at: 2))
     }
 
     /// Waits until `expected.accountable` records are in the inbox or dead letters and the
@@ -57,14 +59,18 @@ extension Bench {
             try checkWorkers()
             let near = expected.accountable - last.accounted < 50_000
             let now = try await progress(exact: near)
-            if near, now.unsent == 0, isHostile ? now.accounted >= expected.accountable
-                : now.inbox >= expected.processed && now.deadLetters >= expected.accountable - expected.processed {
+            if near, now.unsent == 0,
+                isHostile
+                    ? now.accounted >= expected.accountable
+                    : now.inbox >= expected.processed && now.deadLetters >= expected.accountable - expected.processed
+            {
                 return now
             }
             if now.accounted != last.accounted || now.unsent != last.unsent { lastChange = clock.now }
             if clock.now - lastReport >= .seconds(10) {
-                say("  [\(label)] \(now.accounted)/\(expected.accountable) records accounted for"
-                    + (now.unsent.map { ", \($0) notifications to relay" } ?? " (approximately)"))
+                say(
+                    "  [\(label)] \(now.accounted)/\(expected.accountable) records accounted for"
+                        + (now.unsent.map { ", \($0) notifications to relay" } ?? " (approximately)"))
                 lastReport = clock.now
             }
             last = now
@@ -72,7 +78,9 @@ extension Bench {
                 throw ValidationError("timed out: \(now.accounted)/\(expected.accountable) accounted for, \(now.unsentText) unsent")
             }
             guard clock.now - lastChange < stall else {
-                throw ValidationError("no progress for \(stall): \(now.accounted)/\(expected.accountable) accounted for, \(now.unsentText) unsent; workers log:\n\(logTail())")
+                throw ValidationError(
+                    "no progress for \(stall): \(now.accounted)/\(expected.accountable) accounted for, \(now.unsentText) unsent; workers log:\n\(logTail())"
+                )
             }
             // Counting a large inbox costs the database too: poll rarely while far from the end.
             let remaining = expected.accountable - now.accounted
@@ -82,7 +90,9 @@ extension Bench {
 
     /// The next `count` records of the stream, hostile ones in place of those `mix` picks
     /// (and the iterator after them).
-    static func take(_ iterator: SyntheticEventStream.Iterator, _ count: Int, mix: HostileMix) -> ([BenchRecord], SyntheticEventStream.Iterator) {
+    static func take(
+        _ iterator: SyntheticEventStream.Iterator, _ count: Int, mix: HostileMix
+    ) -> ([BenchRecord], SyntheticEventStream.Iterator) {
         var iterator = iterator
         var chunk: [BenchRecord] = []
         chunk.reserveCapacity(count)
@@ -125,7 +135,9 @@ extension Bench {
         setupEvents = []
         _ = try await waitForHub(timeout: .seconds(300), label: "set-up")
         let setupDuration = clock.now - setupStart
-        say("  set-up: \(setupCount) records (CLSM declarations, PTSM diagnostics) published and processed in \(Self.seconds(setupDuration)) s (includes the workers joining the group)")
+        say(
+            "  set-up: \(setupCount) records (CLSM declarations, PTSM diagnostics) published and processed in \(Self.seconds(setupDuration)) s (includes the workers joining the group)"
+        )
 
         // 2. Activity, as fast as the producer is acknowledged; the next chunk is generated
         //    while the current one is in flight.
@@ -158,9 +170,10 @@ extension Bench {
         let final = try await waitForHub(timeout: timeout, label: "hub")
         let caughtUp = clock.now - activityStart
         if let workers, workers.isRunning { workersPeakRSS = Self.peakRSS(pid: workers.processIdentifier) }
-        try await report(Figures(
-            setupCount: setupCount, setupDuration: setupDuration, activityCount: published,
-            activityStartWall: activityStartWall, publishDuration: publishDuration, caughtUp: caughtUp, final: final))
+        try await report(
+            Figures(
+                setupCount: setupCount, setupDuration: setupDuration, activityCount: published,
+                activityStartWall: activityStartWall, publishDuration: publishDuration, caughtUp: caughtUp, final: final))
     }
 
     struct Figures {
@@ -181,7 +194,8 @@ extension Bench {
 
     func report(_ figures: Figures) async throws {
         // Ends: last notification relayed, last record processed or dead-lettered.
-        let ends = try await database.query("""
+        let ends = try await database.query(
+            """
             SELECT extract(epoch FROM (SELECT max(sent_at) FROM hub_outbox_relayed))::float8,
                    extract(epoch FROM (SELECT max(processed_at) FROM hub_inbox))::float8,
                    extract(epoch FROM (SELECT max(recorded_at) FROM hub_dead_letters))::float8,
@@ -193,18 +207,21 @@ extension Bench {
         let outcomes = try await database.query(
             "SELECT outcome, count(*) FROM hub_inbox WHERE event_id LIKE \(ownIdPattern) GROUP BY 1 ORDER BY 1")
         let codes = try await database.query("SELECT error_code, count(*) FROM hub_dead_letters GROUP BY 1 ORDER BY 1")
-        let rules = try await database.query("""
+        let rules = try await database.query(
+            """
             SELECT convert_from(value, 'UTF8')::jsonb ->> 'rule', count(*) FROM hub_outbox
              WHERE topic = 'hub.notifications' AND convert_from(value, 'UTF8')::jsonb #>> '{cause,id}' LIKE \(ownIdPattern)
              GROUP BY 1 ORDER BY 2 DESC
             """)
-        let size = try await database.query("""
+        let size = try await database.query(
+            """
             SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
               JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = \(schema) AND c.relkind = 'r'
             """)
 
         // Latency: publish instant to the first relayed notification the record caused.
-        let firsts = try await database.query("""
+        let firsts = try await database.query(
+            """
             SELECT convert_from(o.value, 'UTF8')::jsonb #>> '{cause,id}', extract(epoch FROM min(d.sent_at))::float8, count(*)
               FROM hub_outbox o JOIN hub_outbox_deliveries d USING (sequence) WHERE o.topic = 'hub.notifications' GROUP BY 1
             """)
@@ -244,15 +261,23 @@ extension Bench {
         say("| figure | value |")
         say("| --- | --- |")
         say("| records published | \(expected.published) (set-up \(figures.setupCount), activity \(figures.activityCount)) |")
-        say("| expected | \(expected.processed) processed, \(expected.duplicates) duplicates, \(expected.deadLetters.values.reduce(0, +)) dead letters |")
+        say(
+            "| expected | \(expected.processed) processed, \(expected.duplicates) duplicates, \(expected.deadLetters.values.reduce(0, +)) dead letters |"
+        )
         say("| hub_inbox | \(outcomes.map { "\($0[0].text ?? "?") \($0[1].text ?? "?")" }.joined(separator: ", ")) |")
-        say("| hub_dead_letters | \(codes.isEmpty ? "0" : codes.map { "\($0[0].text ?? "?") \($0[1].text ?? "?")" }.joined(separator: ", ")) |")
+        say(
+            "| hub_dead_letters | \(codes.isEmpty ? "0" : codes.map { "\($0[0].text ?? "?") \($0[1].text ?? "?")" }.joined(separator: ", ")) |"
+        )
         say("| set-up (publish + processing, incl. group join) | \(Self.seconds(figures.setupDuration)) s |")
         say("| activity publish | \(Self.seconds(figures.publishDuration)) s, \(Int(publishRate)) records/s |")
-        say("| activity end to end (first publish to last relay/processing) | \(String(format: "%.1f", end - figures.activityStartWall)) s |")
+        say(
+            "| activity end to end (first publish to last relay/processing) | \(String(format: "%.1f", end - figures.activityStartWall)) s |"
+        )
         say("| sustained throughput (activity) | \(Int(sustained)) records/s |")
         say("| notifications relayed | \(notifications) (+ \(deadLettersRelayed) dead letters to hub.deadletter) |")
-        say("| latency publish → first notification relayed (activity, \(activityLatencies.count) records) | \(Self.percentiles(activityLatencies)) |")
+        say(
+            "| latency publish → first notification relayed (activity, \(activityLatencies.count) records) | \(Self.percentiles(activityLatencies)) |"
+        )
         say("| latency (set-up records, \(setupLatencies.count)) | \(Self.percentiles(setupLatencies)) |")
         say("| peak RSS hub-workers (VmHWM) | \(workersPeakRSS.map(Self.mebibytes) ?? "?") |")
         say("| peak RSS hub-bench (VmHWM) | \(benchRSS.map(Self.mebibytes) ?? "?") |")
@@ -264,9 +289,13 @@ extension Bench {
         if isHostile, foreignNotifications > 0 {
             // A hostile record whose ce_id was replaced by one still valid (a few random
             // bytes) is processed under that id.
-            say("NOTE: \(foreignNotifications) notifications were caused by a ce_id that is not the run's: hostile records processed under a replaced ce_id (or another client of the broker)")
+            say(
+                "NOTE: \(foreignNotifications) notifications were caused by a ce_id that is not the run's: hostile records processed under a replaced ce_id (or another client of the broker)"
+            )
         } else if foreignNotifications > 0 || figures.final.accounted > expected.accountable {
-            say("NOTE: records from other clients of the broker were consumed too (\(foreignNotifications) notifications not caused by this run); use a broker of its own for clean figures")
+            say(
+                "NOTE: records from other clients of the broker were consumed too (\(foreignNotifications) notifications not caused by this run); use a broker of its own for clean figures"
+            )
         }
         // With hostile records, what the hub makes of each is its own to say: the
         // accounting that follows the report checks them instead.

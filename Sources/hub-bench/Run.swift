@@ -9,7 +9,8 @@ import Logging
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Publish a synthetic stream to Kafka, let a hub-workers child process handle it, and report throughput, latency and memory.",
+        abstract:
+            "Publish a synthetic stream to Kafka, let a hub-workers child process handle it, and report throughput, latency and memory.",
         discussion: """
             Steps: fresh schema bench_<timestamp> (migrated, synthetic reference data imported), \
             topics created, a fresh consumer group whose offsets start at the current end of the \
@@ -27,7 +28,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Records per producer send (each send awaits the broker's acknowledgements).")
     var publishChunk: Int = 5000
 
-    @Option(help: "Publish at most this many activity records per second (default: as fast as the broker acknowledges). A rate the hub sustains measures latency without a backlog.")
+    @Option(
+        help:
+            "Publish at most this many activity records per second (default: as fast as the broker acknowledges). A rate the hub sustains measures latency without a backlog."
+    )
     var rate: Int?
 
     @Option(help: "The hub-workers executable (default: next to hub-bench).")
@@ -42,7 +46,10 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Keep the bench schema (dropped by default).")
     var keep = false
 
-    @Option(help: "Share of the activity records replaced by hostile ones (random bytes, deep nesting, NUL, invalid UTF-8, hostile headers, out-of-range times, oversize...), 0...1. The run then fails if a record is unaccounted for, a dead letter is internal, or the workers exit.")
+    @Option(
+        help:
+            "Share of the activity records replaced by hostile ones (random bytes, deep nesting, NUL, invalid UTF-8, hostile headers, out-of-range times, oversize...), 0...1. The run then fails if a record is unaccounted for, a dead letter is internal, or the workers exit."
+    )
     var hostileFraction: Double = 0
 
     func validate() throws {
@@ -64,8 +71,9 @@ struct Run: AsyncParsableCommand {
             hostileMix: HostileMix(seed: data.seed, fraction: hostileFraction), logger: logger)
         var failure: Error?
         do {
-            try await bench.start(workersBinary: workersBinary.map { URL(fileURLWithPath: $0) } ?? Bench.defaultWorkersBinary,
-                                  batchSize: batchSize, logLevel: workersLogLevel)
+            try await bench.start(
+                workersBinary: workersBinary.map { URL(fileURLWithPath: $0) } ?? Bench.defaultWorkersBinary,
+                batchSize: batchSize, logLevel: workersLogLevel)
             try await bench.publishAndMeasure(publishChunk: publishChunk, rate: rate, timeout: .seconds(timeout))
             try await bench.checkEveryRecord()
         } catch {

@@ -19,9 +19,9 @@ enum HubFuzz {
             return
         }
         #if HUB_FUZZING
-        exit(runLibFuzzer())
+            exit(runLibFuzzer())
         #else
-        exit(runRegressions(arguments) ? 0 : 1)
+            exit(runRegressions(arguments) ? 0 : 1)
         #endif
     }
 
@@ -73,29 +73,29 @@ enum HubFuzz {
 }
 
 #if HUB_FUZZING
-/// libFuzzer's entry point when the program has its own `main` (compiler-rt's FuzzerDriver).
-@_silgen_name("LLVMFuzzerRunDriver")
-private func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
+    /// libFuzzer's entry point when the program has its own `main` (compiler-rt's FuzzerDriver).
+    @_silgen_name("LLVMFuzzerRunDriver")
+    private func LLVMFuzzerRunDriver(
+        _ argc: UnsafeMutablePointer<Int32>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+    ) -> Int32
 
-extension HubFuzz {
-    static func runLibFuzzer() -> Int32 {
-        _ = target  // the initial state is built before libFuzzer starts timing inputs
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        return LLVMFuzzerRunDriver(&argc, &argv) { data, size in
-            let input = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
-            do {
-                try HubFuzz.target.run(input)
-            } catch {
-                // A broken property is a finding like a crash: trap so that libFuzzer saves the input.
-                fatalError("hub-fuzz finding: \(error)")
+    extension HubFuzz {
+        static func runLibFuzzer() -> Int32 {
+            _ = target  // the initial state is built before libFuzzer starts timing inputs
+            var argc = CommandLine.argc
+            var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+            return LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+                let input = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
+                do {
+                    try HubFuzz.target.run(input)
+                } catch {
+                    // A broken property is a finding like a crash: trap so that libFuzzer saves the input.
+                    fatalError("hub-fuzz finding: \(error)")
+                }
+                return 0
             }
-            return 0
         }
     }
-}
 #endif

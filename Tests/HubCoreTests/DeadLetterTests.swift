@@ -1,8 +1,9 @@
 import Foundation
-@testable import HubCore
-@testable import HubDomain
 import HubTestSupport
 import Testing
+
+@testable import HubCore
+@testable import HubDomain
 
 @Suite("Dead letters (pure)")
 struct DeadLetterTests {
@@ -27,13 +28,14 @@ struct DeadLetterTests {
         #expect(letter.value == Self.original.value)
         #expect(Array(letter.headers.prefix(Self.original.headers.count)) == Self.original.headers)
         let added = Array(letter.headers.dropFirst(Self.original.headers.count))
-        #expect(added == [
-            RecordHeader(name: "hub_error_code", string: "schema_violation"),
-            RecordHeader(name: "hub_error_message", string: "governance.members: required"),
-            RecordHeader(name: "hub_original_topic", string: "clsm.declared"),
-            RecordHeader(name: "hub_original_partition", string: "4"),
-            RecordHeader(name: "hub_original_offset", string: "123456789012"),
-        ])
+        #expect(
+            added == [
+                RecordHeader(name: "hub_error_code", string: "schema_violation"),
+                RecordHeader(name: "hub_error_message", string: "governance.members: required"),
+                RecordHeader(name: "hub_original_topic", string: "clsm.declared"),
+                RecordHeader(name: "hub_original_partition", string: "4"),
+                RecordHeader(name: "hub_original_offset", string: "123456789012"),
+            ])
     }
 
     @Test("an absent key stays absent; hub_* headers already there are replaced, not repeated")
@@ -51,12 +53,14 @@ struct DeadLetterTests {
 
     @Test("a rejection gives its code and its message with the violations")
     func fromRejection() {
-        let rejection = EventRejection(code: .personalData, message: "personal data in clsm.declared",
-                                       violations: [Violation(path: "coordinator.email", reason: "e-mail address")])
+        let rejection = EventRejection(
+            code: .personalData, message: "personal data in clsm.declared",
+            violations: [Violation(path: "coordinator.email", reason: "e-mail address")])
         let letter = DeadLetter.make(from: Self.original, rejection: rejection)
         #expect(letter.headers.first { $0.name == "hub_error_code" }?.stringValue == "personal_data")
-        #expect(letter.headers.first { $0.name == "hub_error_message" }?.stringValue
-            == "personal data in clsm.declared; coordinator.email: e-mail address")
+        #expect(
+            letter.headers.first { $0.name == "hub_error_message" }?.stringValue
+                == "personal data in clsm.declared; coordinator.email: e-mail address")
     }
 
     @Test("a long reason is cut under 4 KiB at a character boundary")
@@ -98,9 +102,11 @@ struct OutboxHeadersTests {
         #expect(try OutboxHeaders.decode(json) == headers)
         // The canonical JSON of the stored form, byte for byte (a name that needs escapes too).
         let escaped = [RecordHeader(name: "na\"me\\\n", string: "v")] + headers
-        let canonical = JSONValue.array(escaped.map { header in
-            .object(["name": .string(header.name), "value": header.value.map { .string(Data($0).base64EncodedString()) } ?? .null])
-        }).canonicalString()
+        let canonical = JSONValue.array(
+            escaped.map { header in
+                .object(["name": .string(header.name), "value": header.value.map { .string(Data($0).base64EncodedString()) } ?? .null])
+            }
+        ).canonicalString()
         #expect(OutboxHeaders.encode(escaped) == canonical)
         #expect(json.contains(#""value":null"#))
         #expect(try OutboxHeaders.decode(OutboxHeaders.encode([])) == [])
@@ -111,12 +117,13 @@ struct OutboxHeadersTests {
 
     /// What PostgreSQL prints for the stored headers (jsonb: "name" first, ": " and ", ").
     static func printedAsJsonb(_ headers: [RecordHeader]) -> String {
-        "[" + headers.map { header in
-            var name: [UInt8] = []
-            JSONValue.writeString(header.name, into: &name)
-            let value = header.value.map { "\"" + Data($0).base64EncodedString() + "\"" } ?? "null"
-            return #"{"name": "# + String(decoding: name, as: UTF8.self) + #", "value": "# + value + "}"
-        }.joined(separator: ", ") + "]"
+        "["
+            + headers.map { header in
+                var name: [UInt8] = []
+                JSONValue.writeString(header.name, into: &name)
+                let value = header.value.map { "\"" + Data($0).base64EncodedString() + "\"" } ?? "null"
+                return #"{"name": "# + String(decoding: name, as: UTF8.self) + #", "value": "# + value + "}"
+            }.joined(separator: ", ") + "]"
     }
 
     @Test("the fast path reads what PostgreSQL prints exactly as the parser does, and leaves anything else to it")
@@ -125,7 +132,8 @@ struct OutboxHeadersTests {
         let names = ["ce_id", "ce_type", "content-type", "é", "na\"me", "x\\y", "tab\tname", ""]
         for _ in 0..<2_000 {
             let headers = (0..<Int.random(in: 0...6, using: &random)).map { _ -> RecordHeader in
-                let value: [UInt8]? = Bool.random(using: &random)
+                let value: [UInt8]? =
+                    Bool.random(using: &random)
                     ? (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
                     : nil
                 return RecordHeader(name: names.randomElement(using: &random)!, value: value)
@@ -142,9 +150,11 @@ struct OutboxHeadersTests {
             #expect(fast == (escaped ? nil : headers))
         }
         // Other spacing or order, a bad base64, trailing bytes: not the fast path's to judge.
-        for text in [#"[{"value": "AP8=", "name": "x"}]"#, #"[{"name":"x","value":"AP8="}]"#,
-                     #"[{"name": "x", "value": "***"}]"#, #"[{"name": "x", "value": "AP8"}]"#,
-                     #"[{"name": "x", "value": null}] "#, #"[{"name": "x", "value": "A=A="}]"#, "[", ""] {
+        for text in [
+            #"[{"value": "AP8=", "name": "x"}]"#, #"[{"name":"x","value":"AP8="}]"#,
+            #"[{"name": "x", "value": "***"}]"#, #"[{"name": "x", "value": "AP8"}]"#,
+            #"[{"name": "x", "value": null}] "#, #"[{"name": "x", "value": "A=A="}]"#, "[", "",
+        ] {
             let fast = text.utf8.withContiguousStorageIfAvailable { bytes in
                 var scanner = StoredHeadersScanner(bytes: bytes)
                 return scanner.scan()

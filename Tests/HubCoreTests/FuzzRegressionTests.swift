@@ -54,8 +54,10 @@ struct FuzzRegressionTests {
     @Test("the framing reads back what it writes, and reads any bytes")
     func framing() throws {
         let records = [
-            FuzzRecord(topic: .qpvActionRecorded, key: [1, 2], headers: [RecordHeader(name: "a", value: nil), RecordHeader(name: "b", string: "c")],
-                       value: Array("{}".utf8), smallSizeLimit: true),
+            FuzzRecord(
+                topic: .qpvActionRecorded, key: [1, 2],
+                headers: [RecordHeader(name: "a", value: nil), RecordHeader(name: "b", string: "c")],
+                value: Array("{}".utf8), smallSizeLimit: true),
             FuzzRecord(topic: .clsmDeclared, headers: [], value: []),
         ]
         #expect(FuzzFraming.parse(FuzzFraming.encode(records)) == records)

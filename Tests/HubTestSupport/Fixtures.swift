@@ -1,6 +1,7 @@
 import Foundation
-@testable import HubDomain
 import Testing
+
+@testable import HubDomain
 
 /// Shared test data: the documented examples (read from docs/ through #filePath) and small
 /// builders that keep the rule tests readable.
@@ -40,7 +41,9 @@ package enum Fixture {
 
     // MARK: builders
 
-    package static func event(_ payload: InboundEvent, id: String, source: String = "urn:test", time: String = "2026-09-01T10:00:00+02:00") -> DecodedEvent {
+    package static func event(
+        _ payload: InboundEvent, id: String, source: String = "urn:test", time: String = "2026-09-01T10:00:00+02:00"
+    ) -> DecodedEvent {
         DecodedEvent(identity: EventIdentity(source: source, id: id), time: Timestamp(time)!, event: payload)
     }
 
@@ -67,13 +70,17 @@ package enum Fixture {
             audience: "grand public", qpv: qpv, cancelled: cancelled)
     }
 
-    package static func ptsm(_ id: String, departements: [String] = ["93"], version: Int, priorities: [ThemeCode], region: String = "11") -> PtsmDiagnosticPublished {
+    package static func ptsm(
+        _ id: String, departements: [String] = ["93"], version: Int, priorities: [ThemeCode], region: String = "11"
+    ) -> PtsmDiagnosticPublished {
         PtsmDiagnosticPublished(
             ptsmId: id, name: "PTSM \(id)", region: region, departements: departements, version: version,
             publishedOn: CalendarDate("2026-09-10")!, priorities: priorities)
     }
 
-    package static func action(_ id: String, qpv: String, by kind: RecorderKind, _ recorder: String, participants: Int = 10) -> QpvActionRecorded {
+    package static func action(
+        _ id: String, qpv: String, by kind: RecorderKind, _ recorder: String, participants: Int = 10
+    ) -> QpvActionRecorded {
         QpvActionRecorded(
             actionId: id, qpv: qpv, recordedBy: .init(kind: kind, id: recorder), type: .awareness, title: "Action \(id)",
             date: CalendarDate("2026-10-10")!, participants: participants)
@@ -94,7 +101,9 @@ package struct Harness {
 
     /// Processes a payload as a new event (fresh id) and returns the decision.
     @discardableResult
-    package mutating func send(_ payload: InboundEvent, time: String = "2026-09-01T10:00:00+02:00", source: String = "urn:test") throws -> Decision {
+    package mutating func send(
+        _ payload: InboundEvent, time: String = "2026-09-01T10:00:00+02:00", source: String = "urn:test"
+    ) throws -> Decision {
         counter += 1
         return try send(Fixture.event(payload, id: "evt-\(counter)", source: source, time: time))
     }

@@ -34,7 +34,10 @@ package struct RandomEvents {
     package mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &rng) < percent }
     package mutating func subset<T: Hashable>(_ items: [T], min: Int = 0) -> [T] {
         var result = items.filter { _ in chance(40) }
-        while result.count < min { let item = pick(items); if !result.contains(item) { result.append(item) } }
+        while result.count < min {
+            let item = pick(items)
+            if !result.contains(item) { result.append(item) }
+        }
         return result
     }
 
@@ -86,18 +89,22 @@ package struct RandomEvents {
 
     package mutating func randomAction() -> QpvActionRecorded {
         let kind: RecorderKind = pick(RecorderKind.allCases)
-        let recorder: String = switch kind {
-        case .clsm: pick(Self.clsmIds)
-        case .asv: pick(["asv-saint-denis", "asv-bobigny"])
-        case .cls: pick(["cls-plaine-commune", "cls-bobigny"])
-        }
-        return Fixture.action(pick(["x1", "x2", "x3"]), qpv: pick(Self.qpvs), by: kind, recorder, participants: Int.random(in: 0...40, using: &rng))
+        let recorder: String =
+            switch kind {
+            case .clsm: pick(Self.clsmIds)
+            case .asv: pick(["asv-saint-denis", "asv-bobigny"])
+            case .cls: pick(["cls-plaine-commune", "cls-bobigny"])
+            }
+        return Fixture.action(
+            pick(["x1", "x2", "x3"]), qpv: pick(Self.qpvs), by: kind, recorder, participants: Int.random(in: 0...40, using: &rng))
     }
 }
 
 /// Replays events from a state: rejected events are skipped (they would go to the dead-letter
 /// topic). Returns the final state and every notification's bytes, in order.
-package func replay(_ events: [DecodedEvent], from initial: HubState) -> (state: HubState, notifications: [[UInt8]], rejections: [DeadLetterCode]) {
+package func replay(
+    _ events: [DecodedEvent], from initial: HubState
+) -> (state: HubState, notifications: [[UInt8]], rejections: [DeadLetterCode]) {
     var state = initial
     var bytes: [[UInt8]] = []
     var rejections: [DeadLetterCode] = []

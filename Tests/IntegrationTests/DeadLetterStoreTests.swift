@@ -7,12 +7,17 @@ private struct Abort: Error {}
 
 @Suite("Dead-letter store", .enabled(if: TestServers.hasDatabase))
 struct DeadLetterStoreTests {
-    static func message(topic: String = "clsm.declared", partition: Int32 = 0, offset: Int64, key: [UInt8]? = [0xFF, 0x41]) -> InboundRecord {
-        InboundRecord(topic: topic, partition: partition, offset: offset, key: key,
-                     value: [0x7B, 0x00, 0xFE] + Array("valeur \(offset)".utf8),
-                     headers: [RecordHeader(name: "ce_id", string: "e-\(offset)"), RecordHeader(name: "bin", value: [0, 0xFF]),
-                               RecordHeader(name: "none", value: nil)],
-                     timestampMilliseconds: nil)
+    static func message(
+        topic: String = "clsm.declared", partition: Int32 = 0, offset: Int64, key: [UInt8]? = [0xFF, 0x41]
+    ) -> InboundRecord {
+        InboundRecord(
+            topic: topic, partition: partition, offset: offset, key: key,
+            value: [0x7B, 0x00, 0xFE] + Array("valeur \(offset)".utf8),
+            headers: [
+                RecordHeader(name: "ce_id", string: "e-\(offset)"), RecordHeader(name: "bin", value: [0, 0xFF]),
+                RecordHeader(name: "none", value: nil),
+            ],
+            timestampMilliseconds: nil)
     }
 
     @Test("a record of any bytes is stored and queued whole: NUL and invalid UTF-8 in key, value and header values; reasons escaped")
@@ -22,12 +27,16 @@ struct DeadLetterStoreTests {
             let hostile = InboundRecord(
                 topic: "sism.event.proposed", partition: 1, offset: 42, key: [0x00, 0xC3, 0x28],
                 value: [0x00] + Array(#"{"title":"\u0000"}"#.utf8) + [0xFF],
-                headers: [RecordHeader(name: "ce_specversion", value: Array("1.0\0".utf8)), RecordHeader(name: "ce_id", value: [0xED, 0xA0, 0x80]),
-                          RecordHeader(name: "x\0name", string: "v")],
+                headers: [
+                    RecordHeader(name: "ce_specversion", value: Array("1.0\0".utf8)),
+                    RecordHeader(name: "ce_id", value: [0xED, 0xA0, 0x80]),
+                    RecordHeader(name: "x\0name", string: "v"),
+                ],
                 timestampMilliseconds: nil)
             try await db.transaction { transaction in
-                try await DeadLetterStore.deadLetter(hostile, code: .malformedEnvelope, reason: "ce_specversion must be \"1.0\", got \"1.0\0\"",
-                                                     on: transaction)
+                try await DeadLetterStore.deadLetter(
+                    hostile, code: .malformedEnvelope, reason: "ce_specversion must be \"1.0\", got \"1.0\0\"",
+                    on: transaction)
             }
             let stored = try #require(try await DeadLetterStore.list(on: db).first)
             #expect(stored.key == hostile.key)
@@ -81,8 +90,11 @@ struct DeadLetterStoreTests {
             #expect(try await DeadLetterStore.list(replayed: true, on: db).allSatisfy { $0.replayedAt != nil })
 
             let counts = try await DeadLetterStore.counts(on: db)
-            #expect(counts == [DeadLetterCount(code: "schema_violation", total: 2, unreplayed: 0),
-                               DeadLetterCount(code: "unknown_reference", total: 1, unreplayed: 1)])
+            #expect(
+                counts == [
+                    DeadLetterCount(code: "schema_violation", total: 2, unreplayed: 0),
+                    DeadLetterCount(code: "unknown_reference", total: 1, unreplayed: 1),
+                ])
         }
     }
 
@@ -91,8 +103,9 @@ struct DeadLetterStoreTests {
         try await OutboxTestContext.with { context in
             do {
                 try await context.connection.transaction { tx in
-                    try await DeadLetterStore.deadLetter(Self.message(offset: 1), code: .internal, reason: "x", on: tx,
-                                                         channel: context.relayConfiguration.channel)
+                    try await DeadLetterStore.deadLetter(
+                        Self.message(offset: 1), code: .internal, reason: "x", on: tx,
+                        channel: context.relayConfiguration.channel)
                     throw Abort()
                 }
                 Issue.record("the transaction should have failed")
@@ -114,8 +127,9 @@ struct DeadLetterRelayTests {
             let reason = "ce_type « unknown.v1 » is not sism.event.proposed.v1"
             for _ in 0..<2 {  // processed twice (crash before the offset commit): one effect
                 try await context.connection.transaction { tx in
-                    try await DeadLetterStore.deadLetter(original, code: .unsupportedType, reason: reason, on: tx,
-                                                         channel: context.relayConfiguration.channel)
+                    try await DeadLetterStore.deadLetter(
+                        original, code: .unsupportedType, reason: reason, on: tx,
+                        channel: context.relayConfiguration.channel)
                     try await tx.execute("UPDATE hub_outbox SET topic = \(topic)")
                 }
             }

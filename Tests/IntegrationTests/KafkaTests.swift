@@ -9,9 +9,12 @@ struct KafkaTests {
     func roundTrip() async throws {
         let topic = try await KafkaTestSupport.freshTopic("roundtrip")
         let producer = try KafkaTestSupport.producer()
-        let headers = [RecordHeader(name: "ce_id", string: "évènement-1"), RecordHeader(name: "binary", value: [0, 1, 255]),
-                       RecordHeader(name: "empty", value: nil)]
-        let report = try await producer.send(OutboundRecord(topic: topic, key: "clsm-75-01", value: Array("{\"a\":1}".utf8), headers: headers))
+        let headers = [
+            RecordHeader(name: "ce_id", string: "évènement-1"), RecordHeader(name: "binary", value: [0, 1, 255]),
+            RecordHeader(name: "empty", value: nil),
+        ]
+        let report = try await producer.send(
+            OutboundRecord(topic: topic, key: "clsm-75-01", value: Array("{\"a\":1}".utf8), headers: headers))
         #expect(report.topic == topic)
         #expect(report.offset == 0)
         try producer.close()
@@ -149,8 +152,9 @@ struct KafkaTests {
         #expect(error?.kind == .brokersUnreachable)
         #expect(error?.description.contains("127.0.0.1:1") == true)
 
-        let producer = try KafkaProducer(configuration: KafkaConfiguration(brokers: "127.0.0.1:1", properties: ["message.timeout.ms": "1500"]),
-                                         logger: KafkaTestSupport.logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaConfiguration(brokers: "127.0.0.1:1", properties: ["message.timeout.ms": "1500"]),
+            logger: KafkaTestSupport.logger)
         let delivery = await #expect(throws: KafkaError.self) {
             try await producer.send(OutboundRecord(topic: "nowhere", key: nil, value: [1]))
         }
@@ -161,9 +165,10 @@ struct KafkaTests {
 
     @Test("an unknown librdkafka property is refused with its name")
     func badProperty() throws {
-        let configuration = KafkaConfiguration.fromEnvironment(HubEnvironment([
-            "HUB_KAFKA_BROKERS": "127.0.0.1:9092", "HUB_KAFKA_NO_SUCH_THING": "1",
-        ]))
+        let configuration = KafkaConfiguration.fromEnvironment(
+            HubEnvironment([
+                "HUB_KAFKA_BROKERS": "127.0.0.1:9092", "HUB_KAFKA_NO_SUCH_THING": "1",
+            ]))
         let error = #expect(throws: KafkaError.self) { try KafkaProducer(configuration: configuration, logger: KafkaTestSupport.logger) }
         #expect(error?.kind == .invalidConfiguration)
         #expect(error?.description.contains("no.such.thing") == true)

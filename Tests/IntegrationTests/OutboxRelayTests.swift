@@ -20,15 +20,17 @@ struct OutboxRelayTests {
 
             // Stored in the order given.
             let stored = try await context.connection.query(
-                "SELECT notification_id FROM hub_outbox ORDER BY sequence").map { try $0.decode(UUID.self, at: 0) }
+                "SELECT notification_id FROM hub_outbox ORDER BY sequence"
+            ).map { try $0.decode(UUID.self, at: 0) }
             #expect(stored == written.map(\.notificationId))
 
             // Small batches: the order holds across batches too.
             var configuration = context.relayConfiguration
             configuration.batchSize = 16
-            let relay = RunningRelay(OutboxRelay(
-                database: context.database, kafka: try KafkaTestSupport.configuration(),
-                configuration: configuration, logger: OutboxTestContext.logger))
+            let relay = RunningRelay(
+                OutboxRelay(
+                    database: context.database, kafka: try KafkaTestSupport.configuration(),
+                    configuration: configuration, logger: OutboxTestContext.logger))
             let consumer = try KafkaTestSupport.consumer(group: TestServers.uniqueName("outbox"), topics: [topic])
             let received = try await KafkaTestSupport.consume(consumer, count: written.count)
             try await consumer.close()
@@ -58,7 +60,8 @@ struct OutboxRelayTests {
             }
 
             let sent = try await context.connection.query(
-                "SELECT count(*) FROM hub_outbox_deliveries WHERE sent_at IS NOT NULL AND sent_at >= created_at").scalar(Int.self)
+                "SELECT count(*) FROM hub_outbox_deliveries WHERE sent_at IS NOT NULL AND sent_at >= created_at"
+            ).scalar(Int.self)
             #expect(sent == written.count)
         }
     }
@@ -69,9 +72,10 @@ struct OutboxRelayTests {
             let topic = try await KafkaTestSupport.freshTopic("outbox_wake")
             var configuration = context.relayConfiguration
             configuration.pollInterval = .seconds(30)  // only a notification can wake it in time
-            let relay = RunningRelay(OutboxRelay(
-                database: context.database, kafka: try KafkaTestSupport.configuration(),
-                configuration: configuration, logger: OutboxTestContext.logger))
+            let relay = RunningRelay(
+                OutboxRelay(
+                    database: context.database, kafka: try KafkaTestSupport.configuration(),
+                    configuration: configuration, logger: OutboxTestContext.logger))
             #expect(try await Eventually.wait { relay.relay.status.role == .active && relay.relay.status.lastSuccess != nil })
             try await Task.sleep(for: .milliseconds(300))  // it is now waiting for notifications
 
@@ -112,8 +116,9 @@ struct OutboxRelayTests {
             let consumer = try KafkaTestSupport.consumer(group: TestServers.uniqueName("outbox_lock"), topics: [topic])
             let received = try await KafkaTestSupport.consume(consumer, count: 17)
             try await consumer.close()
-            #expect(received.compactMap(OutboxSamples.id)
-                == (before + after).map { $0.notificationId.uuidString.lowercased() })
+            #expect(
+                received.compactMap(OutboxSamples.id)
+                    == (before + after).map { $0.notificationId.uuidString.lowercased() })
         }
     }
 
@@ -123,9 +128,10 @@ struct OutboxRelayTests {
             let topic = try await KafkaTestSupport.freshTopic("outbox_late")
             var configuration = context.relayConfiguration
             configuration.heldBackWarning = .seconds(1)  // the warning's query runs too
-            let relay = RunningRelay(OutboxRelay(
-                database: context.database, kafka: try KafkaTestSupport.configuration(),
-                configuration: configuration, logger: OutboxTestContext.logger))
+            let relay = RunningRelay(
+                OutboxRelay(
+                    database: context.database, kafka: try KafkaTestSupport.configuration(),
+                    configuration: configuration, logger: OutboxTestContext.logger))
             #expect(try await Eventually.wait { relay.relay.status.role == .active && relay.relay.status.lastSuccess != nil })
             let early = OutboxSamples.records(count: 4, topic: topic, tag: "early")
             let late = OutboxSamples.records(count: 3, topic: topic, tag: "late")
@@ -165,7 +171,8 @@ struct OutboxRelayTests {
             let records = OutboxSamples.records(count: 10, topic: "hub.notifications")
             try await connection.transaction { tx in try await OutboxWriter.append(records, on: tx) }
             // Sent as the old relay marked them: the first three, and the fifth after a retry.
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 UPDATE hub_outbox SET sent_at = now()
                  WHERE sequence IN (SELECT sequence FROM hub_outbox ORDER BY sequence LIMIT 3)
                     OR sequence = (SELECT sequence FROM hub_outbox ORDER BY sequence OFFSET 4 LIMIT 1)
@@ -176,13 +183,15 @@ struct OutboxRelayTests {
                 .map { try $0.decode(UUID.self, at: 0) }
             #expect(unsent == records.dropFirst(3).map(\.notificationId))
             let sent = try await connection.query(
-                "SELECT count(*) FROM hub_outbox_deliveries WHERE sent_at IS NOT NULL").scalar(Int.self)
+                "SELECT count(*) FROM hub_outbox_deliveries WHERE sent_at IS NOT NULL"
+            ).scalar(Int.self)
             #expect(sent == 3)
             // Rows written after the migration come after the old ones.
             let newer = OutboxSamples.records(count: 2, topic: "hub.notifications", tag: "newer")
             try await connection.transaction { tx in try await OutboxWriter.append(newer, on: tx) }
             let order = try await connection.query(
-                "SELECT notification_id FROM hub_outbox_unsent ORDER BY writer_xact, sequence").map { try $0.decode(UUID.self, at: 0) }
+                "SELECT notification_id FROM hub_outbox_unsent ORDER BY writer_xact, sequence"
+            ).map { try $0.decode(UUID.self, at: 0) }
             #expect(order == (records.dropFirst(3) + newer).map(\.notificationId))
         }
     }
@@ -211,7 +220,8 @@ struct OutboxRelayTests {
                 """
                 SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                  WHERE l.locktype = 'advisory' AND a.application_name = \(context.database.applicationName)
-                """).scalar(Int.self)
+                """
+            ).scalar(Int.self)
             #expect(holders == 1)
             try await relay.stop()
         }

@@ -38,7 +38,8 @@ struct PostgresBulkWriteTests {
     @Test("COPY writes 10,000 rows with awkward characters and NULLs intact")
     func copyManyRows() async throws {
         try await PostgresTestDatabase.withSchema { connection, _ in
-            try await connection.executeScript("""
+            try await connection.executeScript(
+                """
                 CREATE TABLE readings (id int PRIMARY KEY, label text, at timestamptz, ref uuid, payload jsonb, blob bytea)
                 """)
             let start = Date(timeIntervalSince1970: 1_780_000_000)
@@ -84,7 +85,8 @@ struct PostgresBulkWriteTests {
     func binaryCopyMatchesText() async throws {
         try await PostgresTestDatabase.withSchema { connection, _ in
             for table in ["as_text", "as_binary"] {
-                try await connection.executeScript("""
+                try await connection.executeScript(
+                    """
                     CREATE TABLE \(table) (id bigint PRIMARY KEY, label text, at timestamptz, ref uuid, payload jsonb,
                                            blob bytea, flag boolean, x double precision)
                     """)
@@ -93,9 +95,11 @@ struct PostgresBulkWriteTests {
             let columns = ["id", "label", "at", "ref", "payload", "blob", "flag", "x"]
             #expect(try await connection.copy(into: "as_text", columns: columns, rows: rows) == 3_000)
             #expect(try await connection.copyBinary(into: "as_binary", columns: columns, rows: rows) == 3_000)
-            let differing = try await connection.query("""
+            let differing = try await connection.query(
+                """
                 SELECT count(*) FROM (SELECT * FROM as_text EXCEPT SELECT * FROM as_binary) d
-                """).scalar(Int.self)
+                """
+            ).scalar(Int.self)
             #expect(differing == 0)
             #expect(try await connection.query("SELECT count(*) FROM as_binary WHERE at < '2000-01-01'").scalar(Int.self) > 0)
         }

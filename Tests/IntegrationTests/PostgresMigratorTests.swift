@@ -6,10 +6,12 @@ import Testing
 struct PostgresMigratorTests {
     static let migrations = [
         Migration(version: 1, name: "create_clsm", sql: "CREATE TABLE clsm (id text PRIMARY KEY, name text NOT NULL)"),
-        Migration(version: 2, name: "add_region", sql: """
-            ALTER TABLE clsm ADD COLUMN region text;
-            CREATE INDEX clsm_region ON clsm (region);
-            """),
+        Migration(
+            version: 2, name: "add_region",
+            sql: """
+                ALTER TABLE clsm ADD COLUMN region text;
+                CREATE INDEX clsm_region ON clsm (region);
+                """),
     ]
 
     @Test("pending migrations apply once, in order, and a second run applies nothing")
@@ -28,7 +30,8 @@ struct PostgresMigratorTests {
             let third = Migration(version: 3, name: "add_active", sql: "ALTER TABLE clsm ADD COLUMN active boolean NOT NULL DEFAULT true")
             let later = try await PostgresMigrator(migrations: Self.migrations + [third], schema: schema).migrate(on: connection)
             #expect(later.applied.map(\.version) == [3])
-            let recorded = try await connection.query("SELECT version, name, checksum, applied_at FROM hub_schema_migrations ORDER BY version")
+            let recorded = try await connection.query(
+                "SELECT version, name, checksum, applied_at FROM hub_schema_migrations ORDER BY version")
             #expect(try recorded.map { try $0.decode(Int.self, at: "version") } == [1, 2, 3])
             #expect(try recorded[2].decode(String.self, at: "checksum") == third.checksum)
             #expect(try await connection.query("SELECT active FROM clsm").scalar(Bool.self))

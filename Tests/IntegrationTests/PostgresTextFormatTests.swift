@@ -1,40 +1,46 @@
 import Foundation
-@testable import HubPostgres
 import Testing
 
+@testable import HubPostgres
 
 /// The text formats the adapter writes and reads by hand, checked without a server (the
 /// round trips through a server are in PostgresValueTests).
 @Suite("PostgreSQL text formats")
 struct PostgresTextFormatTests {
-    @Test("timestamps are written in ISO 8601 UTC with microseconds", arguments: [
-        (0.0, "1970-01-01T00:00:00Z"),
-        (1_772_341_200.5, "2026-03-01T05:00:00.500000Z"),
-        (-0.000_001, "1969-12-31T23:59:59.999999Z"),
-        (951_782_400, "2000-02-29T00:00:00Z"),
-    ])
+    @Test(
+        "timestamps are written in ISO 8601 UTC with microseconds",
+        arguments: [
+            (0.0, "1970-01-01T00:00:00Z"),
+            (1_772_341_200.5, "2026-03-01T05:00:00.500000Z"),
+            (-0.000_001, "1969-12-31T23:59:59.999999Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+        ])
     func formatDates(_ seconds: Double, _ expected: String) {
         #expect(PostgresDateText.format(Date(timeIntervalSince1970: seconds)) == expected)
     }
 
-    @Test("the server's timestamp output is read, with or without offset, fraction or time", arguments: [
-        ("2026-03-01 05:00:00+00", 1_772_341_200.0),
-        ("2026-03-01 10:30:00.5+05:30", 1_772_341_200.5),
-        ("2026-03-01 01:00:00-04", 1_772_341_200.0),
-        ("1969-12-31 23:59:59.999999+00", -0.000_001),
-        ("2026-03-01T05:00:00Z", 1_772_341_200.0),
-        ("2026-03-01 05:00:00", 1_772_341_200.0),
-        ("2026-03-01", 1_772_323_200.0),
-        ("1900-01-01 00:00:00+00:09:21", -2_208_989_361.0),
-    ])
+    @Test(
+        "the server's timestamp output is read, with or without offset, fraction or time",
+        arguments: [
+            ("2026-03-01 05:00:00+00", 1_772_341_200.0),
+            ("2026-03-01 10:30:00.5+05:30", 1_772_341_200.5),
+            ("2026-03-01 01:00:00-04", 1_772_341_200.0),
+            ("1969-12-31 23:59:59.999999+00", -0.000_001),
+            ("2026-03-01T05:00:00Z", 1_772_341_200.0),
+            ("2026-03-01 05:00:00", 1_772_341_200.0),
+            ("2026-03-01", 1_772_323_200.0),
+            ("1900-01-01 00:00:00+00:09:21", -2_208_989_361.0),
+        ])
     func parseDates(_ text: String, _ seconds: Double) throws {
         let date = try #require(PostgresDateText.parse(text))
         #expect(abs(date.timeIntervalSince1970 - seconds) < 0.000_000_5)
     }
 
-    @Test("malformed or BC timestamps are refused", arguments: [
-        "", "2026-13-01", "2026-03-01 25", "2026-03-01 05:00:00+", "0044-03-15 12:00:00+00 BC", "yesterday",
-    ])
+    @Test(
+        "malformed or BC timestamps are refused",
+        arguments: [
+            "", "2026-13-01", "2026-03-01 25", "2026-03-01 05:00:00+", "0044-03-15 12:00:00+00 BC", "yesterday",
+        ])
     func refuseDates(_ text: String) {
         #expect(PostgresDateText.parse(text) == nil)
     }

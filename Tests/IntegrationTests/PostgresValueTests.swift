@@ -9,7 +9,8 @@ struct PostgresValueTests {
     @Test("each value type survives a round trip through a table, NULL included")
     func roundTrip() async throws {
         try await PostgresTestDatabase.withSchema { connection, _ in
-            try await connection.executeScript("""
+            try await connection.executeScript(
+                """
                 CREATE TABLE sample (
                     id int PRIMARY KEY, label text, count bigint, small int, flag boolean, ratio double precision,
                     at timestamptz, ref uuid, blob bytea, doc jsonb, tags text[], numbers bigint[]
@@ -42,7 +43,10 @@ struct PostgresValueTests {
             #expect(try row.decode(Data.self, at: "blob") == Data(blob))
             #expect(try row.bytea(at: "blob") == blob)
             #expect(throws: PostgresError.self) { try row.bytea(at: "label") }
-            struct Doc: Decodable, Equatable { let communes: [String]; let nom: String }
+            struct Doc: Decodable, Equatable {
+                let communes: [String]
+                let nom: String
+            }
             #expect(try row["doc"]?.decodeJSON(Doc.self) == Doc(communes: ["59350"], nom: "Île-de-France"))
             #expect(try row.decode([String?].self, at: "tags") == ["a", "b,c", "d\"e", nil, ""])
             #expect(try row.decode([Int?].self, at: "numbers") == [1, nil, -3])
@@ -90,12 +94,14 @@ struct PostgresValueTests {
         }
     }
 
-    @Test("hostile strings are data, not SQL", arguments: [
-        "'; DROP TABLE people; --",
-        "Robert'); DELETE FROM people WHERE ('1'='1",
-        "a\"b\\c;\n\t$1 $$ E'\\x00'",
-        "O'Brien \\' \\\\",
-    ])
+    @Test(
+        "hostile strings are data, not SQL",
+        arguments: [
+            "'; DROP TABLE people; --",
+            "Robert'); DELETE FROM people WHERE ('1'='1",
+            "a\"b\\c;\n\t$1 $$ E'\\x00'",
+            "O'Brien \\' \\\\",
+        ])
     func hostileStrings(_ hostile: String) async throws {
         try await PostgresTestDatabase.withSchema { connection, _ in
             try await connection.executeScript("CREATE TABLE people (name text NOT NULL)")

@@ -70,12 +70,16 @@ struct ProcessingTests {
             let messages = try ExampleEvents.consumedMessages()
             let first = try await processor.process(messages, on: connection)
             let before = try await connection.query("SELECT count(*) FROM hub_outbox").scalar(Int.self)
-            let clsmsBefore = try await connection.query("SELECT record::text FROM clsms ORDER BY id").map { try $0.decode(String.self, at: 0) }
+            let clsmsBefore = try await connection.query("SELECT record::text FROM clsms ORDER BY id").map {
+                try $0.decode(String.self, at: 0)
+            }
             let second = try await processor.process(messages, on: connection)
             #expect(second.applied == 0)
             #expect(second.duplicates == first.applied + first.stale)
             #expect(try await connection.query("SELECT count(*) FROM hub_outbox").scalar(Int.self) == before)
-            #expect(try await connection.query("SELECT record::text FROM clsms ORDER BY id").map { try $0.decode(String.self, at: 0) } == clsmsBefore)
+            #expect(
+                try await connection.query("SELECT record::text FROM clsms ORDER BY id").map { try $0.decode(String.self, at: 0) }
+                    == clsmsBefore)
         }
     }
 
@@ -83,9 +87,10 @@ struct ProcessingTests {
     func deadLetters() async throws {
         try await PostgresTestDatabase.withSchema { connection, schema in
             try await prepared(connection, schema)
-            let garbage = InboundRecord(topic: "clsm.declared", partition: 3, offset: 42, key: Array("k".utf8),
-                                       value: Array("not json".utf8), headers: ExampleEvents.structuredHeaders,
-                                       timestampMilliseconds: nil)
+            let garbage = InboundRecord(
+                topic: "clsm.declared", partition: 3, offset: 42, key: Array("k".utf8),
+                value: Array("not json".utf8), headers: ExampleEvents.structuredHeaders,
+                timestampMilliseconds: nil)
             let messages = [garbage] + (try ExampleEvents.consumedMessages(firstOffset: 100))
             let outcome = try await processor.process(messages, on: connection)
             #expect(outcome.deadLetters[.malformedEnvelope] == 1)
@@ -111,14 +116,16 @@ struct ProcessingTests {
         let expectedState: HubState
 
         init() {
-            let stream = SyntheticEventStream(territory: territory, seed: 11, count: 1200,
-                                              options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
+            let stream = SyntheticEventStream(
+                territory: territory, seed: 11, count: 1200,
+                options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
             messages = stream.enumerated().map { index, event in event.consumed(at: Int64(index)) }
             var state = HubState(reference: territory.reference)
             var expected: [[UInt8]] = []
             for message in messages {
                 guard let event = try? InboundDecoder().decode(topic: message.topic, headers: message.headers, value: message.value),
-                      let decision = try? RulesEngine().decide(event, in: state) else { continue }
+                    let decision = try? RulesEngine().decide(event, in: state)
+                else { continue }
                 state.apply(decision.changes)
                 expected += decision.notifications.map { $0.outboundRecord().value }
             }
@@ -133,13 +140,15 @@ struct ProcessingTests {
         /// Checks that `connection`'s schema holds exactly what the pure core expects.
         func expectStored(on connection: PostgresConnection) async throws {
             let stored = try await connection.query(
-                "SELECT value FROM hub_outbox WHERE topic = 'hub.notifications' ORDER BY sequence").map { [UInt8](try $0.decode(Data.self, at: 0)) }
+                "SELECT value FROM hub_outbox WHERE topic = 'hub.notifications' ORDER BY sequence"
+            ).map { [UInt8](try $0.decode(Data.self, at: 0)) }
             #expect(stored.count == expectedNotifications.count)
             #expect(stored == expectedNotifications)
             // Every processed event once in the inbox and the event log (duplicates, in one
             // batch or across batches, not again).
             #expect(try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self) == expectedState.processedEvents.count)
-            #expect(try await connection.query("SELECT count(*) FROM hub_event_log").scalar(Int.self) == expectedState.processedEvents.count)
+            #expect(
+                try await connection.query("SELECT count(*) FROM hub_event_log").scalar(Int.self) == expectedState.processedEvents.count)
             let loaded = try await StateStore().loadEverything(on: connection)
             #expect(loaded.clsms == expectedState.clsms)
             #expect(loaded.sismProposals == expectedState.sismProposals)
@@ -150,8 +159,9 @@ struct ProcessingTests {
         }
     }
 
-    @Test("a synthetic stream processed in batches of 200 gives the pure core's notifications, byte for byte",
-          arguments: [true, false])
+    @Test(
+        "a synthetic stream processed in batches of 200 gives the pure core's notifications, byte for byte",
+        arguments: [true, false])
     func syntheticStreamInBatches(keepsResidentState: Bool) async throws {
         var processor = processor
         processor.keepsResidentState = keepsResidentState
@@ -179,8 +189,9 @@ struct ProcessingTests {
 
     /// A second session in `schema`, as the workers use for deciding ahead.
     private func withLookups<T>(_ schema: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let lookups = try await PostgresConnection.connect(try PostgresTestDatabase.configuration().withSearchPath([schema]),
-                                                           logger: PostgresTestDatabase.logger)
+        let lookups = try await PostgresConnection.connect(
+            try PostgresTestDatabase.configuration().withSearchPath([schema]),
+            logger: PostgresTestDatabase.logger)
         do {
             let value = try await body(lookups)
             await lookups.close()
@@ -200,8 +211,9 @@ struct ProcessingTests {
             try await withLookups(schema) { lookups in
                 let batches = synthetic.batches(of: 50)
                 // The first two in their transactions: the second reads the resident state.
-                #expect(await processor.decideAhead(processor.prepare(batches[0]), lookingUpOn: lookups) == nil,
-                        "no state kept yet")
+                #expect(
+                    await processor.decideAhead(processor.prepare(batches[0]), lookingUpOn: lookups) == nil,
+                    "no state kept yet")
                 for batch in batches[0..<2] { _ = try await processor.process(batch, on: connection) }
                 // Then as the workers do under load: batch k+1 is decided before batch k is
                 // written, so its lookups do not see batch k's rows (the 2% re-sent identities
@@ -238,10 +250,12 @@ struct ProcessingTests {
                 let inboxBefore = try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self)
                 #expect(try await processor.write(third, on: connection) == nil)
                 #expect(try await processor.write(fourth, on: connection) == nil)
-                #expect(try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self) == inboxBefore,
-                        "nothing written")
-                #expect(await processor.decideAhead(processor.prepare([messages[4]]), lookingUpOn: lookups) == nil,
-                        "the kept state was dropped")
+                #expect(
+                    try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self) == inboxBefore,
+                    "nothing written")
+                #expect(
+                    await processor.decideAhead(processor.prepare([messages[4]]), lookingUpOn: lookups) == nil,
+                    "the kept state was dropped")
                 // Processed in their transactions, they see the removal.
                 let again = try await processor.process(third.prepared, on: connection)
                 #expect(again.applied == 1 && again.decidedAhead == 0)
@@ -270,8 +284,9 @@ struct ProcessingTests {
             #expect(again.residentLoads == again.stateLoads && again.stateLoads > 0, "decided on the kept state: \(again)")
             #expect(again.duplicates == 2, "01 (read from the inbox) and 04 (processed since): \(again)")
             #expect(again.applied + again.stale + again.deadLettered == 1)
-            #expect(try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self)
-                == inboxBefore + again.applied + again.stale)
+            #expect(
+                try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self)
+                    == inboxBefore + again.applied + again.stale)
             let outboxAfter = try await connection.query("SELECT count(*) FROM hub_outbox").scalar(Int.self)
             #expect(outboxAfter == outboxBefore + again.notifications + again.deadLettered)
 

@@ -33,8 +33,10 @@ public struct BatchProcessor: Sendable {
     /// Shared by the copies of this processor.
     private let keeper = ResidentStateKeeper()
 
-    public init(decoder: InboundDecoder = InboundDecoder(), engine: RulesEngine = RulesEngine(),
-                store: StateStore = StateStore(), keepsResidentState: Bool = true, logger: Logger) {
+    public init(
+        decoder: InboundDecoder = InboundDecoder(), engine: RulesEngine = RulesEngine(),
+        store: StateStore = StateStore(), keepsResidentState: Bool = true, logger: Logger
+    ) {
         self.decoder = decoder
         self.engine = engine
         self.store = store
@@ -64,8 +66,9 @@ public struct BatchProcessor: Sendable {
         // that did not decode go with the segment they follow (or the first).
         let ranges = engine.batchSegments(decoded)
         guard !ranges.isEmpty else {
-            return PreparedBatch(messages: messages, entries: entries,
-                                 segments: [PreparedBatch.Segment(entries: entries.indices, requirements: nil)])
+            return PreparedBatch(
+                messages: messages, entries: entries,
+                segments: [PreparedBatch.Segment(entries: entries.indices, requirements: nil)])
         }
         let segments = ranges.enumerated().map { index, range in
             let start = index == 0 ? 0 : decodedAt[range.lowerBound]
@@ -134,16 +137,20 @@ public struct BatchProcessor: Sendable {
     /// from `resident`, with the processed events and QPV actions it names taken from
     /// `nonResident` (what `StateStore.loadNonResident` reads), decided, its rows built,
     /// its changes applied to both. Nothing is written.
-    public func decideInMemory(_ batch: PreparedBatch, resident: inout ResidentState,
-                               nonResident: inout HubState) -> BatchOutcome {
+    public func decideInMemory(
+        _ batch: PreparedBatch, resident: inout ResidentState,
+        nonResident: inout HubState
+    ) -> BatchOutcome {
         var outcome = decideSegments(batch, resident: &resident, nonResident: &nonResident)
             .reduce(BatchOutcome()) { $0 + $1.writes.outcome }
         outcome.stateLoads = batch.stateLoads
         return outcome
     }
 
-    private func decideSegments(_ batch: PreparedBatch, resident: inout ResidentState,
-                                nonResident: inout HubState) -> [DecidedBatch.Segment] {
+    private func decideSegments(
+        _ batch: PreparedBatch, resident: inout ResidentState,
+        nonResident: inout HubState
+    ) -> [DecidedBatch.Segment] {
         batch.segments.map { segment in
             var state = segment.requirements.map { resident.slice($0, completedWith: nonResident) } ?? HubState()
             var writes = BatchWrites()
@@ -170,15 +177,17 @@ public struct BatchProcessor: Sendable {
     /// processing lock.
     public func decideAhead(_ batch: PreparedBatch, lookingUpOn lookups: PostgresConnection) async -> DecidedBatch? {
         guard keepsResidentState, var kept = keeper.takeForDecidingAhead(),
-              var resident = kept.resident.take(), let version = kept.version else { return nil }
+            var resident = kept.resident.take(), let version = kept.version
+        else { return nil }
         var outcome = BatchOutcome()
         let loading = ContinuousClock.now
         var nonResident: HubState
         do {
             nonResident = try await store.loadNonResident(nonResidentLookUps(batch, resident: resident), on: lookups)
         } catch {
-            logger.warning("cannot look up the next batch's rows; it will be processed in its transaction",
-                           metadata: ["error": "\(error)"])
+            logger.warning(
+                "cannot look up the next batch's rows; it will be processed in its transaction",
+                metadata: ["error": "\(error)"])
             kept.resident = resident
             keeper.giveBack(kept)
             return nil
@@ -188,12 +197,14 @@ public struct BatchProcessor: Sendable {
         let deciding = ContinuousClock.now
         let segments = decideSegments(batch, resident: &resident, nonResident: &nonResident)
         outcome.decideTime = .now - deciding
-        let decided = DecidedBatch(prepared: batch, segments: segments, expectedVersion: version,
-                                   generation: kept.generation, timing: outcome)
-        keeper.giveBack(ResidentStateKeeper.Kept(
-            resident: resident, version: version + 1,
-            pendingChanges: segments.flatMap { $0.writes.stateChanges.filter { !ResidentState.holds($0) } },
-            generation: kept.generation))
+        let decided = DecidedBatch(
+            prepared: batch, segments: segments, expectedVersion: version,
+            generation: kept.generation, timing: outcome)
+        keeper.giveBack(
+            ResidentStateKeeper.Kept(
+                resident: resident, version: version + 1,
+                pendingChanges: segments.flatMap { $0.writes.stateChanges.filter { !ResidentState.holds($0) } },
+                generation: kept.generation))
         return decided
     }
 
@@ -240,7 +251,7 @@ public struct BatchProcessor: Sendable {
                 }
                 return total
             }
-        } catch where !FailureClassification.isTransient(error) {
+        } catch  where !FailureClassification.isTransient(error) {
             keeper.drop()
             throw error
         }
@@ -268,18 +279,22 @@ public struct BatchProcessor: Sendable {
         var resident = ResidentState(try await store.loadResident(on: connection))
         let processed = try await store.loadProcessedEventFilter(on: connection)
         resident.knowProcessedEvents(processed)
-        logger.info("resident state read", metadata: [
-            "clsms": "\(resident.state.clsms.count)", "sismProposals": "\(resident.state.sismProposals.count)",
-            "communes": "\(resident.state.reference.communes.count)", "processedEvents": "\(processed.count)",
-            "ms": "\((ContinuousClock.now - started).wholeNanoseconds / 1_000_000)",
-        ])
+        logger.info(
+            "resident state read",
+            metadata: [
+                "clsms": "\(resident.state.clsms.count)", "sismProposals": "\(resident.state.sismProposals.count)",
+                "communes": "\(resident.state.reference.communes.count)", "processedEvents": "\(processed.count)",
+                "ms": "\((ContinuousClock.now - started).wholeNanoseconds / 1_000_000)",
+            ])
         return resident
     }
 
     /// A segment's slice: from the resident state and the rows it does not hold, or all from
     /// PostgreSQL.
-    private func load(_ requirements: StateRequirements, resident: ResidentState?,
-                      on connection: PostgresConnection) async throws -> HubState {
+    private func load(
+        _ requirements: StateRequirements, resident: ResidentState?,
+        on connection: PostgresConnection
+    ) async throws -> HubState {
         guard let resident else { return try await store.load(requirements, on: connection) }
         var lookUp = requirements
         lookUp.events = resident.processedEventsToLookUp(requirements.events)
@@ -289,8 +304,10 @@ public struct BatchProcessor: Sendable {
     /// Writes what `writes` collected (domain rows from `state`, inbox, event log, outbox,
     /// dead letters), applies its changes to `resident`, and starts a new collection;
     /// returns the outcome counted so far.
-    private func flush(_ writes: inout BatchWrites, state: HubState, resident: inout ResidentState?,
-                       on connection: PostgresConnection) async throws -> BatchOutcome {
+    private func flush(
+        _ writes: inout BatchWrites, state: HubState, resident: inout ResidentState?,
+        on connection: PostgresConnection
+    ) async throws -> BatchOutcome {
         let writing = ContinuousClock.now
         try await store.store(writes.changes, from: state, on: connection)
         try await writes.flush(on: connection)
@@ -313,8 +330,9 @@ public struct BatchProcessor: Sendable {
 
     private func decode(_ message: InboundRecord) -> PreparedBatch.Entry {
         do {
-            let decoded = try decoder.decodeForEventLog(topic: message.topic, key: message.key, headers: message.headers,
-                                                        value: message.value)
+            let decoded = try decoder.decodeForEventLog(
+                topic: message.topic, key: message.key, headers: message.headers,
+                value: message.value)
             return .decoded(decoded.event, message, canonicalData: decoded.canonicalData)
         } catch {
             return .rejected(error, message)

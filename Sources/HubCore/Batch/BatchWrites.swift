@@ -36,19 +36,27 @@ struct BatchWrites {
         }
         let position: [PostgresValue] = [.text(message.topic), .int(Int64(message.partition)), .int(message.offset)]
         inbox.append([.text(event.identity.source), .text(event.identity.id)] + position + [.text(decision.outcome.rawValue)])
-        eventLog.append([.text(event.identity.source), .text(event.identity.id), .text(event.topic.eventType),
-                         .text(event.time.text), .text(event.time.text)] + position
-                        + [message.keyString.map(PostgresValue.text) ?? .null,
-                           .json(String(decoding: canonicalData, as: UTF8.self))])
+        eventLog.append(
+            [
+                .text(event.identity.source), .text(event.identity.id), .text(event.topic.eventType),
+                .text(event.time.text), .text(event.time.text),
+            ] + position
+                + [
+                    message.keyString.map(PostgresValue.text) ?? .null,
+                    .json(String(decoding: canonicalData, as: UTF8.self)),
+                ])
         for notification in decision.notifications {
-            outbox.append(OutboxRecord(notificationId: UUID(canonicalText: notification.notificationId)!,
-                                       message: notification.outboundRecord()))
+            outbox.append(
+                OutboxRecord(
+                    notificationId: UUID(canonicalText: notification.notificationId)!,
+                    message: notification.outboundRecord()))
         }
         outcome.notifications += decision.notifications.count
     }
 
     mutating func deadLetter(_ message: InboundRecord, _ error: any Error) {
-        let rejection = (error as? EventRejection)
+        let rejection =
+            (error as? EventRejection)
             ?? EventRejection(code: .internal, message: "processing failed: \(error)")
         deadLetters.append((message, rejection.code, rejection.headerMessage()))
         outcome.deadLetters[rejection.code, default: 0] += 1
@@ -70,8 +78,10 @@ struct BatchWrites {
         if !eventLog.isEmpty {
             try await connection.copy(
                 into: "hub_event_log",
-                columns: ["event_source", "event_id", "event_type", "ce_time", "event_time", "topic", "kafka_partition",
-                          "kafka_offset", "kafka_key", "data"],
+                columns: [
+                    "event_source", "event_id", "event_type", "ce_time", "event_time", "topic", "kafka_partition",
+                    "kafka_offset", "kafka_key", "data",
+                ],
                 rows: eventLog)
         }
         // The notifications of events processed for the first time are new by construction

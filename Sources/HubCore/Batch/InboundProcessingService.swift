@@ -25,10 +25,12 @@ public struct InboundProcessingService: Service {
     /// retrying a batch).
     public var onPolled: @Sendable () -> Void
 
-    public init(consumer: KafkaConsumer, database: PostgresConnection, lookups: PostgresConnection? = nil,
-                processor: BatchProcessor, maxBatchSize: Int = 500, logger: Logger,
-                onBatchCommitted: @escaping @Sendable (BatchOutcome) -> Void = { _ in },
-                onPolled: @escaping @Sendable () -> Void = {}) {
+    public init(
+        consumer: KafkaConsumer, database: PostgresConnection, lookups: PostgresConnection? = nil,
+        processor: BatchProcessor, maxBatchSize: Int = 500, logger: Logger,
+        onBatchCommitted: @escaping @Sendable (BatchOutcome) -> Void = { _ in },
+        onPolled: @escaping @Sendable () -> Void = {}
+    ) {
         self.consumer = consumer
         self.database = database
         self.lookups = lookups
@@ -78,7 +80,8 @@ public struct InboundProcessingService: Service {
             // processed by another member after a rebalance is found in the inbox. Safe
             // with respect to the state: the next batch's transaction writes its decisions
             // only if the stored state is the one they were made on (`BatchProcessor.write`).
-            let upcoming = Task.isShuttingDownGracefully
+            let upcoming =
+                Task.isShuttingDownGracefully
                 ? [] : try await consumer.poll(maxCount: maxBatchSize, timeout: .zero)
             if !upcoming.isEmpty { onPolled() }
             let decidesAhead = current.decided != nil
@@ -114,7 +117,7 @@ public struct InboundProcessingService: Service {
                 }
                 return try await processor.process(batch.prepared, on: database)
             }
-        } catch where Self.isRecordFailure(error) {
+        } catch  where Self.isRecordFailure(error) {
             logger.error("batch failed; processing its records one by one", metadata: ["error": "\(error)"])
             var total = BatchOutcome()
             for message in messages {
@@ -133,11 +136,13 @@ public struct InboundProcessingService: Service {
             return try await retryingTransient("process \(place)") {
                 try await processor.process([message], on: database)
             }
-        } catch where Self.isRecordFailure(error) {
-            logger.error("record failed; dead-lettering it as internal", metadata: [
-                "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
-                "error": "\(error)",
-            ])
+        } catch  where Self.isRecordFailure(error) {
+            logger.error(
+                "record failed; dead-lettering it as internal",
+                metadata: [
+                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                    "error": "\(error)",
+                ])
             try await deadLetterAsInternal(message, reason: "processing failed: \(error)")
             var outcome = BatchOutcome()
             outcome.deadLetters[.internal] = 1
@@ -158,11 +163,13 @@ public struct InboundProcessingService: Service {
                 return try await retryingTransient("dead-letter \(message.topic)[\(message.partition)]@\(message.offset)") {
                     try await processor.deadLetterAsInternal(message, reason: reason, on: database)
                 }
-            } catch where Self.isRecordFailure(error) {
-                logger.critical("cannot store a dead letter; retrying (the record is kept, its offset not committed)", metadata: [
-                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
-                    "error": "\(error)", "retryIn": "\(wait)",
-                ])
+            } catch  where Self.isRecordFailure(error) {
+                logger.critical(
+                    "cannot store a dead letter; retrying (the record is kept, its offset not committed)",
+                    metadata: [
+                        "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                        "error": "\(error)", "retryIn": "\(wait)",
+                    ])
                 Counter(label: "hub_dead_letter_store_failures_total").increment()
                 try await Task.sleep(for: wait)
                 wait = min(wait * 2, .seconds(30))
@@ -186,9 +193,10 @@ public struct InboundProcessingService: Service {
         while true {
             do {
                 return try await body()
-            } catch where FailureClassification.isTransient(error) {
+            } catch  where FailureClassification.isTransient(error) {
                 logger.warning("cannot \(what) yet; retrying", metadata: ["error": "\(error)", "retryIn": "\(wait)"])
-                Counter(label: "hub_transient_failures_total", dimensions: [("operation", what.components(separatedBy: " ").first ?? what)]).increment()
+                Counter(label: "hub_transient_failures_total", dimensions: [("operation", what.components(separatedBy: " ").first ?? what)])
+                    .increment()
                 try await Task.sleep(for: wait)
                 wait = min(wait * 2, .seconds(5))
             }
@@ -218,12 +226,16 @@ public struct InboundProcessingService: Service {
         // decisions refused (another writer between deciding and writing).
         Counter(label: "hub_batches_total", dimensions: [("decided", outcome.decidedAhead > 0 ? "before_transaction" : "in_transaction")])
             .increment()
-        logger.info("batch committed", metadata: [
-            "records": "\(batch.count)", "applied": "\(outcome.applied)", "duplicates": "\(outcome.duplicates)",
-            "stale": "\(outcome.stale)", "deadLetters": "\(outcome.deadLettered)", "notifications": "\(outcome.notifications)", "stateLoads": "\(outcome.stateLoads)",
-            "residentLoads": "\(outcome.residentLoads)", "decidedAhead": "\(outcome.decidedAhead)",
-            "ms": "\(duration.wholeNanoseconds / 1_000_000)", "loadMs": "\(outcome.loadTime.wholeNanoseconds / 1_000_000)",
-            "decideMs": "\(outcome.decideTime.wholeNanoseconds / 1_000_000)", "writeMs": "\(outcome.writeTime.wholeNanoseconds / 1_000_000)",
-        ])
+        logger.info(
+            "batch committed",
+            metadata: [
+                "records": "\(batch.count)", "applied": "\(outcome.applied)", "duplicates": "\(outcome.duplicates)",
+                "stale": "\(outcome.stale)", "deadLetters": "\(outcome.deadLettered)", "notifications": "\(outcome.notifications)",
+                "stateLoads": "\(outcome.stateLoads)",
+                "residentLoads": "\(outcome.residentLoads)", "decidedAhead": "\(outcome.decidedAhead)",
+                "ms": "\(duration.wholeNanoseconds / 1_000_000)", "loadMs": "\(outcome.loadTime.wholeNanoseconds / 1_000_000)",
+                "decideMs": "\(outcome.decideTime.wholeNanoseconds / 1_000_000)",
+                "writeMs": "\(outcome.writeTime.wholeNanoseconds / 1_000_000)",
+            ])
     }
 }

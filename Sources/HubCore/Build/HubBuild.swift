@@ -10,13 +10,13 @@ public enum HubBuild {
     /// The Swift compiler that built this binary (major.minor), from `#if compiler`.
     public static let swiftCompiler: String = {
         #if compiler(>=6.4)
-        return "6.4+"
+            return "6.4+"
         #elseif compiler(>=6.3)
-        return "6.3"
+            return "6.3"
         #elseif compiler(>=6.2)
-        return "6.2"
+            return "6.2"
         #else
-        return "<6.2"
+            return "<6.2"
         #endif
     }()
 

@@ -30,8 +30,9 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
         batchSize = Self.defaultBatchSize
         if let text = environment["HUB_BATCH_SIZE"] {
             guard let size = Int(text), Self.batchSizes.contains(size) else {
-                throw InvalidSetting(name: "HUB_BATCH_SIZE", value: text,
-                                     expected: "an integer from \(Self.batchSizes.lowerBound) to \(Self.batchSizes.upperBound)")
+                throw InvalidSetting(
+                    name: "HUB_BATCH_SIZE", value: text,
+                    expected: "an integer from \(Self.batchSizes.lowerBound) to \(Self.batchSizes.upperBound)")
             }
             batchSize = size
         }

@@ -1,7 +1,6 @@
 import HubDomain
 import HubKafka
 
-
 extension HubTopics {
     /// What `hub-admin topics create` and the workers' start-up make sure exists. Six
     /// partitions let up to six workers share the load; per key (a CLSM, a PTSM, a QPV,

@@ -7,20 +7,28 @@ import Logging
 /// something waiting fixes, so it fails at once.
 public enum ServerConnections {
     /// Connects to PostgreSQL, retrying while the server is unreachable for up to `patience`.
-    public static func connectDatabase(_ configuration: PostgresConfiguration, logger: Logger,
-                                       patience: Duration = .seconds(60)) async throws -> PostgresConnection {
-        try await retrying("connect to PostgreSQL \(configuration)", logger: logger, patience: patience,
-                           isTransient: FailureClassification.isTransient) {
+    public static func connectDatabase(
+        _ configuration: PostgresConfiguration, logger: Logger,
+        patience: Duration = .seconds(60)
+    ) async throws -> PostgresConnection {
+        try await retrying(
+            "connect to PostgreSQL \(configuration)", logger: logger, patience: patience,
+            isTransient: FailureClassification.isTransient
+        ) {
             try await PostgresConnection.connect(configuration, logger: logger)
         }
     }
 
     /// Waits until a Kafka broker answers a metadata request.
     @discardableResult
-    public static func waitForKafka(_ admin: KafkaAdmin, brokers: String, logger: Logger,
-                                    patience: Duration = .seconds(60)) async throws -> ClusterMetadata {
-        try await retrying("reach Kafka brokers \(brokers)", logger: logger, patience: patience,
-                           isTransient: FailureClassification.isTransient) {
+    public static func waitForKafka(
+        _ admin: KafkaAdmin, brokers: String, logger: Logger,
+        patience: Duration = .seconds(60)
+    ) async throws -> ClusterMetadata {
+        try await retrying(
+            "reach Kafka brokers \(brokers)", logger: logger, patience: patience,
+            isTransient: FailureClassification.isTransient
+        ) {
             try await admin.metadata(timeout: .seconds(5))
         }
     }
@@ -28,16 +36,18 @@ public enum ServerConnections {
     /// Runs `attempt` until it succeeds, fails with a permanent error, or `patience` runs
     /// out; waits grow from 0.5 s to 5 s between attempts. `isTransient` is
     /// `FailureClassification.isTransient` for the hub's own connections.
-    public static func retrying<T>(_ what: String, logger: Logger, patience: Duration,
-                                   isTransient: (Error) -> Bool,
-                                   _ attempt: () async throws -> T) async throws -> T {
+    public static func retrying<T>(
+        _ what: String, logger: Logger, patience: Duration,
+        isTransient: (Error) -> Bool,
+        _ attempt: () async throws -> T
+    ) async throws -> T {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: patience)
         var wait = Duration.milliseconds(500)
         while true {
             do {
                 return try await attempt()
-            } catch where isTransient(error) && clock.now.advanced(by: wait) < deadline {
+            } catch  where isTransient(error) && clock.now.advanced(by: wait) < deadline {
                 logger.warning("cannot \(what) yet; retrying", metadata: ["error": "\(error)", "retryIn": "\(wait)"])
                 try await Task.sleep(for: wait)
                 wait = min(wait * 2, .seconds(5))

@@ -52,8 +52,9 @@ public enum DeadLetter {
         headers.append(RecordHeader(name: Header.originalTopic, string: message.topic))
         headers.append(RecordHeader(name: Header.originalPartition, string: String(message.partition)))
         headers.append(RecordHeader(name: Header.originalOffset, string: String(message.offset)))
-        return OutboundRecord(topic: HubTopics.deadLetter, partition: nil, key: message.key,
-                                    value: message.value, headers: headers)
+        return OutboundRecord(
+            topic: HubTopics.deadLetter, partition: nil, key: message.key,
+            value: message.value, headers: headers)
     }
 
     /// The same for a decoding rejection: its code, and its message with the violations.

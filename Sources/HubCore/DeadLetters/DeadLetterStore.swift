@@ -27,7 +27,8 @@ public struct DeadLetterRecord: Sendable, Hashable {
         if let id = headers.first(where: { $0.name == "ce_id" })?.stringValue { return id }
         let contentType = headers.first { $0.name.lowercased() == "content-type" }?.stringValue ?? ""
         guard contentType.lowercased().hasPrefix(CloudEventRecordCodec.structuredContentType),
-              let json = try? JSONParser.parse(value) else { return nil }
+            let json = try? JSONParser.parse(value)
+        else { return nil }
         return json["id"]?.stringValue
     }
 
@@ -150,7 +151,8 @@ public enum DeadLetterStore {
             SELECT count(*) FROM hub_dead_letters
              WHERE replayed_at IS NULL AND (\(code?.rawValue)::text IS NULL OR error_code = \(code?.rawValue)::text)
                AND sequence <= \(through)
-            """).scalar(Int.self)
+            """
+        ).scalar(Int.self)
     }
 
     /// Locks and returns up to `limit` dead letters not replayed yet, of `code`, with a
@@ -189,7 +191,8 @@ public enum DeadLetterStore {
     public static func markReplayed(_ sequences: [Int64], on connection: PostgresConnection) async throws -> Int {
         guard !sequences.isEmpty else { return 0 }
         return try await connection.execute(
-            "UPDATE hub_dead_letters SET replayed_at = now() WHERE sequence = ANY(\(PostgresValue.intArray(sequences))) AND replayed_at IS NULL")
+            "UPDATE hub_dead_letters SET replayed_at = now() WHERE sequence = ANY(\(PostgresValue.intArray(sequences))) AND replayed_at IS NULL"
+        )
     }
 
     /// How many dead letters per code, and how many of them are not replayed yet.
@@ -200,8 +203,9 @@ public enum DeadLetterStore {
               FROM hub_dead_letters GROUP BY error_code ORDER BY error_code
             """)
         return try rows.map {
-            DeadLetterCount(code: try $0.decode(String.self, at: "error_code"), total: try $0.decode(Int.self, at: "total"),
-                            unreplayed: try $0.decode(Int.self, at: "unreplayed"))
+            DeadLetterCount(
+                code: try $0.decode(String.self, at: "error_code"), total: try $0.decode(Int.self, at: "total"),
+                unreplayed: try $0.decode(Int.self, at: "unreplayed"))
         }
     }
 }

@@ -49,8 +49,10 @@ enum OutboxParking {
     /// Records `parked` and the relay's new `position` in one transaction on `connection`
     /// (the relay's own, which holds its lock): a parked row is never passed by without
     /// its record. Parking a row twice (a relay that failed between the two) keeps the first.
-    static func record(_ parked: [ParkedOutboxRow], position: OutboxPosition, on connection: PostgresConnection,
-                       recordPosition: (PostgresConnection) async throws -> Void) async throws {
+    static func record(
+        _ parked: [ParkedOutboxRow], position: OutboxPosition, on connection: PostgresConnection,
+        recordPosition: (PostgresConnection) async throws -> Void
+    ) async throws {
         guard !parked.isEmpty else {
             try await recordPosition(connection)
             return

@@ -65,7 +65,9 @@ public enum OutboxHeaders {
         if let headers = json.withUTF8({ bytes in
             var scanner = StoredHeadersScanner(bytes: bytes)
             return scanner.scan()
-        }) { return headers }
+        }) {
+            return headers
+        }
         return try decodeParsing(json)
     }
 

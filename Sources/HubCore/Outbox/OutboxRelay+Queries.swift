@@ -28,8 +28,10 @@ extension OutboxRelay {
     /// The rows after `position` whose transaction is older than any still running, in
     /// order, only if this session holds the lock (checked in the same statement, so a
     /// silently replaced session reads nothing).
-    func fetchUnsent(after position: OutboxPosition, on connection: PostgresConnection,
-                             lockKey: Int64) async throws -> [OutboxRow] {
+    func fetchUnsent(
+        after position: OutboxPosition, on connection: PostgresConnection,
+        lockKey: Int64
+    ) async throws -> [OutboxRow] {
         let rows = try await connection.query(
             """
             SELECT sequence, writer_xact::text::bigint AS xact, topic, kafka_key, headers::text AS headers, value
@@ -64,7 +66,8 @@ extension OutboxRelay {
             """
             SELECT 1 FROM hub_outbox WHERE (writer_xact, sequence) > (\(String(position.transaction))::text::xid8, \(position.sequence))
              ORDER BY writer_xact, sequence LIMIT 1
-            """).isEmpty
+            """
+        ).isEmpty
     }
 
     /// Notes since when rows are held back and, every `heldBackWarning` of it, logs the
@@ -77,9 +80,11 @@ extension OutboxRelay {
         }
         let every = configuration.heldBackWarning.inSeconds
         guard now.timeIntervalSince(since) >= every,
-              now.timeIntervalSince(session.lastHeldBackWarning ?? since) >= every else { return }
+            now.timeIntervalSince(session.lastHeldBackWarning ?? since) >= every
+        else { return }
         session.lastHeldBackWarning = now
-        let oldest = try await connection.query("""
+        let oldest = try await connection.query(
+            """
             SELECT pid, coalesce(datname, ''), coalesce(state, ''), coalesce(extract(epoch FROM now() - xact_start)::float8, 0)
               FROM pg_stat_activity WHERE backend_xid IS NOT NULL
              ORDER BY age(backend_xid) DESC LIMIT 1
@@ -107,8 +112,10 @@ extension OutboxRelay {
     }
 
     /// Appends `position` with the rows parked before it, in one transaction.
-    func record(_ position: OutboxPosition, parking parked: [ParkedOutboxRow],
-                        on connection: PostgresConnection) async throws {
+    func record(
+        _ position: OutboxPosition, parking parked: [ParkedOutboxRow],
+        on connection: PostgresConnection
+    ) async throws {
         try await OutboxParking.record(parked, position: position, on: connection) { connection in
             try await record(position, on: connection)
         }

@@ -79,9 +79,11 @@ public final class OutboxRelay: Service, Sendable {
     ///   - database: where `hub_outbox` is (its search_path decides the schema). The relay
     ///     opens its own connection.
     ///   - kafka: the producer's configuration (idempotence is always on).
-    public init(database: PostgresConfiguration, kafka: KafkaConfiguration,
-                configuration: OutboxRelayConfiguration = OutboxRelayConfiguration(),
-                logger: Logger = Logger(label: "hub.outbox.relay")) {
+    public init(
+        database: PostgresConfiguration, kafka: KafkaConfiguration,
+        configuration: OutboxRelayConfiguration = OutboxRelayConfiguration(),
+        logger: Logger = Logger(label: "hub.outbox.relay")
+    ) {
         self.database = database
         self.kafka = kafka
         self.configuration = configuration
@@ -146,9 +148,11 @@ public final class OutboxRelay: Service, Sendable {
     private func relay() async {
         let session = Session()
         var backoff = configuration.initialBackoff
-        logger.info("outbox relay starting", metadata: [
-            "channel": "\(configuration.channel)",
-        ])
+        logger.info(
+            "outbox relay starting",
+            metadata: [
+                "channel": "\(configuration.channel)"
+            ])
         while !shouldStop {
             do {
                 let outcome = try await cycle(session)
@@ -260,9 +264,11 @@ public final class OutboxRelay: Service, Sendable {
                 ParkedOutboxRow(position: $0.row.position, topic: $0.row.message.topic, error: "\($0.error)")
             }
             for (row, error) in progress.parked {
-                logger.error("outbox row refused by Kafka for good: parked, the rows behind it go on", metadata: [
-                    "sequence": "\(row.position.sequence)", "topic": "\(row.message.topic)", "error": "\(error)",
-                ])
+                logger.error(
+                    "outbox row refused by Kafka for good: parked, the rows behind it go on",
+                    metadata: [
+                        "sequence": "\(row.position.sequence)", "topic": "\(row.message.topic)", "error": "\(error)",
+                    ])
             }
             // Kept until written: a database failure here must not make us send them again.
             session.pendingPosition = reached
@@ -281,10 +287,12 @@ public final class OutboxRelay: Service, Sendable {
             $0.parkedCount += progress.parked.count
         }
         batchTimer.recordNanoseconds(Int64((ContinuousClock.now - started).wholeNanoseconds))
-        logger.debug("outbox batch relayed", metadata: [
-            "delivered": "\(progress.delivered)", "parked": "\(progress.parked.count)", "failed": "\(progress.failures.count)",
-            "first": "\(rows.first!.position)", "last": "\(rows.last!.position)",
-        ])
+        logger.debug(
+            "outbox batch relayed",
+            metadata: [
+                "delivered": "\(progress.delivered)", "parked": "\(progress.parked.count)", "failed": "\(progress.failures.count)",
+                "first": "\(rows.first!.position)", "last": "\(rows.last!.position)",
+            ])
 
         if let (row, error) = progress.failures.first {
             throw OutboxRelayError.deliveryFailed(
@@ -335,8 +343,9 @@ public final class OutboxRelay: Service, Sendable {
         }
         // The relay retries every failure (its records must go out), but one that does not
         // pass needs someone: it is logged as an error.
-        logger.log(level: FailureClassification.isTransient(error) ? .warning : .error,
-                   "outbox relay failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(retryIn)"])
+        logger.log(
+            level: FailureClassification.isTransient(error) ? .warning : .error,
+            "outbox relay failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(retryIn)"])
         if let error = error as? PostgresError {
             // Not a question of transience: whether the session (and the lock with it) is gone
             // or in a state not worth trusting.

@@ -42,10 +42,12 @@ public enum OutboxWriter {
             ]
         }
         let columns = ["notification_id", "topic", "kafka_key", "headers", "value"]
-        let inserted = knownNew
+        let inserted =
+            knownNew
             ? try await connection.copyBinary(into: "hub_outbox", columns: columns, rows: rows)
-            : try await connection.insert(into: "hub_outbox", columns: columns, rows: rows,
-                                          suffix: "ON CONFLICT (notification_id) DO NOTHING")
+            : try await connection.insert(
+                into: "hub_outbox", columns: columns, rows: rows,
+                suffix: "ON CONFLICT (notification_id) DO NOTHING")
         try await connection.notify(channel)
         return inserted
     }

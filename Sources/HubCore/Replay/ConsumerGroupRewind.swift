@@ -20,8 +20,9 @@ public enum ConsumerGroupRewind {
     /// One of the four inbound topics, or a refusal naming them.
     public static func inboundTopic(_ name: String) throws -> InboundTopic {
         guard let topic = InboundTopic(rawValue: name) else {
-            throw InputRefusal(message: "\(name) is not an inbound topic of the hub; the topics the workers consume are "
-                               + HubTopics.inbound.joined(separator: ", "))
+            throw InputRefusal(
+                message: "\(name) is not an inbound topic of the hub; the topics the workers consume are "
+                    + HubTopics.inbound.joined(separator: ", "))
         }
         return topic
     }
@@ -29,8 +30,9 @@ public enum ConsumerGroupRewind {
     /// `text` as an instant: RFC 3339 with an offset (2026-03-01T00:00:00Z), not after `now`.
     public static func instant(_ text: String, now: Date = Date()) throws -> Date {
         guard let timestamp = Timestamp(text) else {
-            throw InputRefusal(message: "\(text) is not an RFC 3339 date-time with an offset, e.g. 2026-03-01T00:00:00Z "
-                               + "or 2026-03-01T01:00:00+01:00")
+            throw InputRefusal(
+                message: "\(text) is not an RFC 3339 date-time with an offset, e.g. 2026-03-01T00:00:00Z "
+                    + "or 2026-03-01T01:00:00+01:00")
         }
         let date = Date(timeIntervalSince1970: Double(timestamp.epochMilliseconds) / 1000)
         guard date <= now else {
@@ -131,7 +133,8 @@ public enum WorkersPresence {
         let relayKey = OutboxRelayConfiguration.lockKey(forSchema: schema)
         // A bigint key shows as classid = high 32 bits, objid = low 32 bits, objsubid = 1;
         // a pair of integers as classid = first, objid = second, objsubid = 2.
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT DISTINCT pid FROM pg_locks
              WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())

@@ -65,8 +65,10 @@ public struct ReadModelRebuild: Sendable {
 
     /// Rebuilds on `database`. `onStart` gets the number of events to fold, `onEvent` is
     /// called after each (for a progress bar).
-    public func run(on database: PostgresConnection, options: Options = Options(),
-                    onStart: (Int) -> Void = { _ in }, onEvent: () -> Void = {}) async throws -> Report {
+    public func run(
+        on database: PostgresConnection, options: Options = Options(),
+        onStart: (Int) -> Void = { _ in }, onEvent: () -> Void = {}
+    ) async throws -> Report {
         do {
             return try await database.transaction { connection in
                 try await BatchProcessor.takeProcessingLock(on: connection)
@@ -108,15 +110,17 @@ public struct ReadModelRebuild: Sendable {
             onEvent()
         }
 
-        let outboxIds = Set(try await connection.query(
-            "SELECT notification_id::text FROM hub_outbox WHERE topic = \(HubTopics.notifications)"
-        ).map { try $0.decode(String.self, at: 0) })
+        let outboxIds = Set(
+            try await connection.query(
+                "SELECT notification_id::text FROM hub_outbox WHERE topic = \(HubTopics.notifications)"
+            ).map { try $0.decode(String.self, at: 0) })
         report.outboxNotifications = outboxIds.count
         report.onlyInFold = foldIds.subtracting(outboxIds).sorted()
         report.onlyInOutbox = outboxIds.subtracting(foldIds).sorted()
-        let inbox = Set(try await connection.query("SELECT event_source, event_id FROM hub_inbox").map {
-            EventIdentity(source: try $0.decode(at: 0), id: try $0.decode(at: 1))
-        })
+        let inbox = Set(
+            try await connection.query("SELECT event_source, event_id FROM hub_inbox").map {
+                EventIdentity(source: try $0.decode(at: 0), id: try $0.decode(at: 1))
+            })
         report.inboxNotFolded = inbox.subtracting(fold.state.processedEvents).count
         report.foldedNotInInbox = fold.state.processedEvents.subtracting(inbox).count
 

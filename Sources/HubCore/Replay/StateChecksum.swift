@@ -31,7 +31,8 @@ public struct ReadModelTable: Sendable {
     public static let all: [ReadModelTable] = StateTables.readModels.sorted { $0.name < $1.name }.map(ReadModelTable.init)
 
     var selectSQL: String {
-        let pairs = PostgresQuery.joined(table.plainColumns.map { column -> PostgresQuery in "'\(unescaped: column.name)', \(column)" }, separator: ", ")
+        let pairs = PostgresQuery.joined(
+            table.plainColumns.map { column -> PostgresQuery in "'\(unescaped: column.name)', \(column)" }, separator: ", ")
         let query: PostgresQuery = """
             SELECT jsonb_build_object(\(pairs))::text, \(table.document)::text FROM \(table) ORDER BY \(table.keyOrder)
             """

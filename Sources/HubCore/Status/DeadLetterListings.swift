@@ -10,8 +10,10 @@ public enum DeadLetterListings {
     /// `dlq list`: one row per dead letter. `forTable` cuts the message to one short line
     /// (a schema violation lists every violation, which would make the table unreadable).
     public static func list(_ records: [DeadLetterRecord], forTable: Bool) -> Listing {
-        var listing = Listing(columns: ["sequence", "code", "topic", "partition", "offset", "key", "ce_id",
-                                        "recorded_at", "replayed_at", "message"])
+        var listing = Listing(columns: [
+            "sequence", "code", "topic", "partition", "offset", "key", "ce_id",
+            "recorded_at", "replayed_at", "message",
+        ])
         for record in records {
             listing.append([
                 .integer(record.sequence), .text(record.code), .text(record.topic), ListingValue(Int(record.partition)),
@@ -38,8 +40,10 @@ public enum DeadLetterListings {
     /// `dlq replay`: what was republished, from where (the dead-lettered record's position)
     /// to where (the new record's position; empty for a dry run).
     public static func replay(_ entries: [Republished]) -> Listing {
-        var listing = Listing(columns: ["sequence", "code", "topic", "ce_id", "key", "from_partition", "from_offset",
-                                        "partition", "offset"])
+        var listing = Listing(columns: [
+            "sequence", "code", "topic", "ce_id", "key", "from_partition", "from_offset",
+            "partition", "offset",
+        ])
         for entry in entries {
             let record = entry.record
             listing.append([

@@ -71,8 +71,10 @@ public struct TopicActivity: Sendable, Hashable {
     /// When the hub processed it.
     public var lastProcessedAt: Date?
 
-    public init(topic: String, events: Int, lastEventId: String? = nil, lastSource: String? = nil,
-                lastEventTime: String? = nil, lastProcessedAt: Date? = nil) {
+    public init(
+        topic: String, events: Int, lastEventId: String? = nil, lastSource: String? = nil,
+        lastEventTime: String? = nil, lastProcessedAt: Date? = nil
+    ) {
         self.topic = topic
         self.events = events
         self.lastEventId = lastEventId
@@ -91,8 +93,10 @@ public struct HubStatus: Sendable, Hashable {
     public var deadLetters: [DeadLetterCount]
     public var events: [TopicActivity]
 
-    public init(group: String, lag: [PartitionLag], outbox: [OutboxBacklog], deadLetters: [DeadLetterCount],
-                events: [TopicActivity]) {
+    public init(
+        group: String, lag: [PartitionLag], outbox: [OutboxBacklog], deadLetters: [DeadLetterCount],
+        events: [TopicActivity]
+    ) {
         self.group = group
         self.lag = lag
         self.outbox = outbox
@@ -114,8 +118,9 @@ public struct HubStatus: Sendable, Hashable {
     /// heading names the group).
     public func document() -> ListingDocument {
         ListingDocument(sections: [
-            .init(name: Section.lag.rawValue, title: "Consumer lag of group \(group) (total \(totalLag))",
-                  listing: lagListing()),
+            .init(
+                name: Section.lag.rawValue, title: "Consumer lag of group \(group) (total \(totalLag))",
+                listing: lagListing()),
             .init(name: Section.outbox.rawValue, title: "Outbox backlog", listing: outboxListing()),
             .init(name: Section.deadletters.rawValue, title: "Dead letters by code", listing: deadLetterListing()),
             .init(name: Section.events.rawValue, title: "Last event per inbound topic", listing: eventsListing()),
@@ -125,8 +130,10 @@ public struct HubStatus: Sendable, Hashable {
     func lagListing() -> Listing {
         var listing = Listing(columns: ["topic", "partition", "committed", "end", "lag"])
         for entry in lag.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
-            listing.append([.text(entry.topic), ListingValue(Int(entry.partition)),
-                            entry.committed.map(ListingValue.integer) ?? .null, .integer(entry.end), .integer(entry.lag)])
+            listing.append([
+                .text(entry.topic), ListingValue(Int(entry.partition)),
+                entry.committed.map(ListingValue.integer) ?? .null, .integer(entry.end), .integer(entry.lag),
+            ])
         }
         return listing
     }
@@ -134,9 +141,11 @@ public struct HubStatus: Sendable, Hashable {
     func outboxListing() -> Listing {
         var listing = Listing(columns: ["topic", "kind", "unsent", "oldest_unsent_at", "oldest_age_seconds", "parked"])
         for entry in outbox {
-            listing.append([.text(entry.topic), .text(entry.kind), ListingValue(entry.unsent),
-                            ListingValue(entry.oldestUnsentAt.map(StatusText.timestamp)),
-                            entry.oldestAgeSeconds.map { .decimal($0, fractionDigits: 1) } ?? .null, ListingValue(entry.parked)])
+            listing.append([
+                .text(entry.topic), .text(entry.kind), ListingValue(entry.unsent),
+                ListingValue(entry.oldestUnsentAt.map(StatusText.timestamp)),
+                entry.oldestAgeSeconds.map { .decimal($0, fractionDigits: 1) } ?? .null, ListingValue(entry.parked),
+            ])
         }
         return listing
     }
@@ -152,9 +161,11 @@ public struct HubStatus: Sendable, Hashable {
     func eventsListing() -> Listing {
         var listing = Listing(columns: ["topic", "events", "last_ce_time", "last_ce_id", "last_ce_source", "last_processed_at"])
         for entry in events {
-            listing.append([.text(entry.topic), ListingValue(entry.events), ListingValue(entry.lastEventTime),
-                            ListingValue(entry.lastEventId), ListingValue(entry.lastSource),
-                            ListingValue(entry.lastProcessedAt.map(StatusText.timestamp))])
+            listing.append([
+                .text(entry.topic), ListingValue(entry.events), ListingValue(entry.lastEventTime),
+                ListingValue(entry.lastEventId), ListingValue(entry.lastSource),
+                ListingValue(entry.lastProcessedAt.map(StatusText.timestamp)),
+            ])
         }
         return listing
     }

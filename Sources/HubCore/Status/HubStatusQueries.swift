@@ -8,8 +8,10 @@ import HubPostgres
 public enum HubStatusQueries {
     /// The lag of `group` on every partition of `topics` that exists (a topic not created
     /// yet has no partitions to be behind on).
-    public static func lag(group: String, topics: [String] = HubTopics.inbound, admin: KafkaAdmin,
-                           timeout: Duration = .seconds(10)) async throws -> [PartitionLag] {
+    public static func lag(
+        group: String, topics: [String] = HubTopics.inbound, admin: KafkaAdmin,
+        timeout: Duration = .seconds(10)
+    ) async throws -> [PartitionLag] {
         let metadata = try await admin.metadata(timeout: timeout)
         let partitions = metadata.topics.filter { topics.contains($0.name) && $0.errorCode == nil }
             .flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.name, partition: $0) } }
@@ -19,8 +21,10 @@ public enum HubStatusQueries {
         var lags: [PartitionLag] = []
         for partition in partitions {
             let marks = try await admin.watermarks(of: partition, timeout: timeout)
-            lags.append(PartitionLag(topic: partition.topic, partition: partition.partition,
-                                     committed: committed[partition], low: marks.low, end: marks.high))
+            lags.append(
+                PartitionLag(
+                    topic: partition.topic, partition: partition.partition,
+                    committed: committed[partition], low: marks.low, end: marks.high))
         }
         return lags
     }
@@ -29,14 +33,16 @@ public enum HubStatusQueries {
     /// position, found by the index `hub_outbox_relay_order`) and parked ones, ages
     /// by the database's clock so that a skewed admin machine does not distort them.
     public static func outbox(on connection: PostgresConnection) async throws -> [OutboxBacklog] {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT topic, count(*) AS unsent, min(created_at) AS oldest,
                    extract(epoch FROM now() - min(created_at))::float8 AS age
               FROM hub_outbox_unsent GROUP BY topic
             """)
         var found = try rows.map { row in
-            OutboxBacklog(topic: try row.decode(at: "topic"), unsent: try row.decode(at: "unsent"),
-                          oldestUnsentAt: try row.decode(at: "oldest"), oldestAgeSeconds: try row.decode(at: "age"))
+            OutboxBacklog(
+                topic: try row.decode(at: "topic"), unsent: try row.decode(at: "unsent"),
+                oldestUnsentAt: try row.decode(at: "oldest"), oldestAgeSeconds: try row.decode(at: "age"))
         }
         let parked = try await connection.query("SELECT topic, count(*) AS parked FROM hub_outbox_parked GROUP BY topic")
         for row in parked {
@@ -61,7 +67,8 @@ public enum HubStatusQueries {
         var activity: [TopicActivity] = []
         for topic in topics {
             var entry = TopicActivity(topic: topic, events: totals[topic] ?? 0)
-            let last = try await connection.query("""
+            let last = try await connection.query(
+                """
                 SELECT event_id, event_source, ce_time, recorded_at FROM hub_event_log
                  WHERE topic = \(topic) ORDER BY sequence DESC LIMIT 1
                 """)

@@ -84,9 +84,13 @@ public struct Listing: Sendable, Hashable {
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         let numeric = columns.indices.map { index in
-            !rows.isEmpty && rows.allSatisfy {
-                switch $0[index] { case .integer, .decimal, .null: true; default: false }
-            }
+            !rows.isEmpty
+                && rows.allSatisfy {
+                    switch $0[index] {
+                    case .integer, .decimal, .null: true
+                    default: false
+                    }
+                }
         }
         var lines = [line(columns, rightAligned: numeric)]
         lines.append(line(widths.map { String(repeating: "-", count: $0) }, rightAligned: numeric))
@@ -97,7 +101,8 @@ public struct Listing: Sendable, Hashable {
     /// One object per line inside the array, keys in column order.
     public func json() -> String {
         let objects = rows.map { row in
-            "{" + zip(columns, row).map { JSONValue.string($0).canonicalString() + ":" + $1.json }
+            "{"
+                + zip(columns, row).map { JSONValue.string($0).canonicalString() + ":" + $1.json }
                 .joined(separator: ",") + "}"
         }
         return objects.isEmpty ? "[]\n" : "[\n  " + objects.joined(separator: ",\n  ") + "\n]\n"
@@ -108,7 +113,8 @@ public struct Listing: Sendable, Hashable {
             guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
             return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
-        let lines = [columns.map(field).joined(separator: ",")]
+        let lines =
+            [columns.map(field).joined(separator: ",")]
             + rows.map { $0.map { field($0.description) }.joined(separator: ",") }
         return lines.joined(separator: "\r\n") + "\r\n"
     }

@@ -58,8 +58,10 @@ public struct InboundRecord: Sendable, Hashable {
     /// Milliseconds since the epoch (create or log-append time), when the broker gave one.
     public var timestampMilliseconds: Int64?
 
-    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
-                headers: [RecordHeader], timestampMilliseconds: Int64?) {
+    public init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
+        headers: [RecordHeader], timestampMilliseconds: Int64?
+    ) {
         self.topic = topic
         self.partition = partition
         self.offset = offset

@@ -98,37 +98,50 @@ public struct ArticulationReport: Sendable, Hashable {
 
     static func indicators(_ active: [Entry]) -> [Indicator] {
         let total = active.count
-        func share(_ name: String, _ description: String, _ national: NationalRate?, over base: [Entry]? = nil,
-                   _ holds: (Entry) -> Bool) -> Indicator {
+        func share(
+            _ name: String, _ description: String, _ national: NationalRate?, over base: [Entry]? = nil,
+            _ holds: (Entry) -> Bool
+        ) -> Indicator {
             let counted = base ?? active
-            return Indicator(name: name, description: description, count: counted.filter(holds).count,
-                             base: base?.count ?? total, national: national)
+            return Indicator(
+                name: name, description: description, count: counted.filter(holds).count,
+                base: base?.count ?? total, national: national)
         }
         let coveringQpv = active.filter(\.coversQpv)
         var indicators = [
-            share("withPtsm", "on the territory of a PTSM (a PTSM's départements hold one of its communes)",
-                  NationalRates2022.withPtsm) { !$0.ptsms.isEmpty },
+            share(
+                "withPtsm", "on the territory of a PTSM (a PTSM's départements hold one of its communes)",
+                NationalRates2022.withPtsm
+            ) { !$0.ptsms.isEmpty },
             share("withCls", "sharing a commune with a CLS", NationalRates2022.withCls) { !$0.cls.isEmpty },
             share("coversQpv", "with at least one QPV in its communes", NationalRates2022.coversQpv, \.coversQpv),
-            share("qpvTerritoryWithoutAsv", "of those covering QPVs: no ASV serves any of them",
-                  NationalRates2022.qpvTerritoryWithoutAsv, over: coveringQpv, \.noAsvOnQpvTerritory),
-            share("someQpvWithoutAsv", "of those covering QPVs: at least one QPV no ASV serves",
-                  nil, over: coveringQpv) { !$0.qpvsWithoutAsv.isEmpty },
+            share(
+                "qpvTerritoryWithoutAsv", "of those covering QPVs: no ASV serves any of them",
+                NationalRates2022.qpvTerritoryWithoutAsv, over: coveringQpv, \.noAsvOnQpvTerritory),
+            share(
+                "someQpvWithoutAsv", "of those covering QPVs: at least one QPV no ASV serves",
+                nil, over: coveringQpv
+            ) { !$0.qpvsWithoutAsv.isEmpty },
             share("actionsInQpv", "recorded at least one action in one of its QPVs", NationalRates2022.actionsInQpv) { $0.qpvActions > 0 },
             share("copil", "with a steering committee (COPIL)", NationalRates2022.copil, \.copil),
             share("plenaryAssembly", "holding a plenary assembly", NationalRates2022.plenaryAssembly, \.plenaryAssembly),
         ]
         for (member, rate) in NationalRates2022.members {
-            indicators.append(share("member.\(member.rawValue)", "governance counts \(member.rawValue)", rate) {
-                $0.members.contains(member)
-            })
+            indicators.append(
+                share("member.\(member.rawValue)", "governance counts \(member.rawValue)", rate) {
+                    $0.members.contains(member)
+                })
         }
-        indicators.append(share("quatreQuartsComplete", "governance counts all four quarts (elected, adultPsychiatry, users, carers)",
-                                nil) { $0.missingQuatreQuarts.isEmpty })
+        indicators.append(
+            share(
+                "quatreQuartsComplete", "governance counts all four quarts (elected, adultPsychiatry, users, carers)",
+                nil
+            ) { $0.missingQuatreQuarts.isEmpty })
         for (theme, rate) in NationalRates2022.workingGroups {
-            indicators.append(share("workingGroup.\(theme.rawValue)", "with a working group on \(theme.rawValue)", rate) {
-                $0.workingGroups.contains(theme)
-            })
+            indicators.append(
+                share("workingGroup.\(theme.rawValue)", "with a working group on \(theme.rawValue)", rate) {
+                    $0.workingGroups.contains(theme)
+                })
         }
         return indicators
     }
@@ -153,7 +166,9 @@ public struct ArticulationReport: Sendable, Hashable {
     }
 
     public var ratesListing: Listing {
-        var listing = Listing(columns: ["indicator", "description", "count", "of", "regionPercent", "nationalPercent2022", "national2022", "source"])
+        var listing = Listing(columns: [
+            "indicator", "description", "count", "of", "regionPercent", "nationalPercent2022", "national2022", "source",
+        ])
         for indicator in indicators {
             listing.append([
                 .text(indicator.name), .text(indicator.description), ListingValue(indicator.count), ListingValue(indicator.base),
@@ -172,8 +187,9 @@ public struct ArticulationReport: Sendable, Hashable {
             facts: [.init("report", "articulation")] + ReportText.regionFacts(region),
             sections: [
                 .init(name: "clsms", title: "CLSMs (every status)", listing: clsmListing),
-                .init(name: "rates", title: "Rates over the \(active) active CLSMs, beside the national survey of 2022",
-                      listing: ratesListing),
+                .init(
+                    name: "rates", title: "Rates over the \(active) active CLSMs, beside the national survey of 2022",
+                    listing: ratesListing),
             ])
     }
 }

@@ -12,8 +12,10 @@ public struct ICalendar: Sendable, Hashable {
         public var description: String
         public var categories: [String]
 
-        public init(uid: String, startsAt: Timestamp, endsAt: Timestamp, summary: String, location: String,
-                    description: String, categories: [String]) {
+        public init(
+            uid: String, startsAt: Timestamp, endsAt: Timestamp, summary: String, location: String,
+            description: String, categories: [String]
+        ) {
             self.uid = uid
             self.startsAt = startsAt
             self.endsAt = endsAt

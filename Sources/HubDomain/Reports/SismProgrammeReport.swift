@@ -74,7 +74,9 @@ public struct SismProgrammeReport: Sendable, Hashable {
     public var document: ListingDocument {
         ListingDocument(
             title: title,
-            facts: [.init("report", "sism")] + ReportText.regionFacts(region) + [.init("edition", String(edition.year)), .init("theme", edition.theme)],
+            facts: [.init("report", "sism")] + ReportText.regionFacts(region) + [
+                .init("edition", String(edition.year)), .init("theme", edition.theme),
+            ],
             sections: [.init(name: "events", title: "Events (Europe/Paris times)", listing: listing)])
     }
 
@@ -117,7 +119,8 @@ enum ReportTime {
         let seconds = ParisTime.floorDiv(timestamp.epochMilliseconds, 1000) + Int64(offset)
         let day = CalendarDate(daysSinceEpoch: Int(ParisTime.floorDiv(seconds, 86_400)))
         let secondOfDay = Int(seconds - Int64(day.daysSinceEpoch) * 86_400)
-        return "\(day)T\(Digits.padded(secondOfDay / 3600, 2)):\(Digits.padded(secondOfDay / 60 % 60, 2)):\(Digits.padded(secondOfDay % 60, 2))"
+        return
+            "\(day)T\(Digits.padded(secondOfDay / 3600, 2)):\(Digits.padded(secondOfDay / 60 % 60, 2)):\(Digits.padded(secondOfDay % 60, 2))"
             + "+\(Digits.padded(offset / 3600, 2)):00"
     }
 }

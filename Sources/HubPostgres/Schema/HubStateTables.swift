@@ -7,87 +7,109 @@ public enum StateTables {
 
     public static let regions = StoredTable<Region, Region>(
         "ref_regions", [.key("code", .text) { .text($0.code) }], document: "doc",
-        source: .referenceImport, isResident: true) { $0.reference.regions[$1.code] = $1 }
+        source: .referenceImport, isResident: true
+    ) { $0.reference.regions[$1.code] = $1 }
 
     public static let departements = StoredTable<Departement, Departement>(
         "ref_departements",
         [.key("code", .text) { .text($0.code) }, .search("region", .text) { .text($0.region) }],
-        document: "doc", source: .referenceImport, isResident: true) { $0.reference.departements[$1.code] = $1 }
+        document: "doc", source: .referenceImport, isResident: true
+    ) { $0.reference.departements[$1.code] = $1 }
 
     public static let communes = StoredTable<Commune, Commune>(
         "ref_communes",
         [.key("code", .text) { .text($0.code) }, .search("departement", .text) { .text($0.departement) }],
-        document: "doc", source: .referenceImport, isResident: true) { $0.reference.communes[$1.code] = $1 }
+        document: "doc", source: .referenceImport, isResident: true
+    ) { $0.reference.communes[$1.code] = $1 }
 
     public static let qpvs = StoredTable<Qpv, Qpv>(
         "ref_qpvs",
         [.key("code", .text) { .text($0.code) }, .search("communes", .textArray) { .textArray($0.communes) }],
-        document: "doc", source: .referenceImport, isResident: true) { $0.reference.qpvs[$1.code] = $1 }
+        document: "doc", source: .referenceImport, isResident: true
+    ) { $0.reference.qpvs[$1.code] = $1 }
 
     public static let cls = StoredTable<Cls, Cls>(
         "ref_cls",
-        [.key("id", .text) { .text($0.id) }, .search("region", .text) { .text($0.region) },
-         .search("communes", .textArray) { .textArray($0.communes) }],
-        document: "doc", source: .referenceImport, isResident: true) { $0.reference.cls[$1.id] = $1 }
+        [
+            .key("id", .text) { .text($0.id) }, .search("region", .text) { .text($0.region) },
+            .search("communes", .textArray) { .textArray($0.communes) },
+        ],
+        document: "doc", source: .referenceImport, isResident: true
+    ) { $0.reference.cls[$1.id] = $1 }
 
     public static let asvs = StoredTable<Asv, Asv>(
         "ref_asvs",
         [.key("id", .text) { .text($0.id) }, .search("qpvs", .textArray) { .textArray($0.qpvs) }],
-        document: "doc", source: .referenceImport, isResident: true) { $0.reference.asvs[$1.id] = $1 }
+        document: "doc", source: .referenceImport, isResident: true
+    ) { $0.reference.asvs[$1.id] = $1 }
 
     public static let sismEditions = StoredTable<SismEdition, SismEdition>(
         "ref_sism_editions", [.key("year", .integer) { .int(Int64($0.year)) }], document: "doc",
-        source: .referenceImport, isResident: true) { $0.reference.sismEditions[$1.year] = $1 }
+        source: .referenceImport, isResident: true
+    ) { $0.reference.sismEditions[$1.year] = $1 }
 
     // MARK: Read models (written by the rules)
 
     public static let clsms = StoredTable<ClsmRecord, ClsmRecord>(
         "clsms",
-        [.key("id", .text) { .text($0.id) },
-         .search("region", .text) { .text($0.declaration.region) },
-         .search("status", .text) { .text($0.declaration.status.rawValue) },
-         .search("communes", .textArray) { .textArray($0.declaration.communes) },
-         .search("departements", .textArray) { .textArray($0.departements.sorted()) }],
-        document: "record", bookkeeping: "updated_at", source: .rules, isResident: true) { $0.clsms[$1.id] = $1 }
+        [
+            .key("id", .text) { .text($0.id) },
+            .search("region", .text) { .text($0.declaration.region) },
+            .search("status", .text) { .text($0.declaration.status.rawValue) },
+            .search("communes", .textArray) { .textArray($0.declaration.communes) },
+            .search("departements", .textArray) { .textArray($0.departements.sorted()) },
+        ],
+        document: "record", bookkeeping: "updated_at", source: .rules, isResident: true
+    ) { $0.clsms[$1.id] = $1 }
 
     public static let ptsms = StoredTable<PtsmRecord, PtsmRecord>(
         "ptsms",
-        [.key("id", .text) { .text($0.id) },
-         .search("region", .text) { .text($0.diagnostic.region) },
-         .search("version", .integer) { .int(Int64($0.diagnostic.version)) },
-         .search("departements", .textArray) { .textArray($0.departements.sorted()) }],
-        document: "record", bookkeeping: "updated_at", source: .rules, isResident: true) { $0.ptsms[$1.id] = $1 }
+        [
+            .key("id", .text) { .text($0.id) },
+            .search("region", .text) { .text($0.diagnostic.region) },
+            .search("version", .integer) { .int(Int64($0.diagnostic.version)) },
+            .search("departements", .textArray) { .textArray($0.departements.sorted()) },
+        ],
+        document: "record", bookkeeping: "updated_at", source: .rules, isResident: true
+    ) { $0.ptsms[$1.id] = $1 }
 
     /// Every published version of every PTSM diagnostic (history: a version once stored stays).
     public static let ptsmDiagnostics = StoredTable<PtsmDiagnosticVersion, PtsmDiagnosticPublished>(
         "ptsm_diagnostics",
-        [.key("ptsm_id", .text) { .text($0.record.id) },
-         .key("version", .integer) { .int(Int64($0.record.diagnostic.version)) },
-         .search("event_source", .text) { .text($0.event.source) },
-         .search("event_id", .text) { .text($0.event.id) }],
+        [
+            .key("ptsm_id", .text) { .text($0.record.id) },
+            .key("version", .integer) { .int(Int64($0.record.diagnostic.version)) },
+            .search("event_source", .text) { .text($0.event.source) },
+            .search("event_id", .text) { .text($0.event.id) },
+        ],
         document: "diagnostic", { $0.record.diagnostic }, bookkeeping: "recorded_at", onConflict: .keep, source: .rules,
         isResident: false, put: nil)
 
     public static let sismProposals = StoredTable<SismProposalRecord, SismProposalRecord>(
         "sism_proposals",
-        [.key("id", .text) { .text($0.id) },
-         .search("clsm_id", .text) { .text($0.proposal.clsmId) },
-         .search("edition", .integer) { .int(Int64($0.proposal.edition)) },
-         .search("commune", .text) { .text($0.proposal.commune) },
-         .search("region", .text) { .text($0.region) },
-         .search("accepted", .boolean) { .bool($0.isAccepted) },
-         .search("cancelled", .boolean) { .bool($0.proposal.isCancelled) }],
-        document: "record", bookkeeping: "updated_at", source: .rules, isResident: true) { $0.sismProposals[$1.id] = $1 }
+        [
+            .key("id", .text) { .text($0.id) },
+            .search("clsm_id", .text) { .text($0.proposal.clsmId) },
+            .search("edition", .integer) { .int(Int64($0.proposal.edition)) },
+            .search("commune", .text) { .text($0.proposal.commune) },
+            .search("region", .text) { .text($0.region) },
+            .search("accepted", .boolean) { .bool($0.isAccepted) },
+            .search("cancelled", .boolean) { .bool($0.proposal.isCancelled) },
+        ],
+        document: "record", bookkeeping: "updated_at", source: .rules, isResident: true
+    ) { $0.sismProposals[$1.id] = $1 }
 
     public static let sismProgrammes = StoredTable<SismProgrammeTally, SismProgrammeTally>(
         "sism_programmes",
         [.key("edition", .integer) { .int(Int64($0.edition)) }, .key("region", .text) { .text($0.region) }],
-        document: "tally", bookkeeping: "updated_at", source: .rules, isResident: true) { $0.sismProgrammes[$1.id] = $1 }
+        document: "tally", bookkeeping: "updated_at", source: .rules, isResident: true
+    ) { $0.sismProgrammes[$1.id] = $1 }
 
     public static let qpvActions = StoredTable<QpvActionRecord, QpvActionRecord>(
         "qpv_actions",
         [.key("id", .text) { .text($0.id) }, .search("qpv", .text) { .text($0.action.qpv) }],
-        document: "record", bookkeeping: "updated_at", source: .rules, isResident: false) { $0.qpvActions[$1.id] = $1 }
+        document: "record", bookkeeping: "updated_at", source: .rules, isResident: false
+    ) { $0.qpvActions[$1.id] = $1 }
 
     /// Every state table: the reference data, then the read models by name.
     public static let all: [StateTable] = [

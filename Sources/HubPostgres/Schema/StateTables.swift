@@ -104,9 +104,10 @@ public struct StateTable: Sendable {
     /// The primary key's columns, text in byte order (`COLLATE "C"`): an order that does not
     /// depend on the database's collation.
     public var keyOrder: PostgresQuery {
-        .joined(key.map { column -> PostgresQuery in
-            column.type == .text ? "\(column) COLLATE \"C\"" : "\(column)"
-        }, separator: ", ")
+        .joined(
+            key.map { column -> PostgresQuery in
+                column.type == .text ? "\(column) COLLATE \"C\"" : "\(column)"
+            }, separator: ", ")
     }
 
     /// `SELECT <document> FROM <table> [WHERE condition]`.

@@ -22,9 +22,11 @@ public struct StoredTable<Row: Sendable, Document: Codable & Sendable>: Sendable
     private let plain: [Column]
     private let document: @Sendable (Row) -> Document
 
-    init(_ name: String, _ plain: [Column], document: String, _ documentOf: @escaping @Sendable (Row) -> Document,
-         bookkeeping: String? = nil, onConflict: StateTable.OnConflict = .replace, source: StateTable.Source,
-         isResident: Bool, put: (@Sendable (inout HubState, Document) -> Void)?) {
+    init(
+        _ name: String, _ plain: [Column], document: String, _ documentOf: @escaping @Sendable (Row) -> Document,
+        bookkeeping: String? = nil, onConflict: StateTable.OnConflict = .replace, source: StateTable.Source,
+        isResident: Bool, put: (@Sendable (inout HubState, Document) -> Void)?
+    ) {
         var columns = plain.map(\.column)
         columns.append(StateColumn(name: document, type: .jsonb, role: .document))
         if let bookkeeping { columns.append(StateColumn(name: bookkeeping, type: .timestamptz, role: .bookkeeping)) }
@@ -52,10 +54,13 @@ public struct StoredTable<Row: Sendable, Document: Codable & Sendable>: Sendable
 }
 
 extension StoredTable where Row == Document {
-    init(_ name: String, _ plain: [Column], document: String, bookkeeping: String? = nil, source: StateTable.Source,
-         isResident: Bool, put: @escaping @Sendable (inout HubState, Document) -> Void) {
-        self.init(name, plain, document: document, { $0 }, bookkeeping: bookkeeping, source: source,
-                  isResident: isResident, put: put)
+    init(
+        _ name: String, _ plain: [Column], document: String, bookkeeping: String? = nil, source: StateTable.Source,
+        isResident: Bool, put: @escaping @Sendable (inout HubState, Document) -> Void
+    ) {
+        self.init(
+            name, plain, document: document, { $0 }, bookkeeping: bookkeeping, source: source,
+            isResident: isResident, put: put)
     }
 }
 

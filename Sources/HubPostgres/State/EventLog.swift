@@ -17,7 +17,8 @@ public struct EventLog: Sendable {
 
     /// Up to `limit` entries after `sequence`, in order.
     public func entries(after sequence: Int64 = 0, limit: Int = 1000, on connection: PostgresConnection) async throws -> [Entry] {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT sequence, event_source, event_id, event_type, ce_time, topic, data::text
               FROM hub_event_log WHERE sequence > \(sequence) ORDER BY sequence LIMIT \(limit)
             """)
@@ -27,8 +28,9 @@ public struct EventLog: Sendable {
             guard let time = Timestamp(timeText) else {
                 throw PostgresError(.decodingFailed, "event log entry \(sequence): ce_time \(timeText) is not RFC 3339")
             }
-            let envelope = CloudEvent(id: try row.decode(at: 2), source: try row.decode(at: 1), type: try row.decode(at: 3),
-                                      time: time, data: Array((try row.decode(String.self, at: 6)).utf8))
+            let envelope = CloudEvent(
+                id: try row.decode(at: 2), source: try row.decode(at: 1), type: try row.decode(at: 3),
+                time: time, data: Array((try row.decode(String.self, at: 6)).utf8))
             do {
                 return Entry(sequence: sequence, event: try decoder.decode(envelope: envelope, topic: try row.decode(at: 5)))
             } catch {
@@ -38,8 +40,10 @@ public struct EventLog: Sendable {
     }
 
     /// Every entry, in order, in pages.
-    public func forEach(on connection: PostgresConnection, pageSize: Int = 2000,
-                        _ body: (Entry) async throws -> Void) async throws {
+    public func forEach(
+        on connection: PostgresConnection, pageSize: Int = 2000,
+        _ body: (Entry) async throws -> Void
+    ) async throws {
         var last: Int64 = 0
         while true {
             let page = try await entries(after: last, limit: pageSize, on: connection)

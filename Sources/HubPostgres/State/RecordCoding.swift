@@ -14,8 +14,10 @@ enum RecordCoding {
     }
 
     /// As `decode(_:from:column:)`, through `memo`: a text already decoded is not decoded again.
-    static func decode<T: Decodable & Sendable>(_ type: T.Type, from row: PostgresRow, column: String,
-                                                 memo: DecodedRecordMemo) throws -> T {
+    static func decode<T: Decodable & Sendable>(
+        _ type: T.Type, from row: PostgresRow, column: String,
+        memo: DecodedRecordMemo
+    ) throws -> T {
         try memo.value(of: type, from: try row.decode(String.self, at: column)) { text in
             try decode(type, text: text, column: column)
         }

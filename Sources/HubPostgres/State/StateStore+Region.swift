@@ -61,7 +61,8 @@ extension StateStore {
         // PTSMs it articulates with.
         let outside = Set(clsms.flatMap(\.declaration.communes)).subtracting(regionCommunes)
         if !outside.isEmpty {
-            for row in try await regionDocuments(StateTables.communes, "\(communeTable["code"]) = ANY(\(outside.sorted()))", on: connection) {
+            for row in try await regionDocuments(StateTables.communes, "\(communeTable["code"]) = ANY(\(outside.sorted()))", on: connection)
+            {
                 state.reference.communes[row.code] = row
             }
             let otherDepartements = Set(state.reference.communes.values.map(\.departement)).subtracting(departementCodes)
@@ -119,8 +120,10 @@ extension StateStore {
         return state
     }
 
-    private func regionDocuments<Row, Document>(_ table: StoredTable<Row, Document>, _ condition: PostgresQuery?,
-                                                on connection: PostgresConnection) async throws -> [Document] {
+    private func regionDocuments<Row, Document>(
+        _ table: StoredTable<Row, Document>, _ condition: PostgresQuery?,
+        on connection: PostgresConnection
+    ) async throws -> [Document] {
         let column = table.table.document.name
         return try await connection.query(table.table.selectDocuments(where: condition)).map {
             try RecordCoding.decode(Document.self, from: $0, column: column)

@@ -20,15 +20,18 @@ public struct StateStore: Sendable {
 
         // QPVs first: their communes widen the neighbourhood of the other queries.
         let qpvTable = StateTables.qpvs.table
-        let qpvs = try await documents(StateTables.qpvs, where: """
-            \(qpvTable["code"]) = ANY(\(Array(requirements.qpvSurroundings))) OR \(qpvTable["communes"]) && \(Array(requirements.communeSurroundings))
-            """, on: connection)
+        let qpvs = try await documents(
+            StateTables.qpvs,
+            where: """
+                \(qpvTable["code"]) = ANY(\(Array(requirements.qpvSurroundings))) OR \(qpvTable["communes"]) && \(Array(requirements.communeSurroundings))
+                """, on: connection)
         for qpv in qpvs { state.reference.qpvs[qpv.code] = qpv }
         let qpvCommunes = qpvs.filter { requirements.qpvSurroundings.contains($0.code) }.flatMap(\.communes)
         let neighbourhood = requirements.communeSurroundings.union(qpvCommunes)
 
         let communes = try await documents(
-            StateTables.communes, where: "\(StateTables.communes.table["code"]) = ANY(\(Array(requirements.communes.union(neighbourhood))))",
+            StateTables.communes,
+            where: "\(StateTables.communes.table["code"]) = ANY(\(Array(requirements.communes.union(neighbourhood))))",
             on: connection)
         for commune in communes { state.reference.communes[commune.code] = commune }
         let communeDepartements = Set(communes.map(\.departement))
@@ -45,13 +48,15 @@ public struct StateStore: Sendable {
 
         let editions = try await documents(
             StateTables.sismEditions,
-            where: "\(StateTables.sismEditions.table["year"]) = ANY(\(PostgresValue.intArray(requirements.sismEditions.map { Int64($0) })))",
+            where:
+                "\(StateTables.sismEditions.table["year"]) = ANY(\(PostgresValue.intArray(requirements.sismEditions.map { Int64($0) })))",
             on: connection)
         for edition in editions { state.reference.sismEditions[edition.year] = edition }
 
         let clsTable = StateTables.cls.table
         let cls = try await documents(
-            StateTables.cls, where: "\(clsTable["id"]) = ANY(\(Array(requirements.cls))) OR \(clsTable["communes"]) && \(Array(neighbourhood))",
+            StateTables.cls,
+            where: "\(clsTable["id"]) = ANY(\(Array(requirements.cls))) OR \(clsTable["communes"]) && \(Array(neighbourhood))",
             on: connection)
         for row in cls { state.reference.cls[row.id] = row }
 
@@ -62,40 +67,48 @@ public struct StateStore: Sendable {
         for asv in asvs { state.reference.asvs[asv.id] = asv }
 
         let clsmTable = StateTables.clsms.table
-        let clsms = try await documents(StateTables.clsms, where: """
-            \(clsmTable["id"]) = ANY(\(Array(requirements.clsms))) OR \(clsmTable["communes"]) && \(Array(requirements.communeSurroundings))
-               OR \(clsmTable["departements"]) && \(Array(requirements.clsmsInDepartements))
-            """, on: connection)
+        let clsms = try await documents(
+            StateTables.clsms,
+            where: """
+                \(clsmTable["id"]) = ANY(\(Array(requirements.clsms))) OR \(clsmTable["communes"]) && \(Array(requirements.communeSurroundings))
+                   OR \(clsmTable["departements"]) && \(Array(requirements.clsmsInDepartements))
+                """, on: connection)
         for record in clsms { state.clsms[record.id] = record }
 
         let surroundingDepartements = Set(communes.filter { requirements.communeSurroundings.contains($0.code) }.map(\.departement))
         let ptsmTable = StateTables.ptsms.table
-        let ptsms = try await documents(StateTables.ptsms, where: """
-            \(ptsmTable["id"]) = ANY(\(Array(requirements.ptsms))) OR \(ptsmTable["departements"]) && \(Array(surroundingDepartements))
-            """, on: connection)
+        let ptsms = try await documents(
+            StateTables.ptsms,
+            where: """
+                \(ptsmTable["id"]) = ANY(\(Array(requirements.ptsms))) OR \(ptsmTable["departements"]) && \(Array(surroundingDepartements))
+                """, on: connection)
         for record in ptsms { state.ptsms[record.id] = record }
 
         let schedules = Array(requirements.sismSchedules)
         let proposalTable = StateTables.sismProposals.table
-        let proposals = try await documents(StateTables.sismProposals, where: """
-            \(proposalTable["id"]) = ANY(\(Array(requirements.sismProposals)))
-               OR (\(proposalTable["edition"]), \(proposalTable["commune"]))
-                  IN (SELECT * FROM unnest(\(PostgresValue.intArray(schedules.map { Int64($0.edition) }))::integer[], \(schedules.map(\.commune))::text[]))
-            """, on: connection)
+        let proposals = try await documents(
+            StateTables.sismProposals,
+            where: """
+                \(proposalTable["id"]) = ANY(\(Array(requirements.sismProposals)))
+                   OR (\(proposalTable["edition"]), \(proposalTable["commune"]))
+                      IN (SELECT * FROM unnest(\(PostgresValue.intArray(schedules.map { Int64($0.edition) }))::integer[], \(schedules.map(\.commune))::text[]))
+                """, on: connection)
         for record in proposals { state.sismProposals[record.id] = record }
 
         // The programme of each named proposal's stored record, and of each (edition, CLSM).
         let programmes = Array(requirements.sismProgrammes)
         let programmeTable = StateTables.sismProgrammes.table
-        let tallies = try await documents(StateTables.sismProgrammes, where: """
-            (\(programmeTable["edition"]), \(programmeTable["region"]))
-                IN (SELECT \(proposalTable["edition"]), \(proposalTable["region"]) FROM \(proposalTable)
-                     WHERE \(proposalTable["id"]) = ANY(\(Array(requirements.sismProposals))))
-             OR (\(programmeTable["edition"]), \(programmeTable["region"]))
-                IN (SELECT k.edition, c.\(clsmTable["region"])
-                      FROM unnest(\(PostgresValue.intArray(programmes.map { Int64($0.edition) }))::integer[], \(programmes.map(\.clsmId))::text[]) AS k(edition, clsm_id)
-                      JOIN \(clsmTable) c ON c.\(clsmTable["id"]) = k.clsm_id)
-            """, on: connection)
+        let tallies = try await documents(
+            StateTables.sismProgrammes,
+            where: """
+                (\(programmeTable["edition"]), \(programmeTable["region"]))
+                    IN (SELECT \(proposalTable["edition"]), \(proposalTable["region"]) FROM \(proposalTable)
+                         WHERE \(proposalTable["id"]) = ANY(\(Array(requirements.sismProposals))))
+                 OR (\(programmeTable["edition"]), \(programmeTable["region"]))
+                    IN (SELECT k.edition, c.\(clsmTable["region"])
+                          FROM unnest(\(PostgresValue.intArray(programmes.map { Int64($0.edition) }))::integer[], \(programmes.map(\.clsmId))::text[]) AS k(edition, clsm_id)
+                          JOIN \(clsmTable) c ON c.\(clsmTable["id"]) = k.clsm_id)
+                """, on: connection)
         for tally in tallies { state.sismProgrammes[tally.id] = tally }
 
         return state
@@ -118,7 +131,8 @@ public struct StateStore: Sendable {
     private func processedEvents(_ events: Set<EventIdentity>, on connection: PostgresConnection) async throws -> Set<EventIdentity> {
         guard !events.isEmpty else { return [] }
         let list = Array(events)
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT i.event_source, i.event_id FROM hub_inbox i
               JOIN unnest(\(list.map(\.source))::text[], \(list.map(\.id))::text[]) AS k(source, id)
                 ON i.event_source = k.source AND i.event_id = k.id
@@ -127,8 +141,10 @@ public struct StateStore: Sendable {
     }
 
     /// The documents of `table`'s rows that meet `condition`, decoded through the memo.
-    private func documents<Row, Document>(_ table: StoredTable<Row, Document>, where condition: PostgresQuery,
-                                          on connection: PostgresConnection) async throws -> [Document] {
+    private func documents<Row, Document>(
+        _ table: StoredTable<Row, Document>, where condition: PostgresQuery,
+        on connection: PostgresConnection
+    ) async throws -> [Document] {
         let column = table.table.document.name
         return try await connection.query(table.table.selectDocuments(where: condition)).map {
             try RecordCoding.decode(Document.self, from: $0, column: column, memo: memo)

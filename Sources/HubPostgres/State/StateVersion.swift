@@ -19,7 +19,8 @@ package enum StateVersion {
     /// it leaves. Another writer's transaction committed meanwhile shows as a larger step
     /// than one; one still running waits on the row until this transaction ends.
     package static func markWritten(on connection: PostgresConnection) async throws -> Int64 {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             WITH bumped AS (
                 UPDATE hub_state_version SET version = version + 1, writer_xact = txid_current()
                  WHERE writer_xact IS DISTINCT FROM txid_current()

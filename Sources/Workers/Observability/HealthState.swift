@@ -81,7 +81,8 @@ extension HealthState {
         register("outbox-relay") {
             let status = relay.status
             let lastSuccess = status.lastSuccess.map { ISO8601DateFormatter().string(from: $0) } ?? "never"
-            let summary = "\(status.role.rawValue), last success \(lastSuccess)"
+            let summary =
+                "\(status.role.rawValue), last success \(lastSuccess)"
                 + (status.backlog.map { ", backlog \($0)" } ?? "")
             if status.isHealthy(tolerance: tolerance) { return .healthy(summary) }
             return .unhealthy(summary + (status.lastError.map { ": \($0)" } ?? ""))

@@ -81,9 +81,11 @@ enum WorkersObservability {
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "hub-workers"),
             onServerRunning: { channel in
-                logger.info("metrics and health endpoint listening", metadata: [
-                    "address": "\(channel.localAddress.map { "\($0)" } ?? "\(settings.host):\(settings.port)")",
-                ])
+                logger.info(
+                    "metrics and health endpoint listening",
+                    metadata: [
+                        "address": "\(channel.localAddress.map { "\($0)" } ?? "\(settings.host):\(settings.port)")"
+                    ])
             },
             logger: httpLogger)
         return [application]

@@ -2,7 +2,6 @@ import HubCore
 import HubKafka
 import HubPostgres
 
-
 extension AdminContext {
     /// Runs `body` on a connection to the hub's database, closed afterwards whatever
     /// happens. A connection that cannot be opened is `unavailable` (69); a failure of

@@ -1,8 +1,8 @@
 import HubCore
 import HubDomain
 import HubSimulation
-import Logging
 import HubTestSupport
+import Logging
 import Testing
 
 /// The workers slice the state they keep in memory (`ResidentState`) instead of reading it
@@ -135,14 +135,18 @@ struct ResidentStateTests {
     @Test("the processor's decisions in memory (hub-bench core) count what the pure fold decides")
     func decideInMemoryMatchesTheFold() throws {
         let territory = SyntheticTerritory.make(seed: 3, clsmCount: 30, qpvCount: 150)
-        let stream = SyntheticEventStream(territory: territory, seed: 3, count: 2_000,
-                                          options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
+        let stream = SyntheticEventStream(
+            territory: territory, seed: 3, count: 2_000,
+            options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
         let messages = stream.enumerated().map { index, event in event.consumed(at: Int64(index)) }
         var state = HubState(reference: territory.reference)
         var expected = BatchOutcome()
         for message in messages {
-            guard let event = try? InboundDecoder().decode(topic: message.topic, key: message.key, headers: message.headers,
-                                                           value: message.value) else {
+            guard
+                let event = try? InboundDecoder().decode(
+                    topic: message.topic, key: message.key, headers: message.headers,
+                    value: message.value)
+            else {
                 expected.deadLetters[.malformedEnvelope, default: 0] += 1
                 continue
             }

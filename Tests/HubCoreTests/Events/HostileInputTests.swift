@@ -1,22 +1,24 @@
-@testable import HubCore
-@testable import HubDomain
 import HubSimulation
 import HubTestSupport
 import Testing
 
+@testable import HubCore
+@testable import HubDomain
 
 /// Issue 15: what once stopped `hub-workers` or ended as an `internal` dead letter is
 /// refused by the decoder with its contract code, a message naming the field, and texts
 /// that PostgreSQL and Kafka accept.
 @Suite("Hostile input: limits that guarantee storable values")
 struct HostileInputTests {
-    @Test("each of the issue's hostile records is refused with its code, naming the field",
-          arguments: HostileInputExamples.all().map(\.name))
+    @Test(
+        "each of the issue's hostile records is refused with its code, naming the field",
+        arguments: HostileInputExamples.all().map(\.name))
     func refusedWithItsCode(name: String) throws {
         let example = try #require(HostileInputExamples.all().first { $0.name == name })
         do {
-            let event = try InboundDecoder().decode(topic: example.topic, key: example.key, headers: example.headers,
-                                                    value: example.value)
+            let event = try InboundDecoder().decode(
+                topic: example.topic, key: example.key, headers: example.headers,
+                value: example.value)
             Issue.record("\(name) decoded as \(event.identity)")
         } catch {
             #expect(error.code == example.expectedCode, "\(error)")
@@ -36,14 +38,18 @@ struct HostileInputTests {
 
     @Test("timestamps: years 1900 to 2999, offsets within ±14:00, at most 9 fraction digits")
     func timestampLimits() {
-        for accepted in ["1900-01-01T00:00:00Z", "2999-12-31T23:59:59Z", "2026-03-16T18:30:00+14:00",
-                         "2026-03-16T18:30:00-14:00", "2026-03-16T18:30:00.123456789Z"] {
+        for accepted in [
+            "1900-01-01T00:00:00Z", "2999-12-31T23:59:59Z", "2026-03-16T18:30:00+14:00",
+            "2026-03-16T18:30:00-14:00", "2026-03-16T18:30:00.123456789Z",
+        ] {
             #expect(Timestamp(accepted) != nil, "\(accepted)")
         }
-        for refused in ["0001-10-07T14:00:00+02:00", "1899-12-31T23:59:59Z", "3000-01-01T00:00:00Z",
-                        "9999-12-31T23:00:00-02:00", "2026-03-16T18:30:00+14:01", "2026-03-16T18:30:00+20:00",
-                        "2026-03-16T18:30:00-23:59", "2026-03-16T18:30:00.1234567890Z",
-                        "2026-03-16T18:30:00." + String(repeating: "9", count: 300) + "Z"] {
+        for refused in [
+            "0001-10-07T14:00:00+02:00", "1899-12-31T23:59:59Z", "3000-01-01T00:00:00Z",
+            "9999-12-31T23:00:00-02:00", "2026-03-16T18:30:00+14:01", "2026-03-16T18:30:00+20:00",
+            "2026-03-16T18:30:00-23:59", "2026-03-16T18:30:00.1234567890Z",
+            "2026-03-16T18:30:00." + String(repeating: "9", count: 300) + "Z",
+        ] {
             #expect(Timestamp(refused) == nil, "\(refused)")
         }
         #expect(CalendarDate("0001-01-01") == nil)
@@ -66,11 +72,14 @@ struct HostileInputTests {
     func rulesAtTheEnds() throws {
         var harness = try Harness.demo()
         try harness.send(.clsmDeclared(Fixture.clsm("clsm-saint-denis", communes: ["93066"])))
-        for (index, (start, end)) in [("1900-01-01T00:00:00+14:00", "1900-01-01T01:00:00+14:00"),
-                                      ("2999-12-31T22:00:00-14:00", "2999-12-31T23:59:59-14:00")].enumerated() {
+        for (index, (start, end)) in [
+            ("1900-01-01T00:00:00+14:00", "1900-01-01T01:00:00+14:00"),
+            ("2999-12-31T22:00:00-14:00", "2999-12-31T23:59:59-14:00"),
+        ].enumerated() {
             let value = HostileInputExamples.proposalJSON(id: "edge-\(index)", startsAt: "\"\(start)\"", endsAt: "\"\(end)\"")
-            let event = try InboundDecoder().decode(topic: HostileInputExamples.topic, headers: HostileInputExamples.headers(id: "edge-\(index)"),
-                                                    value: value)
+            let event = try InboundDecoder().decode(
+                topic: HostileInputExamples.topic, headers: HostileInputExamples.headers(id: "edge-\(index)"),
+                value: value)
             let decision = try RulesEngine().decide(event, in: harness.state)
             #expect(decision.notifications.contains { $0.rule == .sismProposalRejected })
         }

@@ -1,8 +1,8 @@
-@testable import HubCore
 import HubKafka
-@testable import HubPostgres
 import Testing
 
+@testable import HubCore
+@testable import HubPostgres
 
 /// The hub's one answer to "does this failure pass?", for PostgreSQL by SQLSTATE and kind,
 /// for Kafka by error code, and for anything else.
@@ -34,8 +34,9 @@ struct FailureClassificationTests {
         "28P01", "3D000", "XX000",  // authentication, unknown database, internal error
     ]
 
-    @Test("PostgreSQL: every transient SQLSTATE is transient, whatever the kind that carries it",
-          arguments: transientSQLStates)
+    @Test(
+        "PostgreSQL: every transient SQLSTATE is transient, whatever the kind that carries it",
+        arguments: transientSQLStates)
     func transientSQLState(_ sqlState: String) {
         #expect(PostgresError.isTransient(sqlState: sqlState))
         #expect(Self.refused(sqlState).isTransient)
@@ -68,7 +69,9 @@ struct FailureClassificationTests {
     @Test("PostgreSQL: the SQLSTATEs that mean the session is gone are the connection-level ones")
     func connectionLevel() {
         for sqlState in ["08000", "08006", "57P01", "57P02", "57P03"] { #expect(PostgresError.isConnectionLevel(sqlState: sqlState)) }
-        for sqlState in ["40001", "40P01", "53300", "55P03", "25006", "57014"] { #expect(!PostgresError.isConnectionLevel(sqlState: sqlState)) }
+        for sqlState in ["40001", "40P01", "53300", "55P03", "25006", "57014"] {
+            #expect(!PostgresError.isConnectionLevel(sqlState: sqlState))
+        }
     }
 
     @Test("Kafka: the adapter's list, also inside an outbox delivery failure")
@@ -81,8 +84,10 @@ struct FailureClassificationTests {
         #expect(!FailureClassification.isTransient(KafkaError(kind: .fatal, code: -150, operation: "produce", message: "fatal")))
         #expect(!FailureClassification.isTransient(KafkaError(kind: .invalidConfiguration, operation: "configure", message: "bad")))
         #expect(!FailureClassification.isTransient(KafkaError(kind: .closed, operation: "produce", message: "closed")))
-        #expect(FailureClassification.isTransient(OutboxRelayError.deliveryFailed(count: 1, firstSequence: 1, topic: "t", cause: transport)))
-        #expect(!FailureClassification.isTransient(OutboxRelayError.deliveryFailed(count: 1, firstSequence: 1, topic: "t", cause: tooLarge)))
+        #expect(
+            FailureClassification.isTransient(OutboxRelayError.deliveryFailed(count: 1, firstSequence: 1, topic: "t", cause: transport)))
+        #expect(
+            !FailureClassification.isTransient(OutboxRelayError.deliveryFailed(count: 1, firstSequence: 1, topic: "t", cause: tooLarge)))
     }
 
     @Test("anything else is not transient")

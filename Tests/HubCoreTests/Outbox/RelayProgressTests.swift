@@ -1,8 +1,8 @@
+import Testing
+
 @testable import HubCore
 @testable import HubDomain
 @testable import HubKafka
-import Testing
-
 
 /// How far one relayed batch moves the relay: refused rows are parked and passed, the first
 /// retryable failure stops the position before it.
@@ -13,9 +13,11 @@ struct RelayProgressTests {
 
     static func rows(_ count: Int) -> [OutboxRelay.OutboxRow] {
         (1...count).map {
-            OutboxRelay.OutboxRow(position: OutboxPosition(transaction: 7, sequence: Int64($0)),
-                                  message: OutboundRecord(topic: $0 % 2 == 0 ? "hub.deadletter" : "hub.notifications",
-                                                                key: nil, value: []))
+            OutboxRelay.OutboxRow(
+                position: OutboxPosition(transaction: 7, sequence: Int64($0)),
+                message: OutboundRecord(
+                    topic: $0 % 2 == 0 ? "hub.deadletter" : "hub.notifications",
+                    key: nil, value: []))
         }
     }
 
@@ -32,7 +34,8 @@ struct RelayProgressTests {
 
     @Test("a refused row is parked and the position moves past it to the rows behind")
     func refusedRowIsParked() {
-        let progress = RelayProgress(rows: Self.rows(4), results: [Self.delivered, .failure(Self.tooLarge), Self.delivered, Self.delivered])
+        let progress = RelayProgress(
+            rows: Self.rows(4), results: [Self.delivered, .failure(Self.tooLarge), Self.delivered, Self.delivered])
         #expect(progress.delivered == 3)
         #expect(progress.parked.map(\.row.position.sequence) == [2])
         #expect(progress.reached?.sequence == 4)
@@ -42,8 +45,9 @@ struct RelayProgressTests {
 
     @Test("a retryable failure stops the position before it, even with refused rows after it")
     func retryableFailureStops() {
-        let progress = RelayProgress(rows: Self.rows(5),
-                                     results: [Self.delivered, .failure(Self.transport), Self.delivered, .failure(Self.tooLarge), Self.delivered])
+        let progress = RelayProgress(
+            rows: Self.rows(5),
+            results: [Self.delivered, .failure(Self.transport), Self.delivered, .failure(Self.tooLarge), Self.delivered])
         #expect(progress.delivered == 1)
         #expect(progress.parked.isEmpty)
         #expect(progress.reached?.sequence == 1)

@@ -1,11 +1,11 @@
 import Foundation
-@testable import HubCore
-@testable import HubDomain
-@testable import HubPostgres
 import HubSimulation
 import HubTestSupport
 import Testing
 
+@testable import HubCore
+@testable import HubDomain
+@testable import HubPostgres
 
 /// The pure parts of `hub-admin replay`: the canonical form the state checksum hashes, the
 /// checksum's definition, and the consumer-group rewind's checks and plan.
@@ -81,10 +81,15 @@ struct ReplayCoreTests {
         let checksum = builder.finish()
         // printf 'clsms\t{"id":"a"}\nclsms\t{"id":"b"}\nptsms\t{"id":"p"}\n' | sha256sum, and per table.
         #expect(checksum.sha256 == "7e6756da382c42cfbb9624feca11256475579e21f7ea9c81d1c57335548ad220")
-        #expect(checksum.table("clsms") == .init(name: "clsms", rows: 2, sha256: "9ef36a29378d3eda512ccd908d690ac0a81f41d24c903ff90a8ccb3cae3bd276"))
+        #expect(
+            checksum.table("clsms")
+                == .init(name: "clsms", rows: 2, sha256: "9ef36a29378d3eda512ccd908d690ac0a81f41d24c903ff90a8ccb3cae3bd276"))
         #expect(checksum.table("ptsms")?.sha256 == "0514c132c1d998707502b2d4c32445e6c2a0471fbf7d95fa6a97857951751132")
-        #expect(checksum.table("qpv_actions") == .init(name: "qpv_actions", rows: 0,
-                                                        sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
+        #expect(
+            checksum.table("qpv_actions")
+                == .init(
+                    name: "qpv_actions", rows: 0,
+                    sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
     }
 
     @Test("the read models are the six derived tables, in name order")
@@ -100,8 +105,9 @@ struct ReplayCoreTests {
     @Test("a row's canonical form joins its plain columns and its canonical document")
     func canonicalRow() throws {
         let table = ReadModelTable.all.first { $0.name == "qpv_actions" }!
-        let record = QpvActionRecord(action: Fixture.action("A-1", qpv: "QN093001", by: .asv, "ASV-1"),
-                                     lastEvent: EventIdentity(source: "urn:test", id: "1"))
+        let record = QpvActionRecord(
+            action: Fixture.action("A-1", qpv: "QN093001", by: .asv, "ASV-1"),
+            lastEvent: EventIdentity(source: "urn:test", id: "1"))
         let document = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
         let row = try table.canonicalRow(plain: #"{"id": "A-1", "qpv": "QN093001"}"#, document: document)
         #expect(row.hasPrefix(#"{"id":"A-1","qpv":"QN093001","record":{"action":{"#), "\(row)")
@@ -114,9 +120,11 @@ struct ReplayCoreTests {
     func indexedFoldIsTheFold(seed: UInt64) throws {
         let territory = SyntheticTerritory.make(seed: seed, clsmCount: 25, qpvCount: 120)
         // Updates and re-declarations included: a proposal that moves changes its index keys.
-        let stream = SyntheticEventStream(territory: territory, seed: seed, count: 2500,
-                                          options: SyntheticStreamOptions(duplicateFraction: 0.02, clsmUpdateShare: 0.06,
-                                                                          ptsmShare: 0.04, maxProposalsPerClsmAndEdition: 4))
+        let stream = SyntheticEventStream(
+            territory: territory, seed: seed, count: 2500,
+            options: SyntheticStreamOptions(
+                duplicateFraction: 0.02, clsmUpdateShare: 0.06,
+                ptsmShare: 0.04, maxProposalsPerClsmAndEdition: 4))
         let events = stream.compactMap { event -> DecodedEvent? in
             let message = event.outboundRecord()
             return try? InboundDecoder().decode(topic: message.topic, headers: message.headers, value: message.value)
@@ -168,8 +176,9 @@ struct ReplayCoreTests {
     @Test("partitions go back to the target, never forward, and uncommitted ones stay so")
     func plan() {
         let p = (0..<4).map { TopicPartition(topic: "clsm.declared", partition: Int32($0)) }
-        let moves = ConsumerGroupRewind.plan(targets: [p[0]: 3, p[1]: 10, p[2]: 5, p[3]: 0],
-                                             committed: [p[0]: 8, p[1]: 7, p[3]: 4])
+        let moves = ConsumerGroupRewind.plan(
+            targets: [p[0]: 3, p[1]: 10, p[2]: 5, p[3]: 0],
+            committed: [p[0]: 8, p[1]: 7, p[3]: 4])
         #expect(moves.map(\.partition) == p)
         #expect(moves.map(\.after) == [3, 7, nil, 0])
         #expect(moves.map(\.before) == [8, 7, nil, 4])

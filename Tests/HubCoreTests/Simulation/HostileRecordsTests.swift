@@ -58,8 +58,9 @@ struct HostileRecordsTests {
         let mix = HostileMix(seed: 1, fraction: 1)
         let records = Self.events.compactMap { mix.hostile(replacing: $0) }
         #expect(Set(records.map(\.hostileClass)) == Set(HostileClass.allCases))
-        #expect(records.filter { [.sismStartsYear0001, .sismEndsYear9999].contains($0.hostileClass) }
-            .allSatisfy { $0.base.topic == InboundTopic.sismEventProposed.rawValue })
+        #expect(
+            records.filter { [.sismStartsYear0001, .sismEndsYear9999].contains($0.hostileClass) }
+                .allSatisfy { $0.base.topic == InboundTopic.sismEventProposed.rawValue })
     }
 
     @Test("each record differs from the valid record it replaces, in the way its class says", arguments: HostileClass.allCases)
@@ -109,7 +110,8 @@ struct HostileRecordsTests {
         case .nulInJSON:
             return value.contains(0) || contains(value, "\\u0000")
         case .nulInHeaderValue:
-            return message.headers.contains { ($0.value ?? []).contains(0) } && header("ce_id") == base.headers.first { $0.name == "ce_id" }?.value
+            return message.headers.contains { ($0.value ?? []).contains(0) }
+                && header("ce_id") == base.headers.first { $0.name == "ce_id" }?.value
         case .nulInKafkaKey:
             return message.key?.contains(0) == true
         case .nulInCeId:
@@ -158,7 +160,8 @@ struct HostileRecordsTests {
             valid[field] = nil
             return changed && hostile == valid && message.headers == base.headers
         case .oversize:
-            let size = (message.key?.count ?? 0) + message.value.count
+            let size =
+                (message.key?.count ?? 0) + message.value.count
                 + message.headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
             return size > 256 * 1024
         }

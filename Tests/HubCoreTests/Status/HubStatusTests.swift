@@ -1,9 +1,10 @@
 import Foundation
+import HubTestSupport
+import Testing
+
 @testable import HubCore
 @testable import HubDomain
 @testable import HubKafka
-import HubTestSupport
-import Testing
 
 @Suite("hub-admin status and dlq listings")
 struct HubStatusTests {
@@ -27,14 +28,22 @@ struct HubStatusTests {
 
     static let status = HubStatus(
         group: "clsm-hub",
-        lag: [PartitionLag(topic: "qpv.action.recorded", partition: 0, committed: nil, low: 0, end: 2),
-              PartitionLag(topic: "clsm.declared", partition: 1, committed: 5, low: 0, end: 5)],
-        outbox: HubStatus.backlog([OutboxBacklog(topic: HubTopics.notifications, unsent: 3,
-                                                 oldestUnsentAt: Date(timeIntervalSince1970: 1_790_000_000), oldestAgeSeconds: 12.34)]),
+        lag: [
+            PartitionLag(topic: "qpv.action.recorded", partition: 0, committed: nil, low: 0, end: 2),
+            PartitionLag(topic: "clsm.declared", partition: 1, committed: 5, low: 0, end: 5),
+        ],
+        outbox: HubStatus.backlog([
+            OutboxBacklog(
+                topic: HubTopics.notifications, unsent: 3,
+                oldestUnsentAt: Date(timeIntervalSince1970: 1_790_000_000), oldestAgeSeconds: 12.34)
+        ]),
         deadLetters: [DeadLetterCount(code: "unknown_reference", total: 2, unreplayed: 1)],
-        events: [TopicActivity(topic: "clsm.declared", events: 4, lastEventId: "e-1", lastSource: "urn:s",
-                               lastEventTime: "2026-09-01T09:00:00+02:00", lastProcessedAt: Date(timeIntervalSince1970: 1_790_000_000)),
-                 TopicActivity(topic: "sism.event.proposed", events: 0)])
+        events: [
+            TopicActivity(
+                topic: "clsm.declared", events: 4, lastEventId: "e-1", lastSource: "urn:s",
+                lastEventTime: "2026-09-01T09:00:00+02:00", lastProcessedAt: Date(timeIntervalSince1970: 1_790_000_000)),
+            TopicActivity(topic: "sism.event.proposed", events: 0),
+        ])
 
     @Test("json is one object keyed by section, each an array of row objects")
     func json() throws {
@@ -59,27 +68,33 @@ struct HubStatusTests {
         #expect(table.contains("Outbox backlog\n==============\ntopic"))
         #expect(table.contains("Dead letters by code\n"))
         #expect(table.contains("unknown_reference      2           1"))
-        #expect(try Self.status.document().rendered(as: .csv)
-            == "topic,partition,committed,end,lag\r\nclsm.declared,1,5,5,0\r\nqpv.action.recorded,0,,2,2\r\n")
-        #expect(try Self.status.document().rendered(as: .csv, section: "deadletters")
-            == "code,total,unreplayed\r\nunknown_reference,2,1\r\n")
+        #expect(
+            try Self.status.document().rendered(as: .csv)
+                == "topic,partition,committed,end,lag\r\nclsm.declared,1,5,5,0\r\nqpv.action.recorded,0,,2,2\r\n")
+        #expect(
+            try Self.status.document().rendered(as: .csv, section: "deadletters")
+                == "code,total,unreplayed\r\nunknown_reference,2,1\r\n")
         let empty = HubStatus(group: "g", lag: [], outbox: [], deadLetters: [], events: []).document()
-        #expect(try empty.rendered(as: .table, section: "lag") == "Consumer lag of group g (total 0)\n=================================\n(none)\n")
+        #expect(
+            try empty.rendered(as: .table, section: "lag")
+                == "Consumer lag of group g (total 0)\n=================================\n(none)\n")
         #expect(try empty.rendered(as: .json, section: "lag") == "{\n  \"lag\": []\n}\n")
     }
 
     static func record(message: String, key: [UInt8]?, headers: [RecordHeader]) -> DeadLetterRecord {
-        DeadLetterRecord(sequence: 9, code: "schema_violation", errorMessage: message, topic: "clsm.declared", partition: 2,
-                         offset: 41, key: key, headers: headers, value: Array("{\"id\":\"structured-id\"}".utf8),
-                         recordedAt: Date(timeIntervalSince1970: 0), replayedAt: nil)
+        DeadLetterRecord(
+            sequence: 9, code: "schema_violation", errorMessage: message, topic: "clsm.declared", partition: 2,
+            offset: 41, key: key, headers: headers, value: Array("{\"id\":\"structured-id\"}".utf8),
+            recordedAt: Date(timeIntervalSince1970: 0), replayedAt: nil)
     }
 
     @Test("dlq list cuts the message for the table only; keys that are not text are shown in hex; ce_id in either mode")
     func deadLetterListing() {
         let long = String(repeating: "violation ", count: 20) + "\nsecond line"
         let binary = Self.record(message: long, key: Array("clsm-1".utf8), headers: [RecordHeader(name: "ce_id", string: "binary-id")])
-        let structured = Self.record(message: "x", key: [0xFF, 0x00],
-                                     headers: [RecordHeader(name: "content-type", string: "application/cloudevents+json; charset=utf-8")])
+        let structured = Self.record(
+            message: "x", key: [0xFF, 0x00],
+            headers: [RecordHeader(name: "content-type", string: "application/cloudevents+json; charset=utf-8")])
         let table = DeadLetterListings.list([binary, structured], forTable: true)
         let cell = table.rows[0][9].description
         #expect(cell.count == DeadLetterListings.tableMessageLength && cell.hasSuffix("…") && !cell.contains("\n"))
@@ -103,8 +118,10 @@ struct HubStatusTests {
     @Test("the replay listing shows where each record went")
     func replayListing() {
         let record = Self.record(message: "x", key: nil, headers: [])
-        let listing = DeadLetterListings.replay([.init(record: record, delivery: DeliveryReport(topic: "clsm.declared", partition: 1, offset: 77)),
-                                                 .init(record: record, delivery: nil)])
+        let listing = DeadLetterListings.replay([
+            .init(record: record, delivery: DeliveryReport(topic: "clsm.declared", partition: 1, offset: 77)),
+            .init(record: record, delivery: nil),
+        ])
         #expect(listing.rows[0].suffix(4) == [2, 41, 1, 77])
         #expect(listing.rows[1].suffix(2) == [.null, .null])
     }

@@ -1,6 +1,6 @@
-@testable import HubPostgres
 import Testing
 
+@testable import HubPostgres
 
 /// The memo of decoded records: keyed by the exact stored text, so it can save decoding
 /// but never answer with another text's value.
@@ -28,11 +28,18 @@ struct DecodedRecordMemoTests {
         let memo = DecodedRecordMemo()
         var decodings = 0
         for number in 0...DecodedRecordMemo.capacity {
-            _ = memo.value(of: Int.self, from: String(number)) { text in decodings += 1; return Int(text)! }
+            _ = memo.value(of: Int.self, from: String(number)) { text in
+                decodings += 1
+                return Int(text)!
+            }
         }
         #expect(decodings == DecodedRecordMemo.capacity + 1)
         // "0" was dropped when the memo filled up: decoded again, to the same value.
-        #expect(memo.value(of: Int.self, from: "0") { text in decodings += 1; return Int(text)! } == 0)
+        #expect(
+            memo.value(of: Int.self, from: "0") { text in
+                decodings += 1
+                return Int(text)!
+            } == 0)
         #expect(decodings == DecodedRecordMemo.capacity + 2)
     }
 

@@ -34,7 +34,8 @@ struct PostgresQueryTests {
 
     @Test("identifiers are quoted and unescaped text is SQL; neither binds anything")
     func identifiersAndFragments() {
-        let query: PostgresQuery = "SELECT \(identifiers: ["id", "we\"ird"]) FROM \(identifier: "my table") \(unescaped: "ORDER BY 1") LIMIT \(5)"
+        let query: PostgresQuery =
+            "SELECT \(identifiers: ["id", "we\"ird"]) FROM \(identifier: "my table") \(unescaped: "ORDER BY 1") LIMIT \(5)"
         #expect(query.sql == #"SELECT "id", "we""ird" FROM "my table" ORDER BY 1 LIMIT $1"#)
         #expect(query.bindings == [.int(5)])
     }

@@ -1,26 +1,32 @@
-@testable import HubPostgres
 import Testing
+
+@testable import HubPostgres
 
 /// The state tables' descriptions, and the SQL every query derives from them.
 @Suite("State tables")
 struct StateTablesTests {
     @Test("every state table has a key and one jsonb document; the read models are the rules' tables")
     func shapes() {
-        #expect(StateTables.all.map(\.name) == [
-            "ref_regions", "ref_departements", "ref_communes", "ref_qpvs", "ref_cls", "ref_asvs", "ref_sism_editions",
-            "clsms", "ptsm_diagnostics", "ptsms", "qpv_actions", "sism_programmes", "sism_proposals",
-        ])
+        #expect(
+            StateTables.all.map(\.name) == [
+                "ref_regions", "ref_departements", "ref_communes", "ref_qpvs", "ref_cls", "ref_asvs", "ref_sism_editions",
+                "clsms", "ptsm_diagnostics", "ptsms", "qpv_actions", "sism_programmes", "sism_proposals",
+            ])
         for table in StateTables.all {
             #expect(!table.key.isEmpty, "\(table.name)")
             #expect(table.columns.filter { $0.role == .document }.count == 1, "\(table.name)")
             #expect(table.document.type == .jsonb, "\(table.name)")
             #expect(Set(table.columns.map(\.name)).count == table.columns.count, "\(table.name)")
         }
-        #expect(StateTables.readModels.map(\.name) == ["clsms", "ptsm_diagnostics", "ptsms", "qpv_actions", "sism_programmes", "sism_proposals"])
-        #expect(StateTables.all.filter(\.isResident).map(\.name) == [
-            "ref_regions", "ref_departements", "ref_communes", "ref_qpvs", "ref_cls", "ref_asvs", "ref_sism_editions",
-            "clsms", "ptsms", "sism_programmes", "sism_proposals",
-        ])
+        #expect(
+            StateTables.readModels.map(\.name) == [
+                "clsms", "ptsm_diagnostics", "ptsms", "qpv_actions", "sism_programmes", "sism_proposals",
+            ])
+        #expect(
+            StateTables.all.filter(\.isResident).map(\.name) == [
+                "ref_regions", "ref_departements", "ref_communes", "ref_qpvs", "ref_cls", "ref_asvs", "ref_sism_editions",
+                "clsms", "ptsms", "sism_programmes", "sism_proposals",
+            ])
     }
 
     @Test("selects and key orders come from the description")
@@ -34,8 +40,9 @@ struct StateTablesTests {
         #expect(StateTables.ptsmDiagnostics.table.keyOrder.sql == #""ptsm_id" COLLATE "C", "version""#)
         #expect(clsms.writtenColumns.map(\.name) == ["id", "region", "status", "communes", "departements", "record"])
         #expect(clsms.plainColumns.map(\.name) == ["id", "region", "status", "communes", "departements"])
-        #expect(StateTables.qpvActions.table.conflictClause
-            == #"ON CONFLICT ("id") DO UPDATE SET "qpv" = EXCLUDED."qpv", "record" = EXCLUDED."record", "updated_at" = now()"#)
+        #expect(
+            StateTables.qpvActions.table.conflictClause
+                == #"ON CONFLICT ("id") DO UPDATE SET "qpv" = EXCLUDED."qpv", "record" = EXCLUDED."record", "updated_at" = now()"#)
         #expect(StateTables.regions.table.conflictClause == #"ON CONFLICT ("code") DO UPDATE SET "doc" = EXCLUDED."doc""#)
         #expect(StateTables.ptsmDiagnostics.table.conflictClause == #"ON CONFLICT ("ptsm_id", "version") DO NOTHING"#)
     }

@@ -1,7 +1,7 @@
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 /// How the workers process a batch: one load of the union of the requirements per segment,
 /// then decide and apply event by event in memory. That must decide exactly as processing

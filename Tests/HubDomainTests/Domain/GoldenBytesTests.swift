@@ -1,7 +1,7 @@
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 /// Swift seeds its hashing per process, so set and dictionary iteration orders change from
 /// run to run. A digest of every notification record produced by the documented examples,

@@ -1,8 +1,8 @@
 import Foundation
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 /// docs/examples/notifications holds, for each example event, the records the hub publishes
 /// on hub.notifications when the examples are replayed in order on the demo reference data:
@@ -11,15 +11,16 @@ import Testing
 @Suite("Example notifications")
 struct NotificationExamplesTests {
     static func records(for decision: Decision) -> JSONValue {
-        .array(decision.notifications.map { notification in
-            let record = notification.outboundRecord()
-            var headers: [String: JSONValue] = [:]
-            for header in record.headers { headers[header.name] = .string(header.stringValue ?? "") }
-            return [
-                "topic": .string(record.topic), "key": .string(notification.kafkaKey), "headers": .object(headers),
-                "value": (try? JSONParser.parse(record.value)) ?? .null,
-            ]
-        })
+        .array(
+            decision.notifications.map { notification in
+                let record = notification.outboundRecord()
+                var headers: [String: JSONValue] = [:]
+                for header in record.headers { headers[header.name] = .string(header.stringValue ?? "") }
+                return [
+                    "topic": .string(record.topic), "key": .string(notification.kafkaKey), "headers": .object(headers),
+                    "value": (try? JSONParser.parse(record.value)) ?? .null,
+                ]
+            })
     }
 
     /// Pretty JSON with sorted keys (Foundation's writer, for people reading the docs).

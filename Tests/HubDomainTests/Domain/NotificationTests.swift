@@ -1,9 +1,9 @@
 import Foundation
-@testable import HubDomain
 import HubSimulation
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 @Suite("Notifications: deterministic ids and binary-mode encoding")
 struct NotificationTests {
@@ -16,7 +16,9 @@ struct NotificationTests {
     @Test("the id is UUID v5 of source|id|rule|recipientKind:recipientId")
     func idName() {
         let cause = EventIdentity(source: "urn:clsm-tool:saint-denis", id: "e-1")
-        #expect(HubNotification.idName(cause: cause, rule: .clsmRegistered, recipient: .ars("11")) == "urn:clsm-tool:saint-denis|e-1|clsm.registered|ars:11")
+        #expect(
+            HubNotification.idName(cause: cause, rule: .clsmRegistered, recipient: .ars("11"))
+                == "urn:clsm-tool:saint-denis|e-1|clsm.registered|ars:11")
         let id = HubNotification.makeId(cause: cause, rule: .clsmRegistered, recipient: .ars("11"))
         #expect(id == UUIDv5.string(namespace: UUIDv5.notificationNamespace, name: "urn:clsm-tool:saint-denis|e-1|clsm.registered|ars:11"))
         #expect(id != HubNotification.makeId(cause: cause, rule: .clsmRegistered, recipient: .clsm("11")))
@@ -32,12 +34,16 @@ struct NotificationTests {
         #expect(record.topic == "hub.notifications")
         #expect(record.key == Array("ars:11".utf8))
         let headers = Dictionary(uniqueKeysWithValues: record.headers.map { ($0.name, $0.stringValue ?? "") })
-        #expect(headers == [
-            "ce_specversion": "1.0", "ce_id": notification.notificationId, "ce_source": "urn:clsm-hub",
-            "ce_type": "hub.notification.v1", "ce_time": "2026-09-01T09:00:00+02:00", "content-type": "application/json",
-        ])
+        #expect(
+            headers == [
+                "ce_specversion": "1.0", "ce_id": notification.notificationId, "ce_source": "urn:clsm-hub",
+                "ce_type": "hub.notification.v1", "ce_time": "2026-09-01T09:00:00+02:00", "content-type": "application/json",
+            ])
         let payload = try JSONParser.parse(record.value)
-        #expect(Set(payload.objectValue!.keys) == ["notificationId", "rule", "severity", "recipient", "region", "cause", "subject", "message", "data"])
+        #expect(
+            Set(payload.objectValue!.keys) == [
+                "notificationId", "rule", "severity", "recipient", "region", "cause", "subject", "message", "data",
+            ])
         #expect(payload["cause"] == ["topic": "clsm.declared", "source": "urn:test", "id": "evt-1"])
         let back = try HubNotification.decode(try CloudEventRecordCodec.decode(headers: record.headers, value: record.value))
         #expect(back == notification)

@@ -1,8 +1,8 @@
-@testable import HubDomain
 import HubSimulation
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 @Suite("Reference data import format")
 struct ReferenceDataTests {
@@ -29,12 +29,15 @@ struct ReferenceDataTests {
             for _ in 0..<40 {
                 let some = Set((0..<Int.random(in: 0...6, using: &random)).map { _ in communes.randomElement(using: &random)! })
                 let qpv = qpvCodes.randomElement(using: &random)!
-                #expect(reference.qpvs(inCommunes: some)
-                    == reference.qpvs.values.filter { !some.isDisjoint(with: $0.communes) }.sorted { $0.code < $1.code })
-                #expect(reference.cls(coveringAny: some)
-                    == reference.cls.values.filter { !some.isDisjoint(with: $0.communes) }.sorted { $0.id < $1.id })
-                #expect(reference.asvs(servingQpv: qpv)
-                    == reference.asvs.values.filter { $0.qpvs.contains(qpv) }.sorted { $0.id < $1.id })
+                #expect(
+                    reference.qpvs(inCommunes: some)
+                        == reference.qpvs.values.filter { !some.isDisjoint(with: $0.communes) }.sorted { $0.code < $1.code })
+                #expect(
+                    reference.cls(coveringAny: some)
+                        == reference.cls.values.filter { !some.isDisjoint(with: $0.communes) }.sorted { $0.id < $1.id })
+                #expect(
+                    reference.asvs(servingQpv: qpv)
+                        == reference.asvs.values.filter { $0.qpvs.contains(qpv) }.sorted { $0.id < $1.id })
             }
         }
         expectNaive(reference)
@@ -60,7 +63,8 @@ struct ReferenceDataTests {
 
     @Test("unknown fields and bad codes are schema violations with paths")
     func strict() throws {
-        let text = #"{"regions":[{"code":"11","name":"IDF","capital":"Paris"}],"communes":[{"code":"9306","name":"X","departement":"93"}],"sismEditions":[{"year":2026,"theme":"T","startsOn":"2026-10-18","endsOn":"2026-10-05"}]}"#
+        let text =
+            #"{"regions":[{"code":"11","name":"IDF","capital":"Paris"}],"communes":[{"code":"9306","name":"X","departement":"93"}],"sismEditions":[{"year":2026,"theme":"T","startsOn":"2026-10-18","endsOn":"2026-10-05"}]}"#
         let error = try #require(rejection { try ReferenceDataDocument.decode(Array(text.utf8)) })
         #expect(error.code == .schemaViolation)
         #expect(error.violations.map(\.path) == ["communes[0].code", "regions[0].capital", "sismEditions[0].endsOn"])
@@ -68,7 +72,8 @@ struct ReferenceDataTests {
 
     @Test("dangling codes are unknown references; codes already in the hub are fine")
     func dangling() throws {
-        let text = #"{"communes":[{"code":"93066","name":"Saint-Denis","departement":"93"}],"asvs":[{"id":"asv","name":"A","qpvs":["QN09301M"]}]}"#
+        let text =
+            #"{"communes":[{"code":"93066","name":"Saint-Denis","departement":"93"}],"asvs":[{"id":"asv","name":"A","qpvs":["QN09301M"]}]}"#
         let error = try #require(rejection { try ReferenceDataDocument.decode(Array(text.utf8)) })
         #expect(error.code == .unknownReference)
         #expect(error.violations.map(\.path) == ["asvs[0].qpvs[0]", "communes[0].departement"])

@@ -1,24 +1,28 @@
-@testable import HubDomain
 import Testing
 
+@testable import HubDomain
 
 /// What `hub-admin reference import` reports and writes: rows inserted, updated, unchanged.
 @Suite("Reference import changes")
 struct ReferenceImportChangesTests {
-    static let edition2026 = SismEdition(year: 2026, theme: "Santé mentale et travail",
-                                         startsOn: CalendarDate("2026-10-05")!, endsOn: CalendarDate("2026-10-18")!)
+    static let edition2026 = SismEdition(
+        year: 2026, theme: "Santé mentale et travail",
+        startsOn: CalendarDate("2026-10-05")!, endsOn: CalendarDate("2026-10-18")!)
 
     static func held() -> ReferenceData {
         var reference = ReferenceData()
-        reference.importing(ReferenceDataDocument(
-            regions: [Region(code: "11", name: "Île-de-France")],
-            departements: [Departement(code: "93", name: "Seine-Saint-Denis", region: "11")],
-            communes: [Commune(code: "93066", name: "Saint-Denis", departement: "93"),
-                       Commune(code: "93001", name: "Aubervilliers", departement: "93")],
-            qpvs: [Qpv(code: "QN09301M", name: "Franc-Moisin", communes: ["93066"])],
-            cls: [Cls(id: "cls-sd", name: "CLS Saint-Denis", region: "11", communes: ["93066"])],
-            asvs: [Asv(id: "asv-sd", name: "ASV Saint-Denis", qpvs: ["QN09301M"])],
-            sismEditions: [edition2026]))
+        reference.importing(
+            ReferenceDataDocument(
+                regions: [Region(code: "11", name: "Île-de-France")],
+                departements: [Departement(code: "93", name: "Seine-Saint-Denis", region: "11")],
+                communes: [
+                    Commune(code: "93066", name: "Saint-Denis", departement: "93"),
+                    Commune(code: "93001", name: "Aubervilliers", departement: "93"),
+                ],
+                qpvs: [Qpv(code: "QN09301M", name: "Franc-Moisin", communes: ["93066"])],
+                cls: [Cls(id: "cls-sd", name: "CLS Saint-Denis", region: "11", communes: ["93066"])],
+                asvs: [Asv(id: "asv-sd", name: "ASV Saint-Denis", qpvs: ["QN09301M"])],
+                sismEditions: [edition2026]))
         return reference
     }
 
@@ -26,15 +30,20 @@ struct ReferenceImportChangesTests {
     func counts() throws {
         let document = ReferenceDataDocument(
             regions: [Region(code: "11", name: "Île-de-France")],
-            communes: [Commune(code: "93066", name: "Saint-Denis", departement: "93"),
-                       Commune(code: "93001", name: "Aubervilliers (renamed)", departement: "93"),
-                       Commune(code: "93055", name: "Pantin", departement: "93")],
+            communes: [
+                Commune(code: "93066", name: "Saint-Denis", departement: "93"),
+                Commune(code: "93001", name: "Aubervilliers (renamed)", departement: "93"),
+                Commune(code: "93055", name: "Pantin", departement: "93"),
+            ],
             qpvs: [Qpv(code: "QN09301M", name: "Franc-Moisin", communes: ["93066", "93001"])],
             cls: [Cls(id: "cls-sd", name: "CLS Saint-Denis", region: "11", communes: ["93066"])],
             asvs: [Asv(id: "asv-au", name: "ASV Aubervilliers", qpvs: ["QN09301M"])],
-            sismEditions: [SismEdition(year: 2026, theme: "Santé mentale et travail", startsOn: CalendarDate("2026-10-05")!,
-                                       endsOn: CalendarDate("2026-10-19")!),
-                           SismEdition(year: 2027, theme: "?", startsOn: CalendarDate("2027-10-04")!, endsOn: CalendarDate("2027-10-17")!)])
+            sismEditions: [
+                SismEdition(
+                    year: 2026, theme: "Santé mentale et travail", startsOn: CalendarDate("2026-10-05")!,
+                    endsOn: CalendarDate("2026-10-19")!),
+                SismEdition(year: 2027, theme: "?", startsOn: CalendarDate("2027-10-04")!, endsOn: CalendarDate("2027-10-17")!),
+            ])
         let changes = ReferenceImportChanges(importing: document, into: Self.held())
 
         #expect(changes.kinds.map(\.kind) == ReferenceImportChanges.Kind.allCases)
@@ -65,8 +74,10 @@ struct ReferenceImportChangesTests {
     @Test("importing what is held changes nothing, and a second import of any document reports it all unchanged")
     func idempotent() throws {
         let document = ReferenceDataDocument(
-            communes: [Commune(code: "93066", name: "Saint-Denis", departement: "93"),
-                       Commune(code: "93055", name: "Pantin", departement: "93")])
+            communes: [
+                Commune(code: "93066", name: "Saint-Denis", departement: "93"),
+                Commune(code: "93055", name: "Pantin", departement: "93"),
+            ])
         var reference = Self.held()
         let first = ReferenceImportChanges(importing: document, into: reference)
         #expect(first[.communes] == .init(kind: .communes, inserted: ["93055"], updated: [], unchanged: 1))

@@ -1,7 +1,7 @@
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 /// Replaying = folding events: the same events in the same order always give the same state
 /// and byte-identical notifications.
@@ -52,7 +52,9 @@ struct ReplayPropertyTests {
         let folded = RulesEngine().fold(events, from: initial)
         let manual = replay(events, from: initial)
         #expect(folded.state == manual.state)
-        #expect(folded.notifications.map { $0.outboundRecord().value } == manual.notifications.map { Array($0.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false).last!) })
+        #expect(
+            folded.notifications.map { $0.outboundRecord().value }
+                == manual.notifications.map { Array($0.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false).last!) })
         #expect(folded.rejections.map(\.rejection.code) == manual.rejections)
     }
 

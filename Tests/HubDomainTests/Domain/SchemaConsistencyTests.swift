@@ -1,7 +1,7 @@
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 /// docs/schemas is written for other teams; these tests keep it in step with the Swift types
 /// that actually decide what is accepted.
@@ -21,12 +21,13 @@ struct SchemaConsistencyTests {
     func payloads(topic: InboundTopic) throws {
         let schema = try Self.schema(topic.eventType)
         #expect(schema["additionalProperties"] == false)
-        let fields: Set<String> = switch topic {
-        case .clsmDeclared: ClsmDeclared.fields
-        case .sismEventProposed: SismEventProposed.fields
-        case .ptsmDiagnosticPublished: PtsmDiagnosticPublished.fields
-        case .qpvActionRecorded: QpvActionRecorded.fields
-        }
+        let fields: Set<String> =
+            switch topic {
+            case .clsmDeclared: ClsmDeclared.fields
+            case .sismEventProposed: SismEventProposed.fields
+            case .ptsmDiagnosticPublished: PtsmDiagnosticPublished.fields
+            case .qpvActionRecorded: QpvActionRecorded.fields
+            }
         #expect(Self.properties(schema) == fields)
     }
 
@@ -46,7 +47,9 @@ struct SchemaConsistencyTests {
         #expect(Self.enumValues(notification["properties"]?["rule"]) == NotificationRule.allCases.map(\.rawValue))
         #expect(Self.enumValues(notification["properties"]?["severity"]) == Severity.allCases.map(\.rawValue))
         #expect(Self.enumValues(notification["properties"]?["recipient"]?["properties"]?["kind"]) == RecipientKind.allCases.map(\.rawValue))
-        #expect(notification["properties"]?["notificationId"]?["description"]?.stringValue?.contains(UUIDv5.notificationNamespace.uuidString.lowercased()) == true)
+        #expect(
+            notification["properties"]?["notificationId"]?["description"]?.stringValue?.contains(
+                UUIDv5.notificationNamespace.uuidString.lowercased()) == true)
         #expect(Self.properties(try Self.schema("reference-data")) == ReferenceDataDocument.fields)
     }
 

@@ -1,7 +1,7 @@
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 /// The rules keep one tally per regional SISM programme instead of reading the programme's
 /// proposals; a tally must always equal the counts over those proposals.
@@ -31,10 +31,14 @@ struct SismProgrammeTallyTests {
     @Test("counting and uncounting a proposal: scheduled, cancelled and refused ones count apart")
     func countAndUncount() {
         let programme = SismProgrammeId(edition: 2026, region: "11")
-        func record(_ id: String, commune: String, qpv: String? = nil, cancelled: Bool = false,
-                    reasons: [SismRejectionReason] = []) -> SismProposalRecord {
-            SismProposalRecord(proposal: Fixture.proposal(id, clsm: "c1", commune: commune, qpv: qpv, cancelled: cancelled ? true : nil), lastEvent: EventIdentity(source: "urn:test", id: id),
-                                      region: "11", rejectionReasons: reasons, notifiedClashes: [])
+        func record(
+            _ id: String, commune: String, qpv: String? = nil, cancelled: Bool = false,
+            reasons: [SismRejectionReason] = []
+        ) -> SismProposalRecord {
+            SismProposalRecord(
+                proposal: Fixture.proposal(id, clsm: "c1", commune: commune, qpv: qpv, cancelled: cancelled ? true : nil),
+                lastEvent: EventIdentity(source: "urn:test", id: id),
+                region: "11", rejectionReasons: reasons, notifiedClashes: [])
         }
         let scheduled = record("a", commune: "93066", qpv: "QN09301M")
         var tally = SismProgrammeTally(programme)

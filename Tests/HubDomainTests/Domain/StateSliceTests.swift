@@ -1,13 +1,15 @@
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 /// The workers load only `requirements(for:)` from storage. Deciding on that slice must give
 /// exactly the decision taken on the full state.
 @Suite("State requirements and slices")
 struct StateSliceTests {
-    @Test("deciding on the slice equals deciding on the full state, at every step of random histories", arguments: Array(UInt64(100)...UInt64(120)))
+    @Test(
+        "deciding on the slice equals deciding on the full state, at every step of random histories",
+        arguments: Array(UInt64(100)...UInt64(120)))
     func sliceEquivalence(seed: UInt64) throws {
         var generator = RandomEvents(seed: seed)
         var state = try Fixture.demoState()
@@ -39,7 +41,8 @@ struct StateSliceTests {
     @Test("requirements name what each event type reads")
     func requirements() {
         let engine = RulesEngine()
-        let sism = engine.requirements(for: Fixture.event(.sismEventProposed(Fixture.proposal("s1", clsm: "a", commune: "93066", qpv: "QN09301M")), id: "e"))
+        let sism = engine.requirements(
+            for: Fixture.event(.sismEventProposed(Fixture.proposal("s1", clsm: "a", commune: "93066", qpv: "QN09301M")), id: "e"))
         #expect(sism.clsms == ["a"])
         #expect(sism.sismEditions == [2026])
         #expect(sism.sismSchedules == [SismScheduleKey(edition: 2026, commune: "93066")])
@@ -48,9 +51,11 @@ struct StateSliceTests {
         let clsm = engine.requirements(for: Fixture.event(.clsmDeclared(Fixture.clsm("a", communes: ["93066"])), id: "e"))
         #expect(clsm.communeSurroundings == ["93066"])
         #expect(clsm.events == [EventIdentity(source: "urn:test", id: "e")])
-        let ptsm = engine.requirements(for: Fixture.event(.ptsmDiagnosticPublished(Fixture.ptsm("p", version: 1, priorities: [.housing])), id: "e"))
+        let ptsm = engine.requirements(
+            for: Fixture.event(.ptsmDiagnosticPublished(Fixture.ptsm("p", version: 1, priorities: [.housing])), id: "e"))
         #expect(ptsm.clsmsInDepartements == ["93"])
-        let action = engine.requirements(for: Fixture.event(.qpvActionRecorded(Fixture.action("x", qpv: "QN09301M", by: .cls, "cls-1")), id: "e"))
+        let action = engine.requirements(
+            for: Fixture.event(.qpvActionRecorded(Fixture.action("x", qpv: "QN09301M", by: .cls, "cls-1")), id: "e"))
         #expect(action.qpvSurroundings == ["QN09301M"] && action.cls == ["cls-1"])
     }
 }

@@ -17,10 +17,12 @@ struct UUIDTextTests {
 
     @Test("anything but the canonical form is refused")
     func refusals() {
-        for text in ["", "37507923d7a05ffa803b748610b498b0", "{37507923-d7a0-5ffa-803b-748610b498b0}",
-                     "37507923-d7a0-5ffa-803b-748610b498b", "37507923-d7a0-5ffa-803b-748610b498b00",
-                     "3750792g-d7a0-5ffa-803b-748610b498b0", "37507923-d7a0-5ffa-803b_748610b498b0",
-                     "37507923-d7a05-ffa-803b-748610b498b0", "37507923-d7a0-5ffa-803b-748610b498b\u{e9}"] {
+        for text in [
+            "", "37507923d7a05ffa803b748610b498b0", "{37507923-d7a0-5ffa-803b-748610b498b0}",
+            "37507923-d7a0-5ffa-803b-748610b498b", "37507923-d7a0-5ffa-803b-748610b498b00",
+            "3750792g-d7a0-5ffa-803b-748610b498b0", "37507923-d7a0-5ffa-803b_748610b498b0",
+            "37507923-d7a05-ffa-803b-748610b498b0", "37507923-d7a0-5ffa-803b-748610b498b\u{e9}",
+        ] {
             #expect(UUID(canonicalText: text) == nil, "\(text)")
         }
     }

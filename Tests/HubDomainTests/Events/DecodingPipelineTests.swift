@@ -1,7 +1,7 @@
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 /// One test (at least) per dead-letter code, through the same entry point the workers use.
 @Suite("Decoding pipeline and dead-letter codes")
@@ -20,7 +20,9 @@ struct DecodingPipelineTests {
         ]
     }
 
-    static func decode(_ data: JSONValue, topic: String = "clsm.declared", type: String = "clsm.declared.v1") -> Result<DecodedEvent, EventRejection> {
+    static func decode(
+        _ data: JSONValue, topic: String = "clsm.declared", type: String = "clsm.declared.v1"
+    ) -> Result<DecodedEvent, EventRejection> {
         Result { () throws(EventRejection) in
             try InboundDecoder().decode(topic: topic, headers: headers(type: type), value: data.canonicalBytes())
         }
@@ -40,9 +42,10 @@ struct DecodingPipelineTests {
 
     @Test("dead-letter codes have the contract's raw values")
     func codes() {
-        #expect(DeadLetterCode.allCases.map(\.rawValue) == [
-            "malformed_envelope", "unsupported_type", "schema_violation", "personal_data", "unknown_reference", "too_large", "internal",
-        ])
+        #expect(
+            DeadLetterCode.allCases.map(\.rawValue) == [
+                "malformed_envelope", "unsupported_type", "schema_violation", "personal_data", "unknown_reference", "too_large", "internal",
+            ])
     }
 
     @Test("a valid record decodes to a typed event with its identity and time")
@@ -50,7 +53,10 @@ struct DecodingPipelineTests {
         let event = try Self.decode(Self.validClsm).get()
         #expect(event.identity == EventIdentity(source: "urn:test", id: "e-1"))
         #expect(event.time.text == "2026-09-01T10:00:00+02:00")
-        guard case .clsmDeclared(let payload) = event.event else { Issue.record("wrong type"); return }
+        guard case .clsmDeclared(let payload) = event.event else {
+            Issue.record("wrong type")
+            return
+        }
         #expect(payload.communes == ["93066"])
         #expect(payload.governance.members == [.elected, .users])
     }
@@ -67,14 +73,20 @@ struct DecodingPipelineTests {
 
     @Test("malformed_envelope: no CloudEvents headers")
     func malformed() throws {
-        let error = try #require(rejection { try InboundDecoder().decode(topic: "clsm.declared", headers: [RecordHeader](), value: Self.validClsm.canonicalBytes()) })
+        let error = try #require(
+            rejection {
+                try InboundDecoder().decode(topic: "clsm.declared", headers: [RecordHeader](), value: Self.validClsm.canonicalBytes())
+            })
         #expect(error.code == .malformedEnvelope)
         #expect(error.violations.count == 5)
     }
 
-    @Test("unsupported_type: unknown type, type of another topic, non-JSON content", arguments: [
-        ("clsm.declared", "clsm.declared.v2"), ("clsm.declared", "sism.event.proposed.v1"), ("hub.notifications", "hub.notification.v1"),
-    ])
+    @Test(
+        "unsupported_type: unknown type, type of another topic, non-JSON content",
+        arguments: [
+            ("clsm.declared", "clsm.declared.v2"), ("clsm.declared", "sism.event.proposed.v1"),
+            ("hub.notifications", "hub.notification.v1"),
+        ])
     func unsupported(topic: String, type: String) throws {
         #expect(try Self.rejected(Self.validClsm, topic: topic, type: type).code == .unsupportedType)
     }
@@ -83,13 +95,15 @@ struct DecodingPipelineTests {
     func nonJSON() throws {
         var headers = Self.headers()
         headers[5] = RecordHeader(name: "content-type", string: "application/xml")
-        let error = try #require(rejection { try InboundDecoder().decode(topic: "clsm.declared", headers: headers, value: Array("<x/>".utf8)) })
+        let error = try #require(
+            rejection { try InboundDecoder().decode(topic: "clsm.declared", headers: headers, value: Array("<x/>".utf8)) })
         #expect(error.code == .unsupportedType)
     }
 
     @Test("schema_violation: data that is not JSON")
     func notJSON() throws {
-        let error = try #require(rejection { try InboundDecoder().decode(topic: "clsm.declared", headers: Self.headers(), value: Array("{".utf8)) })
+        let error = try #require(
+            rejection { try InboundDecoder().decode(topic: "clsm.declared", headers: Self.headers(), value: Array("{".utf8)) })
         #expect(error.code == .schemaViolation)
     }
 
@@ -113,34 +127,37 @@ struct DecodingPipelineTests {
         data.removeValue(forKey: "name")
         let error = try Self.rejected(.object(data))
         #expect(error.code == .schemaViolation)
-        #expect(error.violations.map(\.path) == [
-            "colour", "communes[1]", "communes[2]", "coordinator.fte", "governance.copil", "governance.members[1]", "name", "status",
-        ])
+        #expect(
+            error.violations.map(\.path) == [
+                "colour", "communes[1]", "communes[2]", "coordinator.fte", "governance.copil", "governance.members[1]", "name", "status",
+            ])
         #expect(error.violations.first { $0.path == "colour" }?.reason == "unknown field")
         #expect(error.violations.first { $0.path == "name" }?.reason == "is required")
     }
 
     /// Table: one mutation of a valid payload -> the paths reported.
-    @Test("schema_violation table", arguments: [
-        ("sism.event.proposed", #"{"endsAt":"2026-10-07T13:00:00+02:00"}"#, ["endsAt"]),
-        ("sism.event.proposed", #"{"startsAt":"2026-10-07T14:00:00"}"#, ["startsAt"]),
-        ("sism.event.proposed", #"{"format":"concert"}"#, ["format"]),
-        ("sism.event.proposed", #"{"edition":"2026"}"#, ["edition"]),
-        ("sism.event.proposed", #"{"qpv":"Q123"}"#, ["qpv"]),
-        ("sism.event.proposed", #"{"themes":["sism","unknownTheme"]}"#, ["themes[1]"]),
-        ("ptsm.diagnostic.published", #"{"version":0}"#, ["version"]),
-        ("ptsm.diagnostic.published", #"{"priorities":[]}"#, ["priorities"]),
-        ("ptsm.diagnostic.published", #"{"departements":["930"]}"#, ["departements[0]"]),
-        ("ptsm.diagnostic.published", #"{"documentUrl":"ftp://x"}"#, ["documentUrl"]),
-        ("qpv.action.recorded", #"{"participants":-1}"#, ["participants"]),
-        ("qpv.action.recorded", #"{"participants":2.5}"#, ["participants"]),
-        ("qpv.action.recorded", #"{"recordedBy":{"kind":"mairie","id":"x","extra":1}}"#, ["recordedBy.extra", "recordedBy.kind"]),
-        ("qpv.action.recorded", #"{"date":"2026-13-01"}"#, ["date"]),
-        ("clsm.declared", #"{"communes":[]}"#, ["communes"]),
-        ("clsm.declared", #"{"coordinator":{"fte":-0.1}}"#, ["coordinator.employer", "coordinator.fte"]),
-        ("clsm.declared", #"{"population":"many"}"#, ["population"]),
-        ("clsm.declared", #"{"clsmId":"has space"}"#, ["clsmId"]),
-    ])
+    @Test(
+        "schema_violation table",
+        arguments: [
+            ("sism.event.proposed", #"{"endsAt":"2026-10-07T13:00:00+02:00"}"#, ["endsAt"]),
+            ("sism.event.proposed", #"{"startsAt":"2026-10-07T14:00:00"}"#, ["startsAt"]),
+            ("sism.event.proposed", #"{"format":"concert"}"#, ["format"]),
+            ("sism.event.proposed", #"{"edition":"2026"}"#, ["edition"]),
+            ("sism.event.proposed", #"{"qpv":"Q123"}"#, ["qpv"]),
+            ("sism.event.proposed", #"{"themes":["sism","unknownTheme"]}"#, ["themes[1]"]),
+            ("ptsm.diagnostic.published", #"{"version":0}"#, ["version"]),
+            ("ptsm.diagnostic.published", #"{"priorities":[]}"#, ["priorities"]),
+            ("ptsm.diagnostic.published", #"{"departements":["930"]}"#, ["departements[0]"]),
+            ("ptsm.diagnostic.published", #"{"documentUrl":"ftp://x"}"#, ["documentUrl"]),
+            ("qpv.action.recorded", #"{"participants":-1}"#, ["participants"]),
+            ("qpv.action.recorded", #"{"participants":2.5}"#, ["participants"]),
+            ("qpv.action.recorded", #"{"recordedBy":{"kind":"mairie","id":"x","extra":1}}"#, ["recordedBy.extra", "recordedBy.kind"]),
+            ("qpv.action.recorded", #"{"date":"2026-13-01"}"#, ["date"]),
+            ("clsm.declared", #"{"communes":[]}"#, ["communes"]),
+            ("clsm.declared", #"{"coordinator":{"fte":-0.1}}"#, ["coordinator.employer", "coordinator.fte"]),
+            ("clsm.declared", #"{"population":"many"}"#, ["population"]),
+            ("clsm.declared", #"{"clsmId":"has space"}"#, ["clsmId"]),
+        ])
     func schemaTable(topic: String, patch: String, paths: [String]) throws {
         let base = Self.validPayloads[topic]!
         var object = base.objectValue!
@@ -161,17 +178,21 @@ struct DecodingPipelineTests {
                 && !text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }
                 && !(identifier && text.unicodeScalars.contains { $0.properties.isWhitespace || $0 == "|" })
         }
-        let texts = ["", " ", "\u{00A0}", "\u{2028}x", " a", "a ", "ab", "a b", "a|b", "a\tb", "a\nb", "a\u{0001}", "\u{001F}",
-                     "a\u{00A0}b", "a\u{3000}b", "ééé", "éééé", "e\u{0301}e\u{0301}e\u{0301}", "😀😀😀", "🇫🇷🇫🇷🇫🇷🇫🇷", "abcd", "abcdef"]
+        let texts = [
+            "", " ", "\u{00A0}", "\u{2028}x", " a", "a ", "ab", "a b", "a|b", "a\tb", "a\nb", "a\u{0001}", "\u{001F}",
+            "a\u{00A0}b", "a\u{3000}b", "ééé", "éééé", "e\u{0301}e\u{0301}e\u{0301}", "😀😀😀", "🇫🇷🇫🇷🇫🇷🇫🇷", "abcd", "abcdef",
+        ]
         for text in texts {
             for (minLength, maxLength) in [(1, 3), (2, 3), (1, 100)] {
                 var violations: [Violation] = []
                 let decoded = Strict.string(minLength: minLength, maxLength: maxLength)(.string(text), .root, &violations)
-                #expect((decoded != nil) == expected(text, minLength: minLength, maxLength: maxLength, identifier: false),
-                        "\(text.debugDescription) \(minLength)...\(maxLength)")
+                #expect(
+                    (decoded != nil) == expected(text, minLength: minLength, maxLength: maxLength, identifier: false),
+                    "\(text.debugDescription) \(minLength)...\(maxLength)")
             }
             var violations: [Violation] = []
-            #expect((Strict.identifier(.string(text), .root, &violations) != nil)
+            #expect(
+                (Strict.identifier(.string(text), .root, &violations) != nil)
                     == expected(text, minLength: 1, maxLength: 100, identifier: true), "\(text.debugDescription)")
         }
     }
@@ -230,7 +251,8 @@ struct DecodingPipelineTests {
             let value = try Fixture.bytes("docs/examples/events/" + file)
             let headers = [RecordHeader(name: "content-type", string: "application/cloudevents+json")]
             let envelope = try CloudEventRecordCodec.decode(headers: headers, value: value)
-            let decoded = try InboundDecoder().decodeForEventLog(topic: Fixture.topic(ofType: envelope.type), headers: headers, value: value)
+            let decoded = try InboundDecoder().decodeForEventLog(
+                topic: Fixture.topic(ofType: envelope.type), headers: headers, value: value)
             #expect(decoded.canonicalData == decoded.event.event.canonicalJSON(), "\(file)")
         }
         // Written loosely: spaces, keys in any order, explicit nulls, an integer as 2026.0,

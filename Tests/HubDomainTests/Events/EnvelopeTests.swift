@@ -1,7 +1,7 @@
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 @Suite("CloudEvents 1.0 Kafka binding")
 struct EnvelopeTests {
@@ -36,12 +36,14 @@ struct EnvelopeTests {
     @Test("structured mode: one JSON object, data inline or base64")
     func structured() throws {
         let headers = [RecordHeader(name: "content-type", string: "application/cloudevents+json; charset=utf-8")]
-        let inline = #"{"specversion":"1.0","id":"e-2","source":"urn:s","type":"clsm.declared.v1","time":"2026-09-01T08:00:00Z","data":{"x":1},"comexample":"v"}"#
+        let inline =
+            #"{"specversion":"1.0","id":"e-2","source":"urn:s","type":"clsm.declared.v1","time":"2026-09-01T08:00:00Z","data":{"x":1},"comexample":"v"}"#
         let event = try CloudEventRecordCodec.decode(headers: headers, value: Array(inline.utf8))
         #expect(event.id == "e-2")
         #expect(event.data == Self.payload)
         #expect(event.extensions == ["comexample": "v"])
-        let base64 = #"{"specversion":"1.0","id":"e-3","source":"urn:s","type":"clsm.declared.v1","time":"2026-09-01T08:00:00Z","data_base64":"eyJ4IjoxfQ=="}"#
+        let base64 =
+            #"{"specversion":"1.0","id":"e-3","source":"urn:s","type":"clsm.declared.v1","time":"2026-09-01T08:00:00Z","data_base64":"eyJ4IjoxfQ=="}"#
         #expect(try CloudEventRecordCodec.decode(headers: headers, value: Array(base64.utf8)).data == Self.payload)
     }
 
@@ -56,14 +58,18 @@ struct EnvelopeTests {
         #expect(fromStructured.identity == original.identity && fromStructured.data == original.data)
     }
 
-    @Test("malformed_envelope: each missing or bad attribute is reported", arguments: [
-        ("ce_id", nil, "header ce_id"), ("ce_source", nil, "header ce_source"), ("ce_type", nil, "header ce_type"),
-        ("ce_time", nil, "header ce_time"), ("ce_specversion", nil, "header ce_specversion"),
-        (nil, ["ce_specversion": "0.3"], "header ce_specversion"), (nil, ["ce_time": "yesterday"], "header ce_time"),
-        (nil, ["ce_id": ""], "header ce_id"),
-    ] as [(String?, [String: String]?, String)])
+    @Test(
+        "malformed_envelope: each missing or bad attribute is reported",
+        arguments: [
+            ("ce_id", nil, "header ce_id"), ("ce_source", nil, "header ce_source"), ("ce_type", nil, "header ce_type"),
+            ("ce_time", nil, "header ce_time"), ("ce_specversion", nil, "header ce_specversion"),
+            (nil, ["ce_specversion": "0.3"], "header ce_specversion"), (nil, ["ce_time": "yesterday"], "header ce_time"),
+            (nil, ["ce_id": ""], "header ce_id"),
+        ] as [(String?, [String: String]?, String)])
     func malformed(drop: String?, replace: [String: String]?, path: String) throws {
-        let error = rejection { try CloudEventRecordCodec.decode(headers: Self.binaryHeaders(dropping: drop, replacing: replace ?? [:]), value: Self.payload) }
+        let error = rejection {
+            try CloudEventRecordCodec.decode(headers: Self.binaryHeaders(dropping: drop, replacing: replace ?? [:]), value: Self.payload)
+        }
         let rejection = try #require(error)
         #expect(rejection.code == .malformedEnvelope)
         #expect(rejection.violations.map(\.path) == [path])
@@ -72,8 +78,10 @@ struct EnvelopeTests {
     @Test("malformed_envelope: structured value that is not a CloudEvent")
     func malformedStructured() throws {
         let headers = [RecordHeader(name: "content-type", string: "application/cloudevents+json")]
-        for value in ["not json", "[1]", #"{"specversion":"1.0","id":"x","source":"s","type":"t","time":"2026-09-01T08:00:00Z"}"#,
-                      #"{"specversion":"1.0","id":7,"source":"s","type":"t","time":"2026-09-01T08:00:00Z","data":{}}"#] {
+        for value in [
+            "not json", "[1]", #"{"specversion":"1.0","id":"x","source":"s","type":"t","time":"2026-09-01T08:00:00Z"}"#,
+            #"{"specversion":"1.0","id":7,"source":"s","type":"t","time":"2026-09-01T08:00:00Z","data":{}}"#,
+        ] {
             let error = try #require(rejection { try CloudEventRecordCodec.decode(headers: headers, value: Array(value.utf8)) })
             #expect(error.code == .malformedEnvelope, "\(value)")
         }

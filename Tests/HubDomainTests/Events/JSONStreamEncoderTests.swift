@@ -1,9 +1,9 @@
 import Foundation
-@testable import HubDomain
 import HubSimulation
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 @Suite("JSON stream encoder (pure)")
 struct JSONStreamEncoderTests {
@@ -45,10 +45,18 @@ struct JSONStreamEncoderTests {
         for event in events {
             let foundation: JSONValue
             switch event.event {
-            case .clsmDeclared(let payload): try expectSameJSON(payload); foundation = .encoding(payload)
-            case .sismEventProposed(let payload): try expectSameJSON(payload); foundation = .encoding(payload)
-            case .ptsmDiagnosticPublished(let payload): try expectSameJSON(payload); foundation = .encoding(payload)
-            case .qpvActionRecorded(let payload): try expectSameJSON(payload); foundation = .encoding(payload)
+            case .clsmDeclared(let payload):
+                try expectSameJSON(payload)
+                foundation = .encoding(payload)
+            case .sismEventProposed(let payload):
+                try expectSameJSON(payload)
+                foundation = .encoding(payload)
+            case .ptsmDiagnosticPublished(let payload):
+                try expectSameJSON(payload)
+                foundation = .encoding(payload)
+            case .qpvActionRecorded(let payload):
+                try expectSameJSON(payload)
+                foundation = .encoding(payload)
             }
             #expect(try JSONParser.parse(event.event.json()) == foundation)
             #expect(event.event.canonicalJSON() == foundation.canonicalBytes())

@@ -1,6 +1,6 @@
-@testable import HubDomain
 import Testing
 
+@testable import HubDomain
 
 @Suite("Strict JSON parsing and canonical writing")
 struct JSONTests {
@@ -15,9 +15,11 @@ struct JSONTests {
         #expect(value["f"] == .array([.integer(1), .string("y")]))
     }
 
-    @Test("refuses what RFC 8259 refuses, and duplicate keys", arguments: [
-        "{\"a\":1,}", "[1,2", "{'a':1}", "01", "{\"a\":1} x", "\"\\x\"", "{\"a\":1,\"a\":2}", "", "nul", "\"\u{01}\"", "1.", "-",
-    ])
+    @Test(
+        "refuses what RFC 8259 refuses, and duplicate keys",
+        arguments: [
+            "{\"a\":1,}", "[1,2", "{'a':1}", "01", "{\"a\":1} x", "\"\\x\"", "{\"a\":1,\"a\":2}", "", "nul", "\"\u{01}\"", "1.", "-",
+        ])
     func refusals(text: String) {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(text) }
     }

@@ -1,7 +1,7 @@
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 @Suite("Personal data guard")
 struct PersonalDataGuardTests {
@@ -21,25 +21,29 @@ struct PersonalDataGuardTests {
         #expect(PersonalDataGuard.keyReason("contactEmail") != nil && PersonalDataGuard.keyReason("venue") == nil)
     }
 
-    @Test("keys that name individuals are refused", arguments: [
-        "firstName", "lastName", "last_name", "birthDate", "dateOfBirth", "email", "contactEmail", "phone", "phoneNumber",
-        "telephone", "patient", "patientName", "nir", "NIR", "socialSecurityNumber", "prenom",
-    ])
+    @Test(
+        "keys that name individuals are refused",
+        arguments: [
+            "firstName", "lastName", "last_name", "birthDate", "dateOfBirth", "email", "contactEmail", "phone", "phoneNumber",
+            "telephone", "patient", "patientName", "nir", "NIR", "socialSecurityNumber", "prenom",
+        ])
     func keys(key: String) {
         let findings = guardian.findings(in: ["members": [.object([key: "x"])]])
         #expect(findings.count == 1)
         #expect(findings.first?.path == "members[0].\(key)")
     }
 
-    @Test("values holding contacts or an NIR are refused", arguments: [
-        ("écrire à jeanne.martin@example.org", "contains an e-mail address"),
-        ("tél. 01 23 45 67 89", "contains a phone number"),
-        ("06.12.34.56.78", "contains a phone number"),
-        ("+33 6 12 34 56 78", "contains a phone number"),
-        ("0033612345678", "contains a phone number"),
-        ("NIR 1 85 05 78 006 084 36", "contains a social security number (NIR)"),
-        ("2850578006084", "contains a social security number (NIR)"),
-    ])
+    @Test(
+        "values holding contacts or an NIR are refused",
+        arguments: [
+            ("écrire à jeanne.martin@example.org", "contains an e-mail address"),
+            ("tél. 01 23 45 67 89", "contains a phone number"),
+            ("06.12.34.56.78", "contains a phone number"),
+            ("+33 6 12 34 56 78", "contains a phone number"),
+            ("0033612345678", "contains a phone number"),
+            ("NIR 1 85 05 78 006 084 36", "contains a social security number (NIR)"),
+            ("2850578006084", "contains a social security number (NIR)"),
+        ])
     func values(text: String, reason: String) {
         #expect(guardian.findings(in: ["title": .string(text)]) == [Violation(path: "title", reason: reason)])
     }
@@ -63,11 +67,13 @@ struct PersonalDataGuardTests {
         #expect(refused > 100)
     }
 
-    @Test("ordinary payload values pass", arguments: [
-        "2026-10-07T14:00:00+02:00", "93066", "QN09301M", "Maison de quartier du Franc-Moisin, 12 rue de la Paix",
-        "SISM 2026 : 12 ateliers, 3 conférences", "https://example.org/ptsm-93/diagnostic-v2.pdf", "CLSM @ Saint-Denis",
-        "75056", "sd-2026-014", "Ville de Saint-Denis", "3f0c1a52-6b1e-4f7e-9a51-0d1f5a7c2b01",
-    ])
+    @Test(
+        "ordinary payload values pass",
+        arguments: [
+            "2026-10-07T14:00:00+02:00", "93066", "QN09301M", "Maison de quartier du Franc-Moisin, 12 rue de la Paix",
+            "SISM 2026 : 12 ateliers, 3 conférences", "https://example.org/ptsm-93/diagnostic-v2.pdf", "CLSM @ Saint-Denis",
+            "75056", "sd-2026-014", "Ville de Saint-Denis", "3f0c1a52-6b1e-4f7e-9a51-0d1f5a7c2b01",
+        ])
     func clean(text: String) {
         #expect(guardian.findings(in: ["title": .string(text)]).isEmpty)
     }
@@ -91,8 +97,12 @@ struct PersonalDataGuardTests {
             case 0: .string(texts.randomElement(using: &generator)!)
             case 1: 7
             case 2: .array((0..<Int.random(in: 0...3, using: &generator)).map { _ in value(depth: depth + 1) })
-            default: .object(Dictionary((0..<Int.random(in: 0...3, using: &generator)).map { _ in
-                (keys.randomElement(using: &generator)!, value(depth: depth + 1)) }, uniquingKeysWith: { first, _ in first }))
+            default:
+                .object(
+                    Dictionary(
+                        (0..<Int.random(in: 0...3, using: &generator)).map { _ in
+                            (keys.randomElement(using: &generator)!, value(depth: depth + 1))
+                        }, uniquingKeysWith: { first, _ in first }))
             }
         }
         var withFindings = 0

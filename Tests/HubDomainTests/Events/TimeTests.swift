@@ -1,6 +1,6 @@
-@testable import HubDomain
 import Testing
 
+@testable import HubDomain
 
 @Suite("Dates, RFC 3339 timestamps and Europe/Paris")
 struct TimeTests {
@@ -13,10 +13,12 @@ struct TimeTests {
         #expect(Timestamp("1970-01-01T00:00:00Z")!.epochMilliseconds == 0)
     }
 
-    @Test("date-times without offset or malformed are refused", arguments: [
-        "2026-03-16T18:30:00", "2026-03-16 18:30:00+01:00", "2026-02-30T10:00:00Z", "2026-03-16T24:00:00Z",
-        "2026-03-16T18:30:00+0100", "2026-03-16", "2026-03-16T18:30:00.Z",
-    ])
+    @Test(
+        "date-times without offset or malformed are refused",
+        arguments: [
+            "2026-03-16T18:30:00", "2026-03-16 18:30:00+01:00", "2026-02-30T10:00:00Z", "2026-03-16T24:00:00Z",
+            "2026-03-16T18:30:00+0100", "2026-03-16", "2026-03-16T18:30:00.Z",
+        ])
     func refused(text: String) {
         #expect(Timestamp(text) == nil)
     }
@@ -31,12 +33,13 @@ struct TimeTests {
         #expect(CalendarDate("2026-10-25")!.weekday == 0)  // a Sunday
     }
 
-    @Test("Europe/Paris is UTC+2 in summer, UTC+1 in winter, switching on the last Sundays of March and October at 01:00 UTC",
-          arguments: [
+    @Test(
+        "Europe/Paris is UTC+2 in summer, UTC+1 in winter, switching on the last Sundays of March and October at 01:00 UTC",
+        arguments: [
             ("2026-03-29T00:59:59Z", 3600), ("2026-03-29T01:00:00Z", 7200),
             ("2026-10-25T00:59:59Z", 7200), ("2026-10-25T01:00:00Z", 3600),
             ("2026-07-14T12:00:00Z", 7200), ("2026-01-01T00:00:00Z", 3600),
-          ])
+        ])
     func parisOffset(instant: String, offset: Int) {
         #expect(ParisTime.offsetSeconds(epochMilliseconds: Timestamp(instant)!.epochMilliseconds) == offset)
     }

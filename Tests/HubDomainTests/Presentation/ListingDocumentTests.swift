@@ -1,7 +1,7 @@
 import Foundation
-@testable import HubDomain
 import Testing
 
+@testable import HubDomain
 
 @Suite("Listing documents: several listings rendered together (reports, status)")
 struct ListingDocumentTests {
@@ -15,21 +15,22 @@ struct ListingDocumentTests {
 
     @Test("table: the title, then each section under its underlined heading; an empty one says so")
     func table() throws {
-        #expect(try Self.document.rendered(as: .table) == """
-            Démo, région 11
+        #expect(
+            try Self.document.rendered(as: .table) == """
+                Démo, région 11
 
-            First
-            =====
-            id    n
-            ----  -
-            a, b  1
-            c
+                First
+                =====
+                id    n
+                ----  -
+                a, b  1
+                c
 
-            Second
-            ======
-            (none)
+                Second
+                ======
+                (none)
 
-            """)
+                """)
         #expect(try Self.document.rendered(as: .table, section: "second") == "Démo, région 11\n\nSecond\n======\n(none)\n")
     }
 
@@ -42,19 +43,20 @@ struct ListingDocumentTests {
     @Test("json: one object with the facts and an array per section, which a JSON parser reads back")
     func json() throws {
         let text = try Self.document.rendered(as: .json)
-        #expect(text == """
-            {
-              "report": "demo",
-              "region": "11",
-              "regionName": "Île-de-France",
-              "first": [
-                {"id":"a, b","n":1},
-                {"id":"c","n":null}
-              ],
-              "second": []
-            }
+        #expect(
+            text == """
+                {
+                  "report": "demo",
+                  "region": "11",
+                  "regionName": "Île-de-France",
+                  "first": [
+                    {"id":"a, b","n":1},
+                    {"id":"c","n":null}
+                  ],
+                  "second": []
+                }
 
-            """)
+                """)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect((object["first"] as? [[String: Any]])?.count == 2)
         let bare = try ListingDocument(sections: Self.document.sections).rendered(as: .json, section: "second")

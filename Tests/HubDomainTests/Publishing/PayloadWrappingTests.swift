@@ -1,14 +1,16 @@
 import Foundation
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 /// `hub-admin publish`: reading a file of events, wrapping bare payloads, deriving ids.
 @Suite("Publishing a file of events")
 struct PayloadWrappingTests {
-    static let saintDenis = #"{"clsmId":"clsm-a","name":"CLSM A","region":"11","status":"active","scale":"communal","communes":["93066"],"governance":{"copil":true,"plenaryAssembly":false,"members":["elected"]}}"#
-    static let aubervilliers = #"{"clsmId":"clsm-b","name":"CLSM B","region":"11","status":"project","scale":"communal","communes":["93001"],"governance":{"copil":false,"plenaryAssembly":false,"members":[]}}"#
+    static let saintDenis =
+        #"{"clsmId":"clsm-a","name":"CLSM A","region":"11","status":"active","scale":"communal","communes":["93066"],"governance":{"copil":true,"plenaryAssembly":false,"members":["elected"]}}"#
+    static let aubervilliers =
+        #"{"clsmId":"clsm-b","name":"CLSM B","region":"11","status":"project","scale":"communal","communes":["93001"],"governance":{"copil":false,"plenaryAssembly":false,"members":[]}}"#
     static let time = Timestamp("2026-09-01T09:00:00+02:00")!
     static let wrapping = PayloadWrapping(topic: .clsmDeclared, source: "urn:test:support", time: time)
 
@@ -74,8 +76,9 @@ struct PayloadWrappingTests {
         #expect(event.message.header("content-type")?.stringValue == "application/json")
         #expect(event.message.header("ce_time")?.stringValue == "2026-09-01T09:00:00+02:00")
         // What the workers will read back from that record.
-        let decoded = try InboundDecoder().decode(topic: "clsm.declared", key: event.message.key,
-                                                  headers: event.message.headers, value: event.message.value)
+        let decoded = try InboundDecoder().decode(
+            topic: "clsm.declared", key: event.message.key,
+            headers: event.message.headers, value: event.message.value)
         #expect(decoded.identity == EventIdentity(source: "urn:test:support", id: event.envelope.id))
         guard case .clsmDeclared(let declaration) = decoded.event else {
             Issue.record("not a declaration: \(decoded.event)")
@@ -84,7 +87,9 @@ struct PayloadWrappingTests {
         #expect(declaration.communes == ["93066"])
     }
 
-    @Test("derived ids: the same for the same topic and payload whatever the layout, different otherwise; the namespace is the documented one")
+    @Test(
+        "derived ids: the same for the same topic and payload whatever the layout, different otherwise; the namespace is the documented one"
+    )
     func derivedIDs() throws {
         #expect(PayloadWrapping.idNamespace == UUIDv5.make(namespace: UUIDv5.urlNamespace, name: "urn:clsm-hub:published-payload"))
         let compact = try JSONParser.parse(#"{"a":1,"b":[true,"é"]}"#)
@@ -96,8 +101,10 @@ struct PayloadWrappingTests {
         #expect(id != PayloadWrapping.derivedID(topic: .qpvActionRecorded, payload: compact))
         #expect(id != PayloadWrapping.derivedID(topic: .clsmDeclared, payload: try JSONParser.parse(#"{"a":2,"b":[true,"é"]}"#)))
         // Fixed: a file published again, by any version of hub-admin, gets the ids it got before.
-        #expect(PayloadWrapping.derivedID(topic: .clsmDeclared, payload: compact)
-            == UUIDv5.string(namespace: UUID(uuidString: "8b0ac738-a7c2-50c1-9ac4-0bbb2dc5739c")!, name: #"clsm.declared|{"a":1,"b":[true,"é"]}"#))
+        #expect(
+            PayloadWrapping.derivedID(topic: .clsmDeclared, payload: compact)
+                == UUIDv5.string(
+                    namespace: UUID(uuidString: "8b0ac738-a7c2-50c1-9ac4-0bbb2dc5739c")!, name: #"clsm.declared|{"a":1,"b":[true,"é"]}"#))
 
         let twice = try Self.wrapping.prepare(try Self.entries("[\(Self.saintDenis), \(Self.aubervilliers)]"))
         let again = try PayloadWrapping(topic: .clsmDeclared, source: "urn:test:support", time: Timestamp("2026-10-01T00:00:00Z")!)
@@ -111,7 +118,12 @@ struct PayloadWrappingTests {
         let structured = try String(decoding: Fixture.bytes("docs/examples/events/01-clsm-declared-saint-denis.json"), as: UTF8.self)
         let entries = try Self.entries("[\(structured), \(Self.saintDenis)]")
         var counter = 0
-        let prepared = try Self.wrapping.prepare(entries, freshID: { counter += 1; return "fresh-\(counter)" })
+        let prepared = try Self.wrapping.prepare(
+            entries,
+            freshID: {
+                counter += 1
+                return "fresh-\(counter)"
+            })
         #expect(prepared.map(\.envelope.id) == ["fresh-1", "fresh-2"])
         #expect(prepared.map { $0.message.header("ce_id")?.stringValue } == ["fresh-1", "fresh-2"])
     }
@@ -126,15 +138,17 @@ struct PayloadWrappingTests {
         #expect(event.envelope.source == "urn:clsm-tool:saint-denis")
         #expect(event.envelope.time.text == "2026-09-01T09:00:00+02:00")
         #expect(event.message.keyString == "clsm-saint-denis")
-        let original = try InboundDecoder().decode(topic: "clsm.declared", headers: [RecordHeader(name: "content-type", string: "application/cloudevents+json")],
-                                                   value: file)
+        let original = try InboundDecoder().decode(
+            topic: "clsm.declared", headers: [RecordHeader(name: "content-type", string: "application/cloudevents+json")],
+            value: file)
         let sent = try InboundDecoder().decode(topic: "clsm.declared", headers: event.message.headers, value: event.message.value)
         #expect(sent == original, "the same event as the file's, in binary mode")
     }
 
     @Test("refusals name the event, its line and the decoder's reason; the first refusal stops everything")
     func refusals() throws {
-        let missingName = #"{"clsmId":"clsm-c","region":"11","status":"active","scale":"communal","communes":["93066"],"governance":{"copil":true,"plenaryAssembly":false,"members":[]}}"#
+        let missingName =
+            #"{"clsmId":"clsm-c","region":"11","status":"active","scale":"communal","communes":["93066"],"governance":{"copil":true,"plenaryAssembly":false,"members":[]}}"#
         let schema = try #require(Self.refusal { try Self.wrapping.prepare(try Self.entries("\(Self.saintDenis)\n\n\(missingName)\n")) })
         #expect(schema.position == EventFilePosition(index: 2, line: 3))
         #expect(schema.code == .schemaViolation)

@@ -1,7 +1,7 @@
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 @Suite("Reports: articulation")
 struct ArticulationReportTests {
@@ -9,16 +9,22 @@ struct ArticulationReportTests {
     func demoClsms() throws {
         let report = try ArticulationReport(state: try ReportFixture.demoHub().state, region: "11")
         #expect(report.region.name == "Île-de-France")
-        #expect(report.clsmListing.columns == [
-            "clsm", "name", "status", "communes", "ptsm", "cls", "asv", "qpvs", "qpvsWithoutAsv", "copil", "plenaryAssembly",
-            "missingQuatreQuarts", "childPsychiatry", "qpvActions",
-        ])
-        #expect(ReportFixture.cells(report.clsmListing) == [
-            ["clsm-aubervilliers", "CLSM d'Aubervilliers (démo)", "active", "1", "ptsm-93 v2 (2026-09-10)", "cls-plaine-commune", "",
-             "1", "QN09302M", "yes", "no", "", "yes", "0"],
-            ["clsm-saint-denis", "CLSM de Saint-Denis et Aubervilliers (démo)", "active", "2", "ptsm-93 v2 (2026-09-10)",
-             "cls-plaine-commune", "asv-saint-denis", "2", "QN09302M", "yes", "yes", "carers", "no", "1"],
-        ])
+        #expect(
+            report.clsmListing.columns == [
+                "clsm", "name", "status", "communes", "ptsm", "cls", "asv", "qpvs", "qpvsWithoutAsv", "copil", "plenaryAssembly",
+                "missingQuatreQuarts", "childPsychiatry", "qpvActions",
+            ])
+        #expect(
+            ReportFixture.cells(report.clsmListing) == [
+                [
+                    "clsm-aubervilliers", "CLSM d'Aubervilliers (démo)", "active", "1", "ptsm-93 v2 (2026-09-10)", "cls-plaine-commune", "",
+                    "1", "QN09302M", "yes", "no", "", "yes", "0",
+                ],
+                [
+                    "clsm-saint-denis", "CLSM de Saint-Denis et Aubervilliers (démo)", "active", "2", "ptsm-93 v2 (2026-09-10)",
+                    "cls-plaine-commune", "asv-saint-denis", "2", "QN09302M", "yes", "yes", "carers", "no", "1",
+                ],
+            ])
     }
 
     @Test("the demo region's rates beside the national 2022 ones")
@@ -72,11 +78,14 @@ struct ArticulationReportTests {
     func referenceImportedLater() throws {
         var hub = try Harness.demo()
         try hub.send(.clsmDeclared(Fixture.clsm("au", communes: ["93001"])))
-        hub.state.apply([.importReference(ReferenceDataDocument(
-            regions: [Region(code: "84", name: "Auvergne-Rhône-Alpes")],
-            departements: [Departement(code: "69", name: "Rhône", region: "84")],
-            communes: [Commune(code: "69123", name: "Lyon", departement: "69")],
-            asvs: [Asv(id: "asv-aubervilliers", name: "ASV d'Aubervilliers", qpvs: ["QN09302M"])]))])
+        hub.state.apply([
+            .importReference(
+                ReferenceDataDocument(
+                    regions: [Region(code: "84", name: "Auvergne-Rhône-Alpes")],
+                    departements: [Departement(code: "69", name: "Rhône", region: "84")],
+                    communes: [Commune(code: "69123", name: "Lyon", departement: "69")],
+                    asvs: [Asv(id: "asv-aubervilliers", name: "ASV d'Aubervilliers", qpvs: ["QN09302M"])]))
+        ])
         try hub.send(.clsmDeclared(Fixture.clsm("ly", communes: ["69123"], region: "84")))
         let report = try ArticulationReport(state: hub.state, region: "11")
         #expect(report.entries.map(\.clsmId) == ["au"])

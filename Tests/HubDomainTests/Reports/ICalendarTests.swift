@@ -1,23 +1,25 @@
-@testable import HubDomain
 import Testing
 
+@testable import HubDomain
 
 /// RFC 5545 writing: escaping (3.3.11), folding (3.1), UTC times (3.3.5), the whole file.
 @Suite("Reports: iCalendar")
 struct ICalendarTests {
-    @Test("TEXT escapes backslash, semicolon, comma and line breaks, and nothing else", arguments: [
-        ("plain", "plain"),
-        ("a\\b", "a\\\\b"),
-        ("a;b,c", "a\\;b\\,c"),
-        ("line1\nline2", "line1\\nline2"),
-        ("line1\r\nline2", "line1\\nline2"),
-        ("line1\rline2", "line1\\nline2"),
-        ("deux\n\nlignes", "deux\\n\\nlignes"),
-        ("tab\there", "tab\there"),
-        ("bell\u{07}x", "bell x"),
-        ("«Santé» : d'accord \"oui\"", "«Santé» : d'accord \"oui\""),
-        ("\\;", "\\\\\\;"),
-    ])
+    @Test(
+        "TEXT escapes backslash, semicolon, comma and line breaks, and nothing else",
+        arguments: [
+            ("plain", "plain"),
+            ("a\\b", "a\\\\b"),
+            ("a;b,c", "a\\;b\\,c"),
+            ("line1\nline2", "line1\\nline2"),
+            ("line1\r\nline2", "line1\\nline2"),
+            ("line1\rline2", "line1\\nline2"),
+            ("deux\n\nlignes", "deux\\n\\nlignes"),
+            ("tab\there", "tab\there"),
+            ("bell\u{07}x", "bell x"),
+            ("«Santé» : d'accord \"oui\"", "«Santé» : d'accord \"oui\""),
+            ("\\;", "\\\\\\;"),
+        ])
     func escaping(input: String, expected: String) {
         #expect(ICalendarText.escaped(input) == expected)
     }
@@ -70,8 +72,9 @@ struct ICalendarTests {
                 ICalendar.Event(
                     uid: "p1@clsm-hub", startsAt: Timestamp("2026-10-07T14:00:00+02:00")!, endsAt: Timestamp("2026-10-07T17:00:00+02:00")!,
                     summary: "Ciné-débat, «grandir»; la ville", location: "Cinéma Le Studio, Aubervilliers (93001)",
-                    description: "Proposé par : CLSM d'Aubervilliers (clsm-aubervilliers)\nPublic : grand public, familles et professionnels de l'éducation nationale",
-                    categories: ["SISM 2026", "screening"]),
+                    description:
+                        "Proposé par : CLSM d'Aubervilliers (clsm-aubervilliers)\nPublic : grand public, familles et professionnels de l'éducation nationale",
+                    categories: ["SISM 2026", "screening"])
             ])
         let expected = [
             "BEGIN:VCALENDAR",
@@ -104,6 +107,9 @@ struct ICalendarTests {
     @Test("an empty calendar is still a valid VCALENDAR")
     func emptyCalendar() {
         let written = ICalendar(productId: "-//x//y//FR", name: "vide", events: []).serialized(stamp: 0)
-        #expect(written == "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//FR\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\nX-WR-CALNAME:vide\r\nEND:VCALENDAR\r\n")
+        #expect(
+            written
+                == "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//FR\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\nX-WR-CALNAME:vide\r\nEND:VCALENDAR\r\n"
+        )
     }
 }

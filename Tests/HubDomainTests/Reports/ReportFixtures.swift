@@ -1,7 +1,7 @@
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 /// States the report tests start from.
 enum ReportFixture {

@@ -1,7 +1,7 @@
-@testable import HubDomain
 import HubTestSupport
 import Testing
 
+@testable import HubDomain
 
 /// clsm.declared: registration, "quatre quarts", articulation by territory, overlaps,
 /// politique de la ville, and "on an update, only what changed".
@@ -16,17 +16,21 @@ struct ClsmRulesTests {
     func firstDeclaration() throws {
         var hub = try Harness.demo()
         let decision = try hub.send(.clsmDeclared(Fixture.clsm("a", communes: ["93066", "93001"])))
-        #expect(decision.routing == [
-            "clsm.registered -> ars:11",
-            "cls.clsm.overlap -> cls:cls-plaine-commune",
-            "asv.clsm.coversQpv -> asv:asv-saint-denis",
-            "ars.qpv.withoutAsv -> ars:11",
-        ])
+        #expect(
+            decision.routing == [
+                "clsm.registered -> ars:11",
+                "cls.clsm.overlap -> cls:cls-plaine-commune",
+                "asv.clsm.coversQpv -> asv:asv-saint-denis",
+                "ars.qpv.withoutAsv -> ars:11",
+            ])
         let registered = try decision.only(.clsmRegistered, to: .ars("11"))
         #expect(registered.severity == .info)
         #expect(registered.subject == NotificationSubject(kind: "clsm", id: "a"))
         #expect(registered.message.hasPrefix("Nouveau CLSM déclaré : « CLSM a », actif, 2 communes."))
-        #expect(registered.data["politiqueDeLaVille"] == ["intersects": true, "communesWithQpv": ["93001", "93066"], "qpvs": ["QN09301M", "QN09302M"]])
+        #expect(
+            registered.data["politiqueDeLaVille"] == [
+                "intersects": true, "communesWithQpv": ["93001", "93066"], "qpvs": ["QN09301M", "QN09302M"],
+            ])
         let withoutAsv = try decision.only(.arsQpvWithoutAsv, to: .ars("11"))
         #expect(withoutAsv.data["qpvs"] == ["QN09302M"])
         #expect(try decision.only(.asvClsmCoversQpv, to: .asv("asv-saint-denis")).data["qpvs"] == ["QN09301M"])
@@ -34,21 +38,25 @@ struct ClsmRulesTests {
         #expect(hub.state.clsms["a"]?.departements == ["93"])
     }
 
-    @Test("the intersection with the politique de la ville: active CLSM with at least one commune holding a QPV", arguments: [
-        (["93066"], ClsmStatus.active, true),
-        (["93048"], .active, false),
-        (["93066"], .project, false),
-        (["93048", "93008"], .active, true),
-    ])
+    @Test(
+        "the intersection with the politique de la ville: active CLSM with at least one commune holding a QPV",
+        arguments: [
+            (["93066"], ClsmStatus.active, true),
+            (["93048"], .active, false),
+            (["93066"], .project, false),
+            (["93048", "93008"], .active, true),
+        ])
     func intersection(communes: [String], status: ClsmStatus, intersects: Bool) throws {
         var hub = try Harness.demo()
         let decision = try hub.send(.clsmDeclared(Fixture.clsm("a", communes: communes, status: status)))
         #expect(try decision.only(.clsmRegistered, to: .ars("11")).data["politiqueDeLaVille"]?["intersects"] == .bool(intersects))
     }
 
-    @Test("quatre quarts: each missing member makes the governance incomplete, for the ARS and the CLSM", arguments: [
-        GovernanceMember.elected, .adultPsychiatry, .users, .carers,
-    ])
+    @Test(
+        "quatre quarts: each missing member makes the governance incomplete, for the ARS and the CLSM",
+        arguments: [
+            GovernanceMember.elected, .adultPsychiatry, .users, .carers,
+        ])
     func quatreQuarts(missing: GovernanceMember) throws {
         var hub = try Harness.demo()
         let members = Fixture.fullGovernance.filter { $0 != missing }
@@ -63,7 +71,8 @@ struct ClsmRulesTests {
     @Test("child psychiatry absent is told to the CLSM only; a complete governance triggers nothing")
     func childPsychiatry() throws {
         var hub = try Harness.demo()
-        let absent = try hub.send(.clsmDeclared(Fixture.clsm("a", communes: ["93048"], members: [.elected, .adultPsychiatry, .users, .carers])))
+        let absent = try hub.send(
+            .clsmDeclared(Fixture.clsm("a", communes: ["93048"], members: [.elected, .adultPsychiatry, .users, .carers])))
         #expect(absent.routing == ["clsm.registered -> ars:11", "clsm.childPsychiatry.absent -> clsm:a"])
         let complete = try hub.send(.clsmDeclared(Fixture.clsm("b", communes: ["92050"])))
         #expect(complete.routing == ["clsm.registered -> ars:11"])
@@ -98,7 +107,9 @@ struct ClsmRulesTests {
     func overlapNeedsActive(status: ClsmStatus) throws {
         var hub = try Harness.demo()
         try hub.send(.clsmDeclared(Fixture.clsm("a", communes: ["93066"])))
-        #expect(try hub.send(.clsmDeclared(Fixture.clsm("b", communes: ["93066"], status: status))).notifications(.clsmTerritoryOverlap).isEmpty)
+        #expect(
+            try hub.send(.clsmDeclared(Fixture.clsm("b", communes: ["93066"], status: status))).notifications(.clsmTerritoryOverlap).isEmpty
+        )
         var other = try Harness.demo()
         try other.send(.clsmDeclared(Fixture.clsm("a", communes: ["93066"], status: status)))
         #expect(try other.send(.clsmDeclared(Fixture.clsm("b", communes: ["93066"]))).notifications(.clsmTerritoryOverlap).isEmpty)
@@ -168,11 +179,12 @@ struct ClsmRulesTests {
         var hub = try Harness.demo()
         try hub.send(.clsmDeclared(Fixture.clsm("a", communes: ["93066", "93001"])))
         let decision = try hub.send(.clsmDeclared(Fixture.clsm("a", communes: ["93066", "93001", "93008"])))
-        #expect(decision.routing == [
-            "clsm.updated -> ars:11",
-            "cls.clsm.overlap -> cls:cls-bobigny",
-            "asv.clsm.coversQpv -> asv:asv-bobigny",
-        ])
+        #expect(
+            decision.routing == [
+                "clsm.updated -> ars:11",
+                "cls.clsm.overlap -> cls:cls-bobigny",
+                "asv.clsm.coversQpv -> asv:asv-bobigny",
+            ])
         #expect(try decision.only(.clsmUpdated, to: .ars("11")).data["changedFields"] == ["communes"])
     }
 
@@ -195,7 +207,8 @@ struct ClsmRulesTests {
     func overlapComesBack() throws {
         var hub = try Harness.demo()
         try hub.send(.clsmDeclared(Fixture.clsm("x", communes: ["93001"])))
-        #expect(try hub.send(.clsmDeclared(Fixture.clsm("c", communes: ["93066", "93001"]))).notifications(.clsmTerritoryOverlap).count == 3)
+        #expect(
+            try hub.send(.clsmDeclared(Fixture.clsm("c", communes: ["93066", "93001"]))).notifications(.clsmTerritoryOverlap).count == 3)
         try hub.send(.clsmDeclared(Fixture.clsm("c", communes: ["93066"])))  // c leaves 93001
         try hub.send(.clsmDeclared(Fixture.clsm("x", communes: ["93001"], status: .project)))  // x pauses
         try hub.send(.clsmDeclared(Fixture.clsm("c", communes: ["93066", "93001"])))  // c comes back, x inactive: no overlap
@@ -206,11 +219,13 @@ struct ClsmRulesTests {
     @Test("clsm.governance.incomplete only when the set of missing members changed")
     func governanceChanges() throws {
         var hub = try Harness.demo()
-        try hub.send(.clsmDeclared(Fixture.clsm("a", communes: ["93048"], members: [.elected, .adultPsychiatry, .users, .childPsychiatry])))
+        try hub.send(
+            .clsmDeclared(Fixture.clsm("a", communes: ["93048"], members: [.elected, .adultPsychiatry, .users, .childPsychiatry])))
         var same = Fixture.clsm("a", communes: ["93048"], members: [.elected, .adultPsychiatry, .users, .childPsychiatry])
         same.workingGroups = [.housing]
         #expect(try hub.send(.clsmDeclared(same)).notifications(.clsmGovernanceIncomplete).isEmpty)
-        let worse = try hub.send(.clsmDeclared(Fixture.clsm("a", communes: ["93048"], members: [.elected, .adultPsychiatry, .childPsychiatry])))
+        let worse = try hub.send(
+            .clsmDeclared(Fixture.clsm("a", communes: ["93048"], members: [.elected, .adultPsychiatry, .childPsychiatry])))
         let notification = try worse.only(.clsmGovernanceIncomplete, to: .ars("11"))
         #expect(notification.data["missingMembers"] == ["carers", "users"])
         #expect(notification.data["previousMissingMembers"] == ["carers"])

@@ -10,10 +10,13 @@ struct SyntheticEventStreamTests {
     static let territory = SyntheticTerritory.make(seed: 1)
 
     /// What the hub does with one record: decode, then decide on the in-memory fold.
-    static func outcome(of event: SyntheticEvent, state: inout HubState, engine: RulesEngine = RulesEngine()) -> (SyntheticEvent.Expectation, Decision?) {
+    static func outcome(
+        of event: SyntheticEvent, state: inout HubState, engine: RulesEngine = RulesEngine()
+    ) -> (SyntheticEvent.Expectation, Decision?) {
         let decoded: DecodedEvent
         do {
-            decoded = try InboundDecoder().decode(topic: event.topic, key: Array(event.key.utf8), headers: event.headers, value: event.cloudEvent.data)
+            decoded = try InboundDecoder().decode(
+                topic: event.topic, key: Array(event.key.utf8), headers: event.headers, value: event.cloudEvent.data)
         } catch {
             return (.deadLetter(error.code), nil)
         }
@@ -49,7 +52,9 @@ struct SyntheticEventStreamTests {
         #expect(Self.wire(other) != Self.wire(first))
         // Identity and time come from the seed and the position.
         #expect(first[42].cloudEvent.id == "synthetic-1-42")
-        #expect(Set(first.filter { $0.expectation != .duplicate }.map(\.cloudEvent.id)).count == first.filter { $0.expectation != .duplicate }.count)
+        #expect(
+            Set(first.filter { $0.expectation != .duplicate }.map(\.cloudEvent.id)).count
+                == first.filter { $0.expectation != .duplicate }.count)
     }
 
     @Test("set-up first: every CLSM declaration, then a PTSM diagnostic per département")
@@ -92,7 +97,9 @@ struct SyntheticEventStreamTests {
         // A realistic mix: mostly accepted proposals, some refusals and clashes, actions outside territories.
         let accepted = rules[.sismProposalAccepted] ?? 0
         let refused = rules[.sismProposalRejected] ?? 0
-        #expect(accepted > 5 * refused && refused > 0, "\(rules.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" })")
+        #expect(
+            accepted > 5 * refused && refused > 0,
+            "\(rules.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" })")
         for rule: NotificationRule in [
             .clsmRegistered, .clsmUpdated, .clsmGovernanceIncomplete, .ptsmClsmOnTerritory, .clsClsmOverlap,
             .asvClsmCoversQpv, .arsQpvWithoutAsv, .clsmTerritoryOverlap, .sismProgrammeUpdated, .sismScheduleClash,

@@ -29,9 +29,10 @@ struct SyntheticTerritoryTests {
     @Test("18 regions with their real codes, 101 départements, a few thousand communes, 1,600 QPVs")
     func sizes() {
         let reference = Self.territory.reference
-        #expect(reference.regions.map(\.code).sorted() == [
-            "01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94",
-        ])
+        #expect(
+            reference.regions.map(\.code).sorted() == [
+                "01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94",
+            ])
         #expect(reference.departements.count == 101)
         #expect(reference.departements.allSatisfy { CodeFormat.isDepartement($0.code) })
         #expect(Set(reference.departements.map(\.code)).isSuperset(of: ["2A", "2B", "971", "976", "75", "93"]))
@@ -66,7 +67,9 @@ struct SyntheticTerritoryTests {
         #expect(abs(share { $0.scale == .intercommunal } - 0.34) < tolerance)
         #expect(share { $0.status == .active } > 0.8)
         #expect(abs(share { $0.governance.copil } - 0.85) < tolerance)
-        let members: [(GovernanceMember, Double)] = [(.elected, 0.96), (.adultPsychiatry, 0.96), (.childPsychiatry, 0.64), (.users, 0.72), (.carers, 0.78)]
+        let members: [(GovernanceMember, Double)] = [
+            (.elected, 0.96), (.adultPsychiatry, 0.96), (.childPsychiatry, 0.64), (.users, 0.72), (.carers, 0.78),
+        ]
         for (member, rate) in members {
             #expect(abs(share { $0.governance.members.contains(member) } - rate) < tolerance, "\(member)")
         }

@@ -9,14 +9,17 @@ struct DeadLetterCommandTests {
     /// A record as a CLSM tool might have sent it, on `topic`, with a header the dead letter
     /// must not keep on replay (`hub_error_code` of an earlier dead-lettering).
     static func message(topic: String, offset: Int64, key: [UInt8]? = nil, id: String? = nil) -> InboundRecord {
-        InboundRecord(topic: topic, partition: 0, offset: offset, key: key ?? Array("clsm-\(offset)".utf8),
-                     value: [0x7B, 0x00, 0xFE] + Array("valeur \(offset) é".utf8),
-                     headers: [RecordHeader(name: "ce_id", string: id ?? "event-\(offset)"),
-                               RecordHeader(name: "ce_source", string: "urn:test"),
-                               RecordHeader(name: "bin", value: [0, 0xFF, 0xC3]),
-                               RecordHeader(name: "none", value: nil),
-                               RecordHeader(name: "hub_error_code", string: "internal")],
-                     timestampMilliseconds: nil)
+        InboundRecord(
+            topic: topic, partition: 0, offset: offset, key: key ?? Array("clsm-\(offset)".utf8),
+            value: [0x7B, 0x00, 0xFE] + Array("valeur \(offset) é".utf8),
+            headers: [
+                RecordHeader(name: "ce_id", string: id ?? "event-\(offset)"),
+                RecordHeader(name: "ce_source", string: "urn:test"),
+                RecordHeader(name: "bin", value: [0, 0xFF, 0xC3]),
+                RecordHeader(name: "none", value: nil),
+                RecordHeader(name: "hub_error_code", string: "internal"),
+            ],
+            timestampMilliseconds: nil)
     }
 
     static func headersWithoutHub(_ message: InboundRecord) -> [RecordHeader] {
@@ -33,10 +36,12 @@ struct DeadLetterCommandTests {
             let db = context.connection
             let long = "schema violation: " + String(repeating: "$.governance.members[0] is not a member kind; ", count: 5)
             try await DeadLetterStore.record(Self.message(topic: "clsm.declared", offset: 10), code: .schemaViolation, reason: long, on: db)
-            try await DeadLetterStore.record(Self.message(topic: "qpv.action.recorded", offset: 11, key: [0xFF, 0x01]),
-                                             code: .unknownReference, reason: "QPV QN999 unknown", on: db)
-            try await DeadLetterStore.record(Self.message(topic: "clsm.declared", offset: 12), code: .schemaViolation,
-                                             reason: "bad, \"quoted\" date", on: db)
+            try await DeadLetterStore.record(
+                Self.message(topic: "qpv.action.recorded", offset: 11, key: [0xFF, 0x01]),
+                code: .unknownReference, reason: "QPV QN999 unknown", on: db)
+            try await DeadLetterStore.record(
+                Self.message(topic: "clsm.declared", offset: 12), code: .schemaViolation,
+                reason: "bad, \"quoted\" date", on: db)
             let stored = try await DeadLetterStore.list(on: db)
             try await DeadLetterStore.markReplayed([stored[2].sequence], on: db)
 
@@ -74,8 +79,11 @@ struct DeadLetterCommandTests {
 
             let unreplayed = try await AdminProcess.run(["dlq", "list", "--format", "json", "--unreplayed"], schema: context.schema)
             #expect(try Self.jsonArray(unreplayed.standardOutput).map { $0["offset"] as? Int } == [10, 11])
-            let limited = try await AdminProcess.run(["dlq", "list", "--format", "json", "--limit", "1",
-                                                      "--after", String(stored[0].sequence)], schema: context.schema)
+            let limited = try await AdminProcess.run(
+                [
+                    "dlq", "list", "--format", "json", "--limit", "1",
+                    "--after", String(stored[0].sequence),
+                ], schema: context.schema)
             #expect(try Self.jsonArray(limited.standardOutput).map { $0["offset"] as? Int } == [11])
             let none = try await AdminProcess.run(["dlq", "list", "--format", "json", "--code", "too_large"], schema: context.schema)
             #expect(none.status == 0 && none.standardOutput == "[]\n", "\(none)")
@@ -106,8 +114,9 @@ struct DeadLetterCommandTests {
             #expect(dryRun.standardOutput.contains("would republish 2 dead letters of code unknown_reference"), "\(dryRun)")
             #expect(try await DeadLetterStore.unreplayed(on: db).count == 3, "a dry run marks nothing")
 
-            let first = try await AdminProcess.run(["dlq", "replay", "--code", "unknown_reference", "--format", "json"],
-                                                   schema: context.schema)
+            let first = try await AdminProcess.run(
+                ["dlq", "replay", "--code", "unknown_reference", "--format", "json"],
+                schema: context.schema)
             #expect(first.status == 0, "\(first)")
             let republished = try Self.jsonArray(first.standardOutput)
             #expect(republished.map { $0["from_offset"] as? Int } == [0, 2])
@@ -143,8 +152,9 @@ struct DeadLetterCommandTests {
             let topic = try await KafkaTestSupport.freshTopic("dlqconcurrent")
             let count = 120
             for offset in 0..<count {
-                try await DeadLetterStore.record(Self.message(topic: topic, offset: Int64(offset)), code: .unknownReference,
-                                                 reason: "unknown", on: context.connection)
+                try await DeadLetterStore.record(
+                    Self.message(topic: topic, offset: Int64(offset)), code: .unknownReference,
+                    reason: "unknown", on: context.connection)
             }
             let arguments = ["dlq", "replay", "--format", "json", "--batch-size", "7"]
             async let one = AdminProcess.run(arguments, schema: context.schema)
@@ -171,106 +181,111 @@ struct DeadLetterCommandTests {
 
 /// The whole dead-letter round trip with the real hub-workers, on the contract's topics.
 extension SharedTopicsTests {
-@Suite("Dead letters replayed end to end")
-struct DeadLetterReplayEndToEndTests {
-    static var pantin: [String: Any] { ["code": "93055", "name": "Pantin", "departement": "93"] }
+    @Suite("Dead letters replayed end to end")
+    struct DeadLetterReplayEndToEndTests {
+        static var pantin: [String: Any] { ["code": "93055", "name": "Pantin", "departement": "93"] }
 
-    /// A CLSM declared on Pantin (93055), a commune the demo reference data does not hold.
-    static func declaration(id: String) throws -> OutboundRecord {
-        let event: [String: Any] = [
-            "specversion": "1.0", "id": id, "source": "urn:clsm-tool:pantin", "type": "clsm.declared.v1",
-            "time": "2026-09-03T10:00:00+02:00", "datacontenttype": "application/json",
-            "data": [
-                "clsmId": "clsm-pantin", "name": "CLSM de Pantin (test)", "region": "11", "status": "active",
-                "scale": "communal", "communes": ["93055"],
-                "governance": ["copil": true, "plenaryAssembly": false,
-                               "members": ["elected", "adultPsychiatry", "users"]],
-                "workingGroups": ["housing"],
-            ] as [String: Any],
-        ]
-        let value = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])
-        return OutboundRecord(topic: "clsm.declared", key: "clsm-pantin", value: [UInt8](value),
-                                    headers: ExampleEvents.structuredHeaders)
-    }
-
-    /// The demo reference data with Pantin added, as the pure core will see it after the import.
-    static func referenceWithPantin() throws -> ReferenceDataDocument {
-        let url = ExampleEvents.examples.appendingPathComponent("reference-demo.json")
-        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-        json["communes"] = (json["communes"] as? [Any] ?? []) + [pantin]
-        return try ReferenceDataDocument.decode([UInt8](try JSONSerialization.data(withJSONObject: json)))
-    }
-
-    @Test("a CLSM on an unknown commune is dead-lettered; after the reference import, dlq replay makes the workers store it once, with its notifications")
-    func unknownReferenceReplayed() async throws {
-        let run = try await HubTestRun.start(reference: try ExampleEvents.referenceDocument())
-        let worker = try run.startWorker()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(TestServers.uniqueName("dlq"))
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        do {
-            let eventId = UUID().uuidString.lowercased()
-            let declaration = try Self.declaration(id: eventId)
-            try await run.producer.send(declaration)
-            #expect(try await run.waitUntilCaughtUp())
-            let letters = try await DeadLetterStore.list(on: run.database)
-            #expect(letters.map(\.errorCode) == [.unknownReference], "\(letters.map(\.errorMessage))")
-            #expect(letters.first?.value == declaration.value)
-            #expect(try await run.database.query("SELECT count(*) FROM clsms").scalar(Int.self) == 0)
-
-            // status sees it, and the workers' group caught up.
-            let before = try await AdminProcess.run(["status", "--format", "json"], schema: run.schema, group: run.group)
-            #expect(before.status == 0, "\(before)")
-            let status = try StatusCommandTests.json(before.standardOutput)
-            #expect(status["deadletters"]?.first?["code"] as? String == "unknown_reference")
-            #expect(status["deadletters"]?.first?["unreplayed"] as? Int == 1)
-            let lag = try #require(status["lag"])
-            #expect(lag.count == 4 * 6, "the four inbound topics of six partitions")
-            #expect(lag.allSatisfy { $0["lag"] as? Int == 0 }, "\(lag)")
-            #expect(lag.contains { $0["topic"] as? String == "clsm.declared" && $0["committed"] as? Int == 1 })
-
-            let file = directory.appendingPathComponent("pantin.json")
-            try JSONSerialization.data(withJSONObject: ["communes": [Self.pantin]]).write(to: file)
-            let imported = try await AdminProcess.run(["reference", "import", file.path], schema: run.schema)
-            #expect(imported.status == 0, "\(imported)")
-
-            let replay = try await AdminProcess.run(["dlq", "replay"], schema: run.schema, group: run.group)
-            #expect(replay.status == 0, "\(replay)")
-            #expect(replay.standardOutput.contains("republished 1 dead letter to their original topics"), "\(replay)")
-            #expect(replay.standardOutput.contains(eventId), "\(replay)")
-            #expect(try await run.waitUntilCaughtUp())
-
-            // What the pure core decides for the declaration once Pantin is known.
-            let decoded = try InboundDecoder().decode(topic: declaration.topic, headers: declaration.headers, value: declaration.value)
-            let decision = try RulesEngine().decide(decoded, in: HubState(reference: try Self.referenceWithPantin()))
-            let expected = Set(decision.notifications.map(\.notificationId))
-            #expect(expected.count >= 2)
-            let received = try await run.notifications(expecting: expected)
-            let ids = received.compactMap { $0.header("ce_id")?.stringValue }
-            #expect(Set(ids) == expected)
-            #expect(ids.count == expected.count, "each notification once")
-            #expect(try await run.database.query("SELECT count(*) FROM clsms WHERE id = 'clsm-pantin'").scalar(Int.self) == 1)
-
-            let second = try await AdminProcess.run(["dlq", "replay"], schema: run.schema, group: run.group)
-            #expect(second.status == 0, "\(second)")
-            #expect(second.standardOutput == "no dead letter to replay\n", "\(second)")
-            #expect(try await run.waitUntilCaughtUp())
-
-            let inbox = try await run.database.query(
-                "SELECT count(*) FROM hub_inbox WHERE event_source = 'urn:clsm-tool:pantin' AND event_id = \(eventId)")
-            #expect(try inbox.scalar(Int.self) == 1)
-            let logged = try await run.database.query("SELECT count(*) FROM hub_event_log WHERE event_id = \(eventId)")
-            #expect(try logged.scalar(Int.self) == 1)
-            #expect(try await run.processedCount() == 1)
-            let after = try await DeadLetterStore.list(on: run.database)
-            #expect(after.count == 1, "the replayed record was not dead-lettered again")
-            #expect(after.first?.replayedAt != nil)
-        } catch {
-            Issue.record("worker log:\n\(worker.log.suffix(3000))")
-            throw error
+        /// A CLSM declared on Pantin (93055), a commune the demo reference data does not hold.
+        static func declaration(id: String) throws -> OutboundRecord {
+            let event: [String: Any] = [
+                "specversion": "1.0", "id": id, "source": "urn:clsm-tool:pantin", "type": "clsm.declared.v1",
+                "time": "2026-09-03T10:00:00+02:00", "datacontenttype": "application/json",
+                "data": [
+                    "clsmId": "clsm-pantin", "name": "CLSM de Pantin (test)", "region": "11", "status": "active",
+                    "scale": "communal", "communes": ["93055"],
+                    "governance": [
+                        "copil": true, "plenaryAssembly": false,
+                        "members": ["elected", "adultPsychiatry", "users"],
+                    ],
+                    "workingGroups": ["housing"],
+                ] as [String: Any],
+            ]
+            let value = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])
+            return OutboundRecord(
+                topic: "clsm.declared", key: "clsm-pantin", value: [UInt8](value),
+                headers: ExampleEvents.structuredHeaders)
         }
-        #expect(await worker.stop() == 0)
-        await run.finish()
+
+        /// The demo reference data with Pantin added, as the pure core will see it after the import.
+        static func referenceWithPantin() throws -> ReferenceDataDocument {
+            let url = ExampleEvents.examples.appendingPathComponent("reference-demo.json")
+            var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+            json["communes"] = (json["communes"] as? [Any] ?? []) + [pantin]
+            return try ReferenceDataDocument.decode([UInt8](try JSONSerialization.data(withJSONObject: json)))
+        }
+
+        @Test(
+            "a CLSM on an unknown commune is dead-lettered; after the reference import, dlq replay makes the workers store it once, with its notifications"
+        )
+        func unknownReferenceReplayed() async throws {
+            let run = try await HubTestRun.start(reference: try ExampleEvents.referenceDocument())
+            let worker = try run.startWorker()
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(TestServers.uniqueName("dlq"))
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            do {
+                let eventId = UUID().uuidString.lowercased()
+                let declaration = try Self.declaration(id: eventId)
+                try await run.producer.send(declaration)
+                #expect(try await run.waitUntilCaughtUp())
+                let letters = try await DeadLetterStore.list(on: run.database)
+                #expect(letters.map(\.errorCode) == [.unknownReference], "\(letters.map(\.errorMessage))")
+                #expect(letters.first?.value == declaration.value)
+                #expect(try await run.database.query("SELECT count(*) FROM clsms").scalar(Int.self) == 0)
+
+                // status sees it, and the workers' group caught up.
+                let before = try await AdminProcess.run(["status", "--format", "json"], schema: run.schema, group: run.group)
+                #expect(before.status == 0, "\(before)")
+                let status = try StatusCommandTests.json(before.standardOutput)
+                #expect(status["deadletters"]?.first?["code"] as? String == "unknown_reference")
+                #expect(status["deadletters"]?.first?["unreplayed"] as? Int == 1)
+                let lag = try #require(status["lag"])
+                #expect(lag.count == 4 * 6, "the four inbound topics of six partitions")
+                #expect(lag.allSatisfy { $0["lag"] as? Int == 0 }, "\(lag)")
+                #expect(lag.contains { $0["topic"] as? String == "clsm.declared" && $0["committed"] as? Int == 1 })
+
+                let file = directory.appendingPathComponent("pantin.json")
+                try JSONSerialization.data(withJSONObject: ["communes": [Self.pantin]]).write(to: file)
+                let imported = try await AdminProcess.run(["reference", "import", file.path], schema: run.schema)
+                #expect(imported.status == 0, "\(imported)")
+
+                let replay = try await AdminProcess.run(["dlq", "replay"], schema: run.schema, group: run.group)
+                #expect(replay.status == 0, "\(replay)")
+                #expect(replay.standardOutput.contains("republished 1 dead letter to their original topics"), "\(replay)")
+                #expect(replay.standardOutput.contains(eventId), "\(replay)")
+                #expect(try await run.waitUntilCaughtUp())
+
+                // What the pure core decides for the declaration once Pantin is known.
+                let decoded = try InboundDecoder().decode(topic: declaration.topic, headers: declaration.headers, value: declaration.value)
+                let decision = try RulesEngine().decide(decoded, in: HubState(reference: try Self.referenceWithPantin()))
+                let expected = Set(decision.notifications.map(\.notificationId))
+                #expect(expected.count >= 2)
+                let received = try await run.notifications(expecting: expected)
+                let ids = received.compactMap { $0.header("ce_id")?.stringValue }
+                #expect(Set(ids) == expected)
+                #expect(ids.count == expected.count, "each notification once")
+                #expect(try await run.database.query("SELECT count(*) FROM clsms WHERE id = 'clsm-pantin'").scalar(Int.self) == 1)
+
+                let second = try await AdminProcess.run(["dlq", "replay"], schema: run.schema, group: run.group)
+                #expect(second.status == 0, "\(second)")
+                #expect(second.standardOutput == "no dead letter to replay\n", "\(second)")
+                #expect(try await run.waitUntilCaughtUp())
+
+                let inbox = try await run.database.query(
+                    "SELECT count(*) FROM hub_inbox WHERE event_source = 'urn:clsm-tool:pantin' AND event_id = \(eventId)")
+                #expect(try inbox.scalar(Int.self) == 1)
+                let logged = try await run.database.query("SELECT count(*) FROM hub_event_log WHERE event_id = \(eventId)")
+                #expect(try logged.scalar(Int.self) == 1)
+                #expect(try await run.processedCount() == 1)
+                let after = try await DeadLetterStore.list(on: run.database)
+                #expect(after.count == 1, "the replayed record was not dead-lettered again")
+                #expect(after.first?.replayedAt != nil)
+            } catch {
+                Issue.record("worker log:\n\(worker.log.suffix(3000))")
+                throw error
+            }
+            #expect(await worker.stop() == 0)
+            await run.finish()
+        }
     }
-}
 }

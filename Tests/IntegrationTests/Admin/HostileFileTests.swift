@@ -106,58 +106,75 @@ struct HostileFile: Sendable, CustomTestStringConvertible {
     static let fewMegabytes = String(repeating: "a", count: 5_000_000)
 
     /// Reference data in the project's JSON format.
-    static let referenceJSON: [HostileFile] = unreadable("json") + [
-        HostileFile("empty.json", "", reason: "not valid JSON"),
-        HostileFile("noise.json", .bytes(noise(count: 4096)), reason: "not valid JSON"),
-        HostileFile("latin1.json", .bytes(Array(#"{"description": "caf"#.utf8) + [0xE9, 0x22, 0x7D]), reason: "invalid UTF-8"),
-        HostileFile("utf16.json", .bytes(utf16(#"{"regions": []}"#)), reason: "UTF-16"),
-        HostileFile("nul-bytes.json", .bytes([UInt8](repeating: 0, count: 64)), reason: "not valid JSON"),
-        HostileFile("deep.json", deepJSON, reason: "nesting deeper than"),
-        HostileFile("huge-number.json", #"{"sismEditions": [{"year": \#(hugeNumber)}]}"#, reason: "number out of range"),
-        HostileFile("duplicate-keys.json", #"{"regions": [], "regions": []}"#, reason: #"duplicate key "regions""#),
-        HostileFile("one-line.json", #"{"description": "\#(fewMegabytes)"}"#, reason: "at most 2000 characters"),
-        HostileFile("lone-surrogate.json", #"{"regions": [{"code": "11", "name": "\ud800"}]}"#, reason: "lone high surrogate"),
-        HostileFile("lone-surrogate-bytes.json", .bytes(Array(#"{"description": ""#.utf8) + [0xED, 0xA0, 0x80, 0x22, 0x7D]),
-                    reason: "invalid UTF-8"),
-        HostileFile("nul-in-code.json", #"{"regions": [{"code": "1\u0000", "name": "Île-de-France"}]}"#, reason: "regions[0].code"),
-        HostileFile("nul-in-name.json", #"{"regions": [{"code": "11", "name": "Île\u0000de-France"}]}"#,
-                    reason: "regions[0].name: must not contain control characters"),
-        HostileFile("nul-in-id.json", #"{"cls": [{"id": "cls\u0000x", "name": "CLS", "region": "11", "communes": ["93066"]}]}"#,
-                    reason: "cls[0].id: must not contain control characters"),
-        HostileFile("long-code.json", #"{"cls": [{"id": "\#(String(repeating: "c", count: 100_000))", "name": "CLS", "region": "11", "communes": ["93066"]}]}"#,
-                    reason: "cls[0].id: must have at most 100 characters"),
-    ]
+    static let referenceJSON: [HostileFile] =
+        unreadable("json") + [
+            HostileFile("empty.json", "", reason: "not valid JSON"),
+            HostileFile("noise.json", .bytes(noise(count: 4096)), reason: "not valid JSON"),
+            HostileFile("latin1.json", .bytes(Array(#"{"description": "caf"#.utf8) + [0xE9, 0x22, 0x7D]), reason: "invalid UTF-8"),
+            HostileFile("utf16.json", .bytes(utf16(#"{"regions": []}"#)), reason: "UTF-16"),
+            HostileFile("nul-bytes.json", .bytes([UInt8](repeating: 0, count: 64)), reason: "not valid JSON"),
+            HostileFile("deep.json", deepJSON, reason: "nesting deeper than"),
+            HostileFile("huge-number.json", #"{"sismEditions": [{"year": \#(hugeNumber)}]}"#, reason: "number out of range"),
+            HostileFile("duplicate-keys.json", #"{"regions": [], "regions": []}"#, reason: #"duplicate key "regions""#),
+            HostileFile("one-line.json", #"{"description": "\#(fewMegabytes)"}"#, reason: "at most 2000 characters"),
+            HostileFile("lone-surrogate.json", #"{"regions": [{"code": "11", "name": "\ud800"}]}"#, reason: "lone high surrogate"),
+            HostileFile(
+                "lone-surrogate-bytes.json", .bytes(Array(#"{"description": ""#.utf8) + [0xED, 0xA0, 0x80, 0x22, 0x7D]),
+                reason: "invalid UTF-8"),
+            HostileFile("nul-in-code.json", #"{"regions": [{"code": "1\u0000", "name": "Île-de-France"}]}"#, reason: "regions[0].code"),
+            HostileFile(
+                "nul-in-name.json", #"{"regions": [{"code": "11", "name": "Île\u0000de-France"}]}"#,
+                reason: "regions[0].name: must not contain control characters"),
+            HostileFile(
+                "nul-in-id.json", #"{"cls": [{"id": "cls\u0000x", "name": "CLS", "region": "11", "communes": ["93066"]}]}"#,
+                reason: "cls[0].id: must not contain control characters"),
+            HostileFile(
+                "long-code.json",
+                #"{"cls": [{"id": "\#(String(repeating: "c", count: 100_000))", "name": "CLS", "region": "11", "communes": ["93066"]}]}"#,
+                reason: "cls[0].id: must have at most 100 characters"),
+        ]
 
     static let regionHeader = "REG,CHEFLIEU,TNCC,NCC,NCCENR,LIBELLE\n"
 
     /// Reference data in the official CSV layouts.
-    static let referenceCSV: [HostileFile] = unreadable("csv") + [
-        HostileFile("empty.csv", "", reason: "empty file"),
-        HostileFile("noise.csv", .bytes(noise(count: 4096)), reason: "not valid UTF-8"),
-        HostileFile("latin1.csv", .bytes(Array((regionHeader + "11,75056,1,ILE,Ile,").utf8) + [0xCE, 0x6C, 0x65, 0x0A]),
-                    reason: "line 2: field 6: not valid UTF-8"),
-        HostileFile("utf16.csv", .bytes(utf16(regionHeader + "11,75056,1,ILE,Ile,Ile\n")), reason: "UTF-16"),
-        HostileFile("nul-in-name.csv", regionHeader + "11,75056,1,ILE,Ile,Île\u{0}de-France\n", reason: "line 2: holds a NUL byte"),
-        HostileFile("nul-in-code.csv", "code_qp,lib_qp,insee_com\nQN0\u{0}301M,Franc-Moisin,93066\n", reason: "line 2: holds a NUL byte"),
-        HostileFile("control-in-name.csv", regionHeader + "11,75056,1,ILE,Ile,Île\u{1B}[31m\n",
-                    reason: "line 2 LIBELLE: name holds a control character"),
-        HostileFile("unbalanced.csv", regionHeader + "11,75056,1,\"ILE,Ile,Ile\n84,69123,1,ARA,Ara,Ara\n",
-                    reason: "line 2: unterminated quoted field"),
-        HostileFile("quote-inside.csv", regionHeader + "11,75056,1,IL\"E,Ile,Ile\n", reason: "line 2: field 4: a quote inside a field"),
-        HostileFile("after-quote.csv", "REG,LIBELLE\n11,\"Île\"-de-France\n", reason: "line 2: field 2: text after the closing quote"),
-        HostileFile("wide.csv", (["REG", "LIBELLE"] + (0..<10_000).map { "C\($0)" }).joined(separator: ",") + "\n11,Île\n",
-                    reason: "line 1: the header has more than 1000 fields"),
-        HostileFile("wide-row.csv", "REG,LIBELLE\n11,Île" + String(repeating: ",x", count: 10_000) + "\n",
-                    reason: "line 2: has more than 1000 fields"),
-        HostileFile("wider-than-header.csv", "REG,LIBELLE\n11,Île,x,y\n", reason: "line 2: has 4 fields, more than the 2 columns of the header"),
-        HostileFile("one-line.csv", regionHeader + "11,75056,1,ILE,Ile,\(fewMegabytes)\n",
-                    reason: "line 2 LIBELLE: name longer than 200 characters"),
-        HostileFile("long-code.csv", regionHeader + String(repeating: "1", count: 10_000) + ",75056,1,ILE,Ile,Ile\n",
-                    reason: "line 2 REG: not a region code"),
-        HostileFile("lone-surrogate.csv", .bytes(Array((regionHeader + "11,75056,1,ILE,Ile,").utf8) + [0xED, 0xA0, 0x80, 0x0A]),
-                    reason: "line 2: field 6: not valid UTF-8"),
-        HostileFile("unknown-header.csv", "a,b,c\n1,2,3\n", reason: "header not recognised"),
-    ]
+    static let referenceCSV: [HostileFile] =
+        unreadable("csv") + [
+            HostileFile("empty.csv", "", reason: "empty file"),
+            HostileFile("noise.csv", .bytes(noise(count: 4096)), reason: "not valid UTF-8"),
+            HostileFile(
+                "latin1.csv", .bytes(Array((regionHeader + "11,75056,1,ILE,Ile,").utf8) + [0xCE, 0x6C, 0x65, 0x0A]),
+                reason: "line 2: field 6: not valid UTF-8"),
+            HostileFile("utf16.csv", .bytes(utf16(regionHeader + "11,75056,1,ILE,Ile,Ile\n")), reason: "UTF-16"),
+            HostileFile("nul-in-name.csv", regionHeader + "11,75056,1,ILE,Ile,Île\u{0}de-France\n", reason: "line 2: holds a NUL byte"),
+            HostileFile(
+                "nul-in-code.csv", "code_qp,lib_qp,insee_com\nQN0\u{0}301M,Franc-Moisin,93066\n", reason: "line 2: holds a NUL byte"),
+            HostileFile(
+                "control-in-name.csv", regionHeader + "11,75056,1,ILE,Ile,Île\u{1B}[31m\n",
+                reason: "line 2 LIBELLE: name holds a control character"),
+            HostileFile(
+                "unbalanced.csv", regionHeader + "11,75056,1,\"ILE,Ile,Ile\n84,69123,1,ARA,Ara,Ara\n",
+                reason: "line 2: unterminated quoted field"),
+            HostileFile("quote-inside.csv", regionHeader + "11,75056,1,IL\"E,Ile,Ile\n", reason: "line 2: field 4: a quote inside a field"),
+            HostileFile("after-quote.csv", "REG,LIBELLE\n11,\"Île\"-de-France\n", reason: "line 2: field 2: text after the closing quote"),
+            HostileFile(
+                "wide.csv", (["REG", "LIBELLE"] + (0..<10_000).map { "C\($0)" }).joined(separator: ",") + "\n11,Île\n",
+                reason: "line 1: the header has more than 1000 fields"),
+            HostileFile(
+                "wide-row.csv", "REG,LIBELLE\n11,Île" + String(repeating: ",x", count: 10_000) + "\n",
+                reason: "line 2: has more than 1000 fields"),
+            HostileFile(
+                "wider-than-header.csv", "REG,LIBELLE\n11,Île,x,y\n", reason: "line 2: has 4 fields, more than the 2 columns of the header"),
+            HostileFile(
+                "one-line.csv", regionHeader + "11,75056,1,ILE,Ile,\(fewMegabytes)\n",
+                reason: "line 2 LIBELLE: name longer than 200 characters"),
+            HostileFile(
+                "long-code.csv", regionHeader + String(repeating: "1", count: 10_000) + ",75056,1,ILE,Ile,Ile\n",
+                reason: "line 2 REG: not a region code"),
+            HostileFile(
+                "lone-surrogate.csv", .bytes(Array((regionHeader + "11,75056,1,ILE,Ile,").utf8) + [0xED, 0xA0, 0x80, 0x0A]),
+                reason: "line 2: field 6: not valid UTF-8"),
+            HostileFile("unknown-header.csv", "a,b,c\n1,2,3\n", reason: "header not recognised"),
+        ]
 
     /// A valid CloudEvent of clsm.declared (the first example), with `change` applied.
     static func event(_ change: (inout [String: Any], inout [String: Any]) -> Void) -> String {
@@ -177,25 +194,29 @@ struct HostileFile: Sendable, CustomTestStringConvertible {
     }
 
     /// Events for `hub-admin publish`.
-    static let events: [HostileFile] = unreadable("json") + [
-        HostileFile("empty.json", "", reason: "the file is empty"),
-        HostileFile("noise.json", .bytes(noise(count: 4096)), reason: "not one JSON object, an array of objects or JSON lines"),
-        HostileFile("latin1.json", .bytes(Array(#"{"id": "caf"#.utf8) + [0xE9, 0x22, 0x7D]), reason: "invalid UTF-8"),
-        HostileFile("utf16.json", .bytes(utf16(event { _, _ in })), reason: "UTF-16"),
-        HostileFile("nul-bytes.json", .bytes([UInt8](repeating: 0, count: 64)), reason: "not one JSON object"),
-        HostileFile("nul-line.json", .bytes(Array((event { _, _ in } + "\n").utf8) + [0, 0x0A]), reason: "event 2 (line 2): is not JSON"),
-        HostileFile("deep.json", deepJSON, reason: "nesting deeper than"),
-        HostileFile("huge-number.json", #"{"clsmId": \#(hugeNumber)}"#, reason: "number out of range"),
-        HostileFile("duplicate-keys.json", #"{"clsmId": "a", "clsmId": "b"}"#, reason: #"duplicate key "clsmId""#),
-        HostileFile("one-line.json", event { _, data in data["name"] = fewMegabytes }, reason: "too_large"),
-        HostileFile("lone-surrogate.json", #"{"clsmId": "\udc00"}"#, reason: "lone low surrogate"),
-        HostileFile("nul-in-id.json", event { event, _ in event["id"] = "hostile\u{0}1" }, reason: "ce_id: holds a NUL byte"),
-        HostileFile("nul-in-source.json", event { event, _ in event["source"] = "urn:\u{0}" }, reason: "ce_source: holds a NUL byte"),
-        HostileFile("nul-in-key.json", event { _, data in data["clsmId"] = "clsm\u{0}hostile" },
-                    reason: "clsmId: must not contain control characters"),
-        HostileFile("long-id.json", event { event, _ in event["id"] = String(repeating: "i", count: 100_000) },
-                    reason: "ce_id: is 100000 bytes, above the limit of 256"),
-    ]
+    static let events: [HostileFile] =
+        unreadable("json") + [
+            HostileFile("empty.json", "", reason: "the file is empty"),
+            HostileFile("noise.json", .bytes(noise(count: 4096)), reason: "not one JSON object, an array of objects or JSON lines"),
+            HostileFile("latin1.json", .bytes(Array(#"{"id": "caf"#.utf8) + [0xE9, 0x22, 0x7D]), reason: "invalid UTF-8"),
+            HostileFile("utf16.json", .bytes(utf16(event { _, _ in })), reason: "UTF-16"),
+            HostileFile("nul-bytes.json", .bytes([UInt8](repeating: 0, count: 64)), reason: "not one JSON object"),
+            HostileFile(
+                "nul-line.json", .bytes(Array((event { _, _ in } + "\n").utf8) + [0, 0x0A]), reason: "event 2 (line 2): is not JSON"),
+            HostileFile("deep.json", deepJSON, reason: "nesting deeper than"),
+            HostileFile("huge-number.json", #"{"clsmId": \#(hugeNumber)}"#, reason: "number out of range"),
+            HostileFile("duplicate-keys.json", #"{"clsmId": "a", "clsmId": "b"}"#, reason: #"duplicate key "clsmId""#),
+            HostileFile("one-line.json", event { _, data in data["name"] = fewMegabytes }, reason: "too_large"),
+            HostileFile("lone-surrogate.json", #"{"clsmId": "\udc00"}"#, reason: "lone low surrogate"),
+            HostileFile("nul-in-id.json", event { event, _ in event["id"] = "hostile\u{0}1" }, reason: "ce_id: holds a NUL byte"),
+            HostileFile("nul-in-source.json", event { event, _ in event["source"] = "urn:\u{0}" }, reason: "ce_source: holds a NUL byte"),
+            HostileFile(
+                "nul-in-key.json", event { _, data in data["clsmId"] = "clsm\u{0}hostile" },
+                reason: "clsmId: must not contain control characters"),
+            HostileFile(
+                "long-id.json", event { event, _ in event["id"] = String(repeating: "i", count: 100_000) },
+                reason: "ce_id: is 100000 bytes, above the limit of 256"),
+        ]
 }
 
 /// hub-admin on hostile files (issue 15): every one is refused with exit 65 and one line on
@@ -221,8 +242,9 @@ struct HostileFileTests {
         #expect(result.standardError.contains(reason), "says \"\(reason)\":\n\(result)")
     }
 
-    @Test("reference import refuses hostile JSON and CSV files with 65, writing nothing",
-          arguments: HostileFile.referenceJSON + HostileFile.referenceCSV)
+    @Test(
+        "reference import refuses hostile JSON and CSV files with 65, writing nothing",
+        arguments: HostileFile.referenceJSON + HostileFile.referenceCSV)
     func referenceImport(_ hostile: HostileFile) async throws {
         try await withFolder { folder in
             let file = try hostile.materialize(in: folder)
@@ -281,7 +303,9 @@ struct DeadLetterRefusedReplayTests {
             let small = [DeadLetterCommandTests.message(topic: topic, offset: 0), DeadLetterCommandTests.message(topic: topic, offset: 2)]
             let big = Self.oversized(topic: topic, offset: 1)
             // As the workers would have recorded it: too large for the hub, with a long reason.
-            let reason = "record on \(topic) is \(big.value.count) bytes, above the limit of 262144 bytes; " + String(repeating: "detail ", count: 300)
+            let reason =
+                "record on \(topic) is \(big.value.count) bytes, above the limit of 262144 bytes; "
+                + String(repeating: "detail ", count: 300)
             try await DeadLetterStore.record(small[0], code: .unknownReference, reason: "commune 93055 unknown", on: db)
             try await DeadLetterStore.record(big, code: .tooLarge, reason: reason, on: db)
             try await DeadLetterStore.record(small[1], code: .unknownReference, reason: "commune 93055 unknown", on: db)

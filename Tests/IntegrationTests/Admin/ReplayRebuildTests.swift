@@ -17,8 +17,9 @@ struct ReplayRebuildTests {
     private func populate(_ connection: PostgresConnection, _ schema: String) async throws -> Int {
         _ = try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema).migrate(on: connection)
         try await StateStore().importReference(Self.territory.reference, on: connection)
-        let stream = SyntheticEventStream(territory: Self.territory, seed: 23, count: 1500,
-                                          options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
+        let stream = SyntheticEventStream(
+            territory: Self.territory, seed: 23, count: 1500,
+            options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
         let messages = stream.enumerated().map { index, event in event.consumed(at: Int64(index)) }
         let processor = BatchProcessor(logger: Logger(label: "tests.replay"))
         for start in stride(from: 0, to: messages.count, by: 200) {
@@ -29,16 +30,19 @@ struct ReplayRebuildTests {
 
     /// Every outbox row as it stands (notifications and dead letters, sent or not).
     private func outbox(_ connection: PostgresConnection) async throws -> [String] {
-        try await connection.query("""
+        try await connection.query(
+            """
             SELECT o.sequence || ' ' || o.notification_id || ' ' || o.topic || ' ' || md5(o.value) || ' ' || coalesce(d.sent_at::text, '-')
               FROM hub_outbox o JOIN hub_outbox_deliveries d USING (sequence) ORDER BY o.sequence
-            """).map { try $0.decode(String.self, at: 0) }
+            """
+        ).map { try $0.decode(String.self, at: 0) }
     }
 
     /// hub-admin's JSON listing as item -> value (the first of repeated items).
     private func items(_ result: AdminProcess.Result) throws -> [String: Any] {
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]],
-                                "\(result)")
+        let rows = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]],
+            "\(result)")
         var items: [String: Any] = [:]
         for row in rows {
             if let item = row["item"] as? String, items[item] == nil { items[item] = row["value"] }
@@ -85,13 +89,16 @@ struct ReplayRebuildTests {
             let outboxBefore = try await outbox(connection)
 
             // A record's document, an index column, a lost row and a lost diagnostic version.
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 UPDATE clsms SET record = jsonb_set(record, '{declaration,name}', '"corrompu"')
                  WHERE id = (SELECT min(id) FROM clsms)
                 """)
-            try await connection.execute("UPDATE sism_proposals SET accepted = NOT accepted WHERE id = (SELECT min(id) FROM sism_proposals)")
+            try await connection.execute(
+                "UPDATE sism_proposals SET accepted = NOT accepted WHERE id = (SELECT min(id) FROM sism_proposals)")
             try await connection.execute("DELETE FROM qpv_actions WHERE id = (SELECT max(id) FROM qpv_actions)")
-            try await connection.execute("DELETE FROM ptsm_diagnostics WHERE (ptsm_id, version) = (SELECT ptsm_id, version FROM ptsm_diagnostics LIMIT 1)")
+            try await connection.execute(
+                "DELETE FROM ptsm_diagnostics WHERE (ptsm_id, version) = (SELECT ptsm_id, version FROM ptsm_diagnostics LIMIT 1)")
             let corrupted = try await StateChecksum.compute(on: connection)
             #expect(corrupted.sha256 != original.sha256)
             #expect(Set(corrupted.tablesDiffering(from: original)) == ["clsms", "ptsm_diagnostics", "qpv_actions", "sism_proposals"])
@@ -160,18 +167,22 @@ struct ReplayRebuildTests {
             let holder = try await PostgresConnection.connect(
                 try PostgresTestDatabase.configuration().withSearchPath([schema]), logger: PostgresTestDatabase.logger)
             try await holder.executeScript("BEGIN")
-            try await holder.execute("SELECT pg_advisory_xact_lock(\(BatchProcessor.processingLockKey)::integer, hashtext(current_schema()))")
+            try await holder.execute(
+                "SELECT pg_advisory_xact_lock(\(BatchProcessor.processingLockKey)::integer, hashtext(current_schema()))")
             async let rebuilt = AdminProcess.run(["replay", "rebuild", "--format", "json"], schema: schema)
             // The admin session shows up waiting for the lock the "batch" holds.
             var waited = false
             let clock = ContinuousClock()
             let end = clock.now.advanced(by: .seconds(60))
             while !waited, clock.now < end {
-                waited = try await connection.query("""
-                    SELECT count(*) FROM pg_locks
-                     WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
-                       AND classid = \(BatchProcessor.processingLockKey)::integer::oid AND objid = hashtext(current_schema())::oid
-                    """).scalar(Int.self) > 0
+                waited =
+                    try await connection.query(
+                        """
+                        SELECT count(*) FROM pg_locks
+                         WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
+                           AND classid = \(BatchProcessor.processingLockKey)::integer::oid AND objid = hashtext(current_schema())::oid
+                        """
+                    ).scalar(Int.self) > 0
                 if !waited { try await Task.sleep(for: .milliseconds(50)) }
             }
             #expect(waited, "hub-admin never waited for the batch lock")

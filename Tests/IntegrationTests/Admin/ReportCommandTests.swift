@@ -60,12 +60,22 @@ struct ReportCommandTests {
 
             let csv = try await report(["articulation", "--region", "11", "--format", "csv"], schema).standardOutput
             let rows = csv.components(separatedBy: "\r\n")
-            #expect(rows[0] == "clsm,name,status,communes,ptsm,cls,asv,qpvs,qpvsWithoutAsv,copil,plenaryAssembly,missingQuatreQuarts,childPsychiatry,qpvActions")
-            #expect(rows[1] == "clsm-aubervilliers,CLSM d'Aubervilliers (démo),active,1,ptsm-93 v2 (2026-09-10),cls-plaine-commune,,1,QN09302M,yes,no,,yes,0")
+            #expect(
+                rows[0]
+                    == "clsm,name,status,communes,ptsm,cls,asv,qpvs,qpvsWithoutAsv,copil,plenaryAssembly,missingQuatreQuarts,childPsychiatry,qpvActions"
+            )
+            #expect(
+                rows[1]
+                    == "clsm-aubervilliers,CLSM d'Aubervilliers (démo),active,1,ptsm-93 v2 (2026-09-10),cls-plaine-commune,,1,QN09302M,yes,no,,yes,0"
+            )
             #expect(rows.count == 4 && rows[3] == "")
-            let ratesCsv = try await report(["articulation", "--region", "11", "--format", "csv", "--section", "rates"], schema).standardOutput
+            let ratesCsv = try await report(["articulation", "--region", "11", "--format", "csv", "--section", "rates"], schema)
+                .standardOutput
             #expect(ratesCsv.hasPrefix("indicator,description,count,of,regionPercent,nationalPercent2022,national2022,source\r\n"))
-            #expect(ratesCsv.contains("\r\nmember.childPsychiatry,governance counts childPsychiatry,1,2,50,64,64%,\"CCOMS 2022, psychiatrie infanto-juvénile au COPIL\"\r\n"))
+            #expect(
+                ratesCsv.contains(
+                    "\r\nmember.childPsychiatry,governance counts childPsychiatry,1,2,50,64,64%,\"CCOMS 2022, psychiatrie infanto-juvénile au COPIL\"\r\n"
+                ))
         }
     }
 
@@ -77,10 +87,14 @@ struct ReportCommandTests {
             #expect(lines[0] == "SISM 2026 « Édition de démonstration », region 11 (Île-de-France): 3 events from 2026-10-05 to 2026-10-18")
             let events = lines.filter { $0.hasPrefix("2026-") }
             #expect(events.count == 3)
-            #expect(events.map { String($0.prefix(25)) } == ["2026-10-07T14:00:00+02:00", "2026-10-09T18:00:00+02:00", "2026-10-09T18:30:00+02:00"])
+            #expect(
+                events.map { String($0.prefix(25)) } == [
+                    "2026-10-07T14:00:00+02:00", "2026-10-09T18:00:00+02:00", "2026-10-09T18:30:00+02:00",
+                ])
             #expect(!table.contains("sism-2026-au-002"))
 
-            let json = try jsonObject(try await report(["sism", "--region", "11", "--edition", "2026", "--format", "json"], schema).standardOutput)
+            let json = try jsonObject(
+                try await report(["sism", "--region", "11", "--edition", "2026", "--format", "json"], schema).standardOutput)
             #expect(json["edition"] as? String == "2026")
             let rows = try #require(json["events"] as? [[String: Any]])
             #expect(rows.map { $0["proposal"] as? String } == ["sism-2026-sd-001", "sism-2026-au-001", "sism-2026-sd-002"])
@@ -89,8 +103,10 @@ struct ReportCommandTests {
             #expect(rows[1]["clashesWith"] as? String == "sism-2026-sd-002")
 
             let csv = try await report(["sism", "--region", "11", "--edition", "2026", "--format", "csv"], schema).standardOutput
-            #expect(csv.components(separatedBy: "\r\n")[1]
-                == "2026-10-07T14:00:00+02:00,2026-10-07T17:00:00+02:00,93066,Saint-Denis,Maison de quartier du Franc-Moisin,La santé mentale dans mon quartier,workshop,clsm-saint-denis,QN09301M,sism-2026-sd-001,")
+            #expect(
+                csv.components(separatedBy: "\r\n")[1]
+                    == "2026-10-07T14:00:00+02:00,2026-10-07T17:00:00+02:00,93066,Saint-Denis,Maison de quartier du Franc-Moisin,La santé mentale dans mon quartier,workshop,clsm-saint-denis,QN09301M,sism-2026-sd-001,"
+            )
         }
     }
 
@@ -100,24 +116,33 @@ struct ReportCommandTests {
             let ics = try await report(["sism", "--region", "11", "--edition", "2026", "--format", "ics"], schema).standardOutput
             let bytes = Array(ics.utf8)
             // CRLF only, no physical line over 75 octets.
-            #expect(ics.hasPrefix("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//CLSM hub//hub-admin report sism//FR\r\nCALSCALE:GREGORIAN\r\n"))
+            #expect(
+                ics.hasPrefix("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//CLSM hub//hub-admin report sism//FR\r\nCALSCALE:GREGORIAN\r\n"))
             #expect(ics.hasSuffix("END:VEVENT\r\nEND:VCALENDAR\r\n"))
             #expect(!ics.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
             let physical = ics.components(separatedBy: "\r\n").dropLast()
             #expect(physical.allSatisfy { $0.utf8.count <= 75 })
             #expect(bytes.count == ics.utf8.count)
             let unfolded = ics.replacingOccurrences(of: "\r\n ", with: "").components(separatedBy: "\r\n")
-            #expect(unfolded.filter { $0.hasPrefix("UID:") } == [
-                "UID:sism-2026-sd-001@clsm-hub", "UID:sism-2026-au-001@clsm-hub", "UID:sism-2026-sd-002@clsm-hub",
-            ])
-            #expect(unfolded.filter { $0.hasPrefix("DTSTART:") } == ["DTSTART:20261007T120000Z", "DTSTART:20261009T160000Z", "DTSTART:20261009T163000Z"])
+            #expect(
+                unfolded.filter { $0.hasPrefix("UID:") } == [
+                    "UID:sism-2026-sd-001@clsm-hub", "UID:sism-2026-au-001@clsm-hub", "UID:sism-2026-sd-002@clsm-hub",
+                ])
+            #expect(
+                unfolded.filter { $0.hasPrefix("DTSTART:") } == [
+                    "DTSTART:20261007T120000Z", "DTSTART:20261009T160000Z", "DTSTART:20261009T163000Z",
+                ])
             #expect(unfolded.contains("SUMMARY:Conférence : logement et santé mentale"))
             #expect(unfolded.contains("LOCATION:Salle des fêtes\\, Aubervilliers (93001)"))
-            #expect(unfolded.filter { $0.hasPrefix("DTSTAMP:") }.allSatisfy { $0.range(of: #"^DTSTAMP:\d{8}T\d{6}Z$"#, options: .regularExpression) != nil })
+            #expect(
+                unfolded.filter { $0.hasPrefix("DTSTAMP:") }.allSatisfy {
+                    $0.range(of: #"^DTSTAMP:\d{8}T\d{6}Z$"#, options: .regularExpression) != nil
+                })
 
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("sism-\(UUID().uuidString).ics")
             defer { try? FileManager.default.removeItem(at: file) }
-            let written = try await report(["sism", "--region", "11", "--edition", "2026", "--format", "ics", "--output", file.path], schema)
+            let written = try await report(
+                ["sism", "--region", "11", "--edition", "2026", "--format", "ics", "--output", file.path], schema)
             #expect(written.standardOutput == "")
             let saved = try String(contentsOf: file, encoding: .utf8)
             // The same calendar but for the export time.
@@ -133,7 +158,10 @@ struct ReportCommandTests {
         try await withDemoRegion { _, schema in
             let table = try await report(["coverage", "--region", "11"], schema).standardOutput
             #expect(table.hasPrefix("QPVs of region 11 (Île-de-France): 4, of which 1 covered by a CLSM without ASV\n"))
-            #expect(table.contains("\nCovered by an active CLSM, served by no ASV\n===========================================\nqpv       name                   communes             clsms"))
+            #expect(
+                table.contains(
+                    "\nCovered by an active CLSM, served by no ASV\n===========================================\nqpv       name                   communes             clsms"
+                ))
 
             let json = try jsonObject(try await report(["coverage", "--region", "11", "--format", "json"], schema).standardOutput)
             let qpvs = try #require(json["qpvs"] as? [[String: Any]])
@@ -144,7 +172,10 @@ struct ReportCommandTests {
             #expect((json["withoutAsv"] as? [[String: Any]])?.map { $0["qpv"] as? String } == ["QN09302M"])
 
             let csv = try await report(["coverage", "--region", "11", "--format", "csv", "--section", "withoutAsv"], schema).standardOutput
-            #expect(csv == "qpv,name,communes,clsms,actions,lastAction\r\nQN09302M,Quatre-Chemins (démo),93001 Aubervilliers,clsm-aubervilliers; clsm-saint-denis,0,\r\n")
+            #expect(
+                csv
+                    == "qpv,name,communes,clsms,actions,lastAction\r\nQN09302M,Quatre-Chemins (démo),93001 Aubervilliers,clsm-aubervilliers; clsm-saint-denis,0,\r\n"
+            )
         }
     }
 
@@ -189,8 +220,10 @@ struct ReportCommandTests {
                 for edition in editions {
                     let scope = RegionReportScope(region: region, sismEdition: edition, qpvActions: true)
                     let slice = try #require(try await store.loadRegion(scope, on: connection))
-                    #expect(try SismProgrammeReport(state: slice, region: region, edition: edition)
-                        == SismProgrammeReport(state: everything, region: region, edition: edition), "region \(region) edition \(edition)")
+                    #expect(
+                        try SismProgrammeReport(state: slice, region: region, edition: edition)
+                            == SismProgrammeReport(state: everything, region: region, edition: edition),
+                        "region \(region) edition \(edition)")
                 }
                 let slice = try #require(try await store.loadRegion(RegionReportScope(region: region, qpvActions: true), on: connection))
                 let articulation = try ArticulationReport(state: slice, region: region)

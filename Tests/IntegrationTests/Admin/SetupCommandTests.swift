@@ -14,8 +14,10 @@ struct SetupCommandTests {
         try await PostgresTestDatabase.withSchema { connection, schema in
             let first = try await AdminProcess.run(["migrate"], schema: schema)
             #expect(first.status == 0, "\(first)")
-            #expect(first.standardOutput.contains("schema at version \(Self.latestVersion) (\(HubSchema.migrations.count) applied now, 0 before)"),
-                    "\(first)")
+            #expect(
+                first.standardOutput.contains(
+                    "schema at version \(Self.latestVersion) (\(HubSchema.migrations.count) applied now, 0 before)"),
+                "\(first)")
             let tables = try await connection.query(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = \(schema) AND table_name IN ('hub_inbox', 'hub_outbox', 'sism_programmes')"
             ).scalar(Int.self)
@@ -48,8 +50,9 @@ struct SetupCommandTests {
         #expect(healthy.status == 0, "\(healthy)")
         #expect(healthy.standardOutput.contains("postgresql: ok") && healthy.standardOutput.contains("kafka: ok"), "\(healthy)")
         // A port nothing listens on (the discard port).
-        let noBroker = try await AdminProcess.run(["health"], schema: nil, extra: ["HUB_KAFKA_BROKERS": "127.0.0.1:9"],
-                                                  timeout: .seconds(60))
+        let noBroker = try await AdminProcess.run(
+            ["health"], schema: nil, extra: ["HUB_KAFKA_BROKERS": "127.0.0.1:9"],
+            timeout: .seconds(60))
         #expect(noBroker.status == 1, "\(noBroker)")
         #expect(noBroker.standardOutput.contains("postgresql: ok"), "\(noBroker)")
         #expect(!noBroker.standardOutput.contains("kafka: ok"), "\(noBroker)")

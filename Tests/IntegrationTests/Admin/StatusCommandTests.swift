@@ -15,8 +15,9 @@ struct StatusCommandTests {
 
     /// A record the processor cannot decode, on an inbound topic.
     static func garbage(offset: Int64) -> InboundRecord {
-        InboundRecord(topic: "clsm.declared", partition: 3, offset: offset, key: Array("k".utf8), value: Array("not json".utf8),
-                     headers: ExampleEvents.structuredHeaders, timestampMilliseconds: nil)
+        InboundRecord(
+            topic: "clsm.declared", partition: 3, offset: offset, key: Array("k".utf8), value: Array("not json".utf8),
+            headers: ExampleEvents.structuredHeaders, timestampMilliseconds: nil)
     }
 
     @Test("outbox backlog, dead letters by code and last events, in table and json, match the database")
@@ -32,22 +33,27 @@ struct StatusCommandTests {
             let letters = try await DeadLetterStore.list(on: connection)
             try await DeadLetterStore.markReplayed([letters[0].sequence], on: connection)
             // The first five notifications relayed, as a relay records its position.
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 INSERT INTO hub_outbox_relayed (writer_xact, sequence)
                 SELECT writer_xact, sequence FROM hub_outbox WHERE topic = 'hub.notifications'
                  ORDER BY writer_xact, sequence OFFSET 4 LIMIT 1
                 """)
             let unsent = try await connection.query(
-                "SELECT count(*) FROM hub_outbox_unsent WHERE topic = 'hub.notifications'").scalar(Int.self)
-            let deadLettersBefore = try await connection.query("""
+                "SELECT count(*) FROM hub_outbox_unsent WHERE topic = 'hub.notifications'"
+            ).scalar(Int.self)
+            let deadLettersBefore = try await connection.query(
+                """
                 SELECT count(*) FROM hub_outbox d, (SELECT writer_xact, sequence FROM hub_outbox_relayed ORDER BY batch DESC LIMIT 1) p
                  WHERE d.topic = 'hub.deadletter' AND (d.writer_xact, d.sequence) <= (p.writer_xact, p.sequence)
-                """).scalar(Int.self)
+                """
+            ).scalar(Int.self)
             #expect(unsent == outcome.notifications - 5)
             #expect(deadLettersBefore == 0, "the dead letters were written after the notifications")
 
-            let result = try await AdminProcess.run(["status", "--format", "json"], schema: schema,
-                                                    group: TestServers.uniqueName("status"))
+            let result = try await AdminProcess.run(
+                ["status", "--format", "json"], schema: schema,
+                group: TestServers.uniqueName("status"))
             #expect(result.status == 0, "\(result)")
             let status = try Self.json(result.standardOutput)
             #expect(Set(status.keys) == ["lag", "outbox", "deadletters", "events"])
@@ -95,8 +101,9 @@ struct StatusCommandTests {
             }
             #expect(text.contains("malformed_envelope      2           1"), "\(text)")
             let notificationsLine = text.split(separator: "\n").first { $0.hasPrefix("hub.notifications") }
-            #expect(notificationsLine?.contains("notifications") == true && notificationsLine?.contains(" \(unsent) ") == true,
-                    "\(text)")
+            #expect(
+                notificationsLine?.contains("notifications") == true && notificationsLine?.contains(" \(unsent) ") == true,
+                "\(text)")
             // The events section's line (the lag section may list clsm.declared partitions too).
             let lastClsm = try #require(lastByTopic["clsm.declared"]).id
             #expect(text.split(separator: "\n").contains { $0.hasPrefix("clsm.declared ") && $0.contains(lastClsm) }, "\(text)")
@@ -127,14 +134,18 @@ struct StatusCommandTests {
         let admin = try KafkaTestSupport.admin()
         try await admin.commitOffsets(group: group, [TopicPartitionOffset(topic: topic, partition: 0, offset: 2)])
         // Tansu's high watermark may trail the acknowledged records for a moment.
-        #expect(try await Eventually.wait {
-            let ends = [try await admin.watermarks(of: TopicPartition(topic: topic, partition: 0)).high,
-                        try await admin.watermarks(of: TopicPartition(topic: topic, partition: 1)).high]
-            return ends == [5, 3]
-        })
+        #expect(
+            try await Eventually.wait {
+                let ends = [
+                    try await admin.watermarks(of: TopicPartition(topic: topic, partition: 0)).high,
+                    try await admin.watermarks(of: TopicPartition(topic: topic, partition: 1)).high,
+                ]
+                return ends == [5, 3]
+            })
 
-        let result = try await AdminProcess.run(["status", "--section", "lag", "--format", "json", "--topic", topic],
-                                                schema: nil, group: group)
+        let result = try await AdminProcess.run(
+            ["status", "--section", "lag", "--format", "json", "--topic", topic],
+            schema: nil, group: group)
         #expect(result.status == 0, "\(result)")
         let lag = try #require(try Self.json(result.standardOutput)["lag"])
         #expect(lag.count == 2)
@@ -152,8 +163,9 @@ struct StatusCommandTests {
 
     @Test("PostgreSQL or Kafka that does not answer: exit 69")
     func unavailable() async throws {
-        let noKafka = try await AdminProcess.run(["status", "--section", "lag", "--timeout", "2"], schema: nil,
-                                                 extra: ["HUB_KAFKA_BROKERS": "127.0.0.1:1"])
+        let noKafka = try await AdminProcess.run(
+            ["status", "--section", "lag", "--timeout", "2"], schema: nil,
+            extra: ["HUB_KAFKA_BROKERS": "127.0.0.1:1"])
         #expect(noKafka.status == 69, "\(noKafka)")
         #expect(noKafka.standardError.contains("Kafka"), "\(noKafka)")
         let noDatabase = try await AdminProcess.run(

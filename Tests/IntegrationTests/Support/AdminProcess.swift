@@ -36,8 +36,10 @@ struct AdminProcess {
     }
 
     /// Runs `hub-admin arguments...` to its end (killed after `timeout`).
-    static func run(_ arguments: [String], schema: String?, group: String? = nil, extra: [String: String] = [:],
-                    timeout: Duration = .seconds(120)) async throws -> Result {
+    static func run(
+        _ arguments: [String], schema: String?, group: String? = nil, extra: [String: String] = [:],
+        timeout: Duration = .seconds(120)
+    ) async throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments

@@ -29,16 +29,18 @@ enum ExampleEvents {
     static func outgoing() throws -> [OutboundRecord] {
         try records().map { record in
             let event = try InboundDecoder().decode(topic: record.topic, headers: structuredHeaders, value: record.value)
-            return OutboundRecord(topic: record.topic, key: event.event.partitionKey, value: record.value,
-                                        headers: structuredHeaders)
+            return OutboundRecord(
+                topic: record.topic, key: event.event.partitionKey, value: record.value,
+                headers: structuredHeaders)
         }
     }
 
     /// The examples as consumed records with made-up positions (for the processor alone).
     static func consumedMessages(firstOffset: Int64 = 0) throws -> [InboundRecord] {
         try records().enumerated().map { index, record in
-            InboundRecord(topic: record.topic, partition: 0, offset: firstOffset + Int64(index), key: nil,
-                         value: record.value, headers: structuredHeaders, timestampMilliseconds: nil)
+            InboundRecord(
+                topic: record.topic, partition: 0, offset: firstOffset + Int64(index), key: nil,
+                value: record.value, headers: structuredHeaders, timestampMilliseconds: nil)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A plain HTTP/1.0 GET on 127.0.0.1 over a POSIX socket, for the workers' `/metrics` and
@@ -49,8 +50,9 @@ enum HTTPProbe {
         }
         let text = String(decoding: received, as: UTF8.self)
         guard let statusLine = text.split(separator: "\r\n", maxSplits: 1).first,
-              let status = statusLine.split(separator: " ").dropFirst().first.flatMap({ Int($0) }),
-              let bodyStart = text.range(of: "\r\n\r\n") else {
+            let status = statusLine.split(separator: " ").dropFirst().first.flatMap({ Int($0) }),
+            let bodyStart = text.range(of: "\r\n\r\n")
+        else {
             throw Failure(description: "no HTTP response from 127.0.0.1:\(port)\(path): \(text.prefix(200))")
         }
         return Response(status: status, body: String(text[bodyStart.upperBound...]))

@@ -40,9 +40,10 @@ struct HubTestRun {
         let inboundStart = try await ends(of: HubTopics.inbound, admin: admin)
         try await admin.commitOffsets(group: group, inboundStart)
         let notificationsStart = try await ends(of: [HubTopics.notifications], admin: admin)
-        return HubTestRun(schema: schema, group: group, database: database, admin: admin,
-                          producer: try KafkaTestSupport.producer(), notificationsStart: notificationsStart,
-                          inboundStart: inboundStart)
+        return HubTestRun(
+            schema: schema, group: group, database: database, admin: admin,
+            producer: try KafkaTestSupport.producer(), notificationsStart: notificationsStart,
+            inboundStart: inboundStart)
     }
 
     static func ends(of topics: [String], admin: KafkaAdmin) async throws -> [TopicPartitionOffset] {

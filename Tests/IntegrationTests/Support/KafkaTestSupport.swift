@@ -13,11 +13,13 @@ enum KafkaTestSupport {
     }()
 
     static func configuration() throws -> KafkaConfiguration {
-        KafkaConfiguration(brokers: try TestServers.requireKafkaBrokers(), properties: [
-            "session.timeout.ms": "4000",
-            "heartbeat.interval.ms": "500",
-            "topic.metadata.refresh.interval.ms": "2000",
-        ])
+        KafkaConfiguration(
+            brokers: try TestServers.requireKafkaBrokers(),
+            properties: [
+                "session.timeout.ms": "4000",
+                "heartbeat.interval.ms": "500",
+                "topic.metadata.refresh.interval.ms": "2000",
+            ])
     }
 
     static func admin() throws -> KafkaAdmin {

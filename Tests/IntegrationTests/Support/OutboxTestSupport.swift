@@ -34,14 +34,16 @@ struct OutboxTestContext {
             var database = try PostgresTestDatabase.configuration().withSearchPath([schema])
             database.applicationName = "relay_\(schema)"
             database.reconnectTimeout = .seconds(5)
-            return try await body(OutboxTestContext(
-                connection: connection, schema: schema, database: database, relayConfiguration: relayConfiguration))
+            return try await body(
+                OutboxTestContext(
+                    connection: connection, schema: schema, database: database, relayConfiguration: relayConfiguration))
         }
     }
 
     func makeRelay() throws -> OutboxRelay {
-        OutboxRelay(database: database, kafka: try KafkaTestSupport.configuration(),
-                    configuration: relayConfiguration, logger: Self.logger)
+        OutboxRelay(
+            database: database, kafka: try KafkaTestSupport.configuration(),
+            configuration: relayConfiguration, logger: Self.logger)
     }
 
     /// Writes `records` in one transaction, as the processing transaction does.
@@ -97,18 +99,20 @@ enum OutboxSamples {
             let id = UUID()
             var value = Array("{\"index\":\(index),\"tag\":\"\(tag)\"}".utf8)
             value += [0, 255, 10, 13, 92, 39, 34]
-            return OutboxRecord(notificationId: id, message: OutboundRecord(
-                topic: topic, key: "ars:R\(index % recipients)", value: value,
-                headers: [
-                    RecordHeader(name: "ce_specversion", string: "1.0"),
-                    RecordHeader(name: "ce_id", string: id.uuidString.lowercased()),
-                    RecordHeader(name: "ce_type", string: "hub.notification.v1"),
-                    RecordHeader(name: "content-type", string: "application/json"),
-                    RecordHeader(name: "binary", value: [0, 1, 2, 0xC3, 0x28, 0xFF, UInt8(index % 256)]),
-                    RecordHeader(name: "none", value: nil),
-                    RecordHeader(name: "ce_id_dup", string: "é"),
-                    RecordHeader(name: "ce_id_dup", string: "second"),
-                ]))
+            return OutboxRecord(
+                notificationId: id,
+                message: OutboundRecord(
+                    topic: topic, key: "ars:R\(index % recipients)", value: value,
+                    headers: [
+                        RecordHeader(name: "ce_specversion", string: "1.0"),
+                        RecordHeader(name: "ce_id", string: id.uuidString.lowercased()),
+                        RecordHeader(name: "ce_type", string: "hub.notification.v1"),
+                        RecordHeader(name: "content-type", string: "application/json"),
+                        RecordHeader(name: "binary", value: [0, 1, 2, 0xC3, 0x28, 0xFF, UInt8(index % 256)]),
+                        RecordHeader(name: "none", value: nil),
+                        RecordHeader(name: "ce_id_dup", string: "é"),
+                        RecordHeader(name: "ce_id_dup", string: "second"),
+                    ]))
         }
     }
 

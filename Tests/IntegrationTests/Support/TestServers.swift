@@ -64,7 +64,9 @@ enum TestServers {
 
     struct MissingServer: Error, CustomStringConvertible {
         let name: String
-        var description: String { "\(name) is not set: start the servers with scripts/test.sh (or scripts/env.sh up and source .hub-env/env)" }
+        var description: String {
+            "\(name) is not set: start the servers with scripts/test.sh (or scripts/env.sh up and source .hub-env/env)"
+        }
     }
 
     struct ScriptFailed: Error, CustomStringConvertible {

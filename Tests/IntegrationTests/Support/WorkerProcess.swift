@@ -72,7 +72,8 @@ final class WorkerProcess: @unchecked Sendable {
             for line in log.split(separator: "\n") where line.contains("metrics and health endpoint listening") {
                 // address=[IPv4]127.0.0.1/127.0.0.1:PORT
                 if let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
-                   let port = address.split(separator: ":").last.flatMap({ Int($0) }) {
+                    let port = address.split(separator: ":").last.flatMap({ Int($0) })
+                {
                     return port
                 }
             }

@@ -126,7 +126,8 @@ public struct CSVTable: Sendable, Hashable {
             // Refused as soon as a line is too wide, before millions of empty fields are held.
             guard fields.count < CSVTable.maximumColumns else {
                 let what = records.isEmpty ? "the header has" : "has"
-                throw SyntaxError(line: recordLine, reason: "\(what) more than \(CSVTable.maximumColumns) fields, more than a reference file may have")
+                throw SyntaxError(
+                    line: recordLine, reason: "\(what) more than \(CSVTable.maximumColumns) fields, more than a reference file may have")
             }
             fields.append(decoded)
             field = []
@@ -143,7 +144,8 @@ public struct CSVTable: Sendable, Hashable {
             }
             // Trailing empty fields (a separator at the end of the line) are tolerated.
             guard fields.count <= header.count || fields[header.count...].allSatisfy({ $0.trimmingWhitespace().isEmpty }) else {
-                throw SyntaxError(line: recordLine, reason: "has \(fields.count) fields, more than the \(header.count) columns of the header")
+                throw SyntaxError(
+                    line: recordLine, reason: "has \(fields.count) fields, more than the \(header.count) columns of the header")
             }
             records.append((recordLine, fields))
         }

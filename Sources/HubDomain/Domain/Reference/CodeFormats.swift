@@ -29,8 +29,12 @@ public enum CodeFormat {
     /// digits, e.g. `QN07501M`, `QP093005`.
     public static func isQpv(_ code: String) -> Bool {
         let bytes = Array(code.utf8)
-        guard bytes.count == 8, bytes[0] == UInt8(ascii: "Q"), bytes[1] == UInt8(ascii: "N") || bytes[1] == UInt8(ascii: "P") else { return false }
-        return bytes[2...].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
+        guard bytes.count == 8, bytes[0] == UInt8(ascii: "Q"), bytes[1] == UInt8(ascii: "N") || bytes[1] == UInt8(ascii: "P") else {
+            return false
+        }
+        return bytes[2...].allSatisfy {
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
+        }
     }
 
     /// Region code (INSEE, e.g. `11` Île-de-France, `84` Auvergne-Rhône-Alpes): two digits.

@@ -19,7 +19,9 @@ public enum ReferenceCSVImport {
 
     static let qpvCode = ["code_qp", "code_qpv", "codeqp", "code du quartier", "code quartier", "code_quartier"]
     static let qpvName = ["lib_qp", "nom_qp", "nom_qpv", "nom du quartier", "nom quartier", "libelle_qp", "lib_qpv"]
-    static let qpvCommunes = ["insee_com", "code_insee", "codes_insee", "depcom", "code commune", "code_commune", "codes communes", "insee_com_list", "com"]
+    static let qpvCommunes = [
+        "insee_com", "code_insee", "codes_insee", "depcom", "code commune", "code_commune", "codes communes", "insee_com_list", "com",
+    ]
 
     /// Which layout a table has, if any.
     public static func layout(of table: CSVTable) -> Layout? {
@@ -40,12 +42,16 @@ public enum ReferenceCSVImport {
         do {
             table = try CSVTable(parsing: bytes)
         } catch {
-            throw EventRejection(code: .schemaViolation, message: "reference CSV is unreadable", violations: [Violation(path: "line \(error.line)", reason: error.reason)])
+            throw EventRejection(
+                code: .schemaViolation, message: "reference CSV is unreadable",
+                violations: [Violation(path: "line \(error.line)", reason: error.reason)])
         }
         guard let layout = layout(of: table) else {
             throw EventRejection(
                 code: .schemaViolation,
-                message: "reference CSV header not recognised (expected the INSEE region, département or commune layout, or the QPV list): \(table.header.prefix(20).joined(separator: ","))")
+                message:
+                    "reference CSV header not recognised (expected the INSEE region, département or commune layout, or the QPV list): \(table.header.prefix(20).joined(separator: ","))"
+            )
         }
         var rows = Rows(table: table)
         var document = ReferenceDataDocument(description: "imported from CSV (\(layout.rawValue))")
@@ -56,7 +62,9 @@ public enum ReferenceCSVImport {
         case .qpvList: document.qpvs = rows.qpvs()
         }
         guard rows.violations.isEmpty else {
-            throw EventRejection(code: .schemaViolation, message: "reference CSV (\(layout.rawValue)) has \(rows.violations.count) bad row(s)", violations: rows.violations)
+            throw EventRejection(
+                code: .schemaViolation, message: "reference CSV (\(layout.rawValue)) has \(rows.violations.count) bad row(s)",
+                violations: rows.violations)
         }
         return document
     }
@@ -167,8 +175,9 @@ public enum ReferenceCSVImport {
                 let communes = cellCommunes.split(whereSeparator: { ",;/ ".contains($0) }).map(String.init)
                 guard check(CodeFormat.isQpv(code), line, codeHeader, "not a QPV code: \(quoted(code))"),
                     checkName(label, line, nameHeader),
-                    check(!communes.isEmpty && communes.allSatisfy(CodeFormat.isCommune), line, communeHeader,
-                          "not INSEE commune code(s): \(quoted(cellCommunes))")
+                    check(
+                        !communes.isEmpty && communes.allSatisfy(CodeFormat.isCommune), line, communeHeader,
+                        "not INSEE commune code(s): \(quoted(cellCommunes))")
                 else { continue }
                 guard let position = positions[code] else {
                     positions[code] = qpvs.count

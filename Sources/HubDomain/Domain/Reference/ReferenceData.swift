@@ -183,7 +183,9 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
         do {
             json = try JSONParser.parse(bytes)
         } catch {
-            throw EventRejection(code: .schemaViolation, message: "reference data is not valid JSON", violations: [Violation(path: "$", reason: error.description)])
+            throw EventRejection(
+                code: .schemaViolation, message: "reference data is not valid JSON",
+                violations: [Violation(path: "$", reason: error.description)])
         }
         let document = try strictDecode(json, typeName: "reference data")
         try document.validate(existing: existing)
@@ -200,7 +202,10 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
         }
         let dangling = danglingReferences(existing: existing)
         if !dangling.isEmpty {
-            throw EventRejection(code: .unknownReference, message: "reference data refers to codes that exist neither in the file nor in the hub (\(dangling.count))", violations: dangling)
+            throw EventRejection(
+                code: .unknownReference,
+                message: "reference data refers to codes that exist neither in the file nor in the hub (\(dangling.count))",
+                violations: dangling)
         }
     }
 

@@ -55,7 +55,9 @@ public struct Commune: Sendable, Hashable, Codable, StrictlyDecodable {
     }
 
     public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
-        guard let object = StrictObject(value, at: path, allowed: ["code", "name", "departement"], violations: &violations) else { return nil }
+        guard let object = StrictObject(value, at: path, allowed: ["code", "name", "departement"], violations: &violations) else {
+            return nil
+        }
         let code = object.required("code", Strict.commune, &violations)
         let name = object.required("name", Strict.string(maxLength: ReferenceDataDocument.maximumNameLength), &violations)
         let departement = object.required("departement", Strict.departement, &violations)
@@ -102,7 +104,9 @@ public struct Cls: Sendable, Hashable, Codable, StrictlyDecodable {
     }
 
     public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
-        guard let object = StrictObject(value, at: path, allowed: ["id", "name", "region", "communes"], violations: &violations) else { return nil }
+        guard let object = StrictObject(value, at: path, allowed: ["id", "name", "region", "communes"], violations: &violations) else {
+            return nil
+        }
         let id = object.required("id", Strict.identifier, &violations)
         let name = object.required("name", Strict.string(maxLength: ReferenceDataDocument.maximumNameLength), &violations)
         let region = object.required("region", Strict.region, &violations)
@@ -154,7 +158,9 @@ public struct SismEdition: Sendable, Hashable, Codable, StrictlyDecodable {
     }
 
     public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
-        guard let object = StrictObject(value, at: path, allowed: ["year", "theme", "startsOn", "endsOn"], violations: &violations) else { return nil }
+        guard let object = StrictObject(value, at: path, allowed: ["year", "theme", "startsOn", "endsOn"], violations: &violations) else {
+            return nil
+        }
         let year = object.required("year", Strict.integer(2000...2100), &violations)
         let theme = object.required("theme", Strict.string(maxLength: 300), &violations)
         let startsOn = object.required("startsOn", Strict.date, &violations)

@@ -27,8 +27,10 @@ public struct ReferenceImportChanges: Sendable, Hashable {
     public init(importing document: ReferenceDataDocument, into existing: ReferenceData) {
         var write = ReferenceDataDocument(description: document.description)
         var kinds: [KindChanges] = []
-        func compare<Row: Equatable>(_ kind: Kind, _ rows: [Row], _ existing: (Row) -> Row?, _ key: (Row) -> String,
-                                     into written: inout [Row]) {
+        func compare<Row: Equatable>(
+            _ kind: Kind, _ rows: [Row], _ existing: (Row) -> Row?, _ key: (Row) -> String,
+            into written: inout [Row]
+        ) {
             var changes = KindChanges(kind: kind)
             for row in rows {
                 switch existing(row) {
@@ -50,8 +52,9 @@ public struct ReferenceImportChanges: Sendable, Hashable {
         compare(.qpvs, document.qpvs, { existing.qpvs[$0.code] }, \.code, into: &write.qpvs)
         compare(.cls, document.cls, { existing.cls[$0.id] }, \.id, into: &write.cls)
         compare(.asvs, document.asvs, { existing.asvs[$0.id] }, \.id, into: &write.asvs)
-        compare(.sismEditions, document.sismEditions, { existing.sismEditions[$0.year] }, { String($0.year) },
-                into: &write.sismEditions)
+        compare(
+            .sismEditions, document.sismEditions, { existing.sismEditions[$0.year] }, { String($0.year) },
+            into: &write.sismEditions)
         self.kinds = kinds
         self.rowsToWrite = write
     }
@@ -69,10 +72,14 @@ public struct ReferenceImportChanges: Sendable, Hashable {
     /// One row per kind: `kind, inserted, updated, unchanged` (every kind, zeros included,
     /// so scripts find the same rows whatever the file held).
     public func listing() -> Listing {
-        Listing(columns: ["kind", "inserted", "updated", "unchanged"], rows: kinds.map { changes in
-            [.text(changes.kind.rawValue), ListingValue(changes.inserted.count), ListingValue(changes.updated.count),
-             ListingValue(changes.unchanged)]
-        })
+        Listing(
+            columns: ["kind", "inserted", "updated", "unchanged"],
+            rows: kinds.map { changes in
+                [
+                    .text(changes.kind.rawValue), ListingValue(changes.inserted.count), ListingValue(changes.updated.count),
+                    ListingValue(changes.unchanged),
+                ]
+            })
     }
 
     /// One line for people, e.g. "3 inserted, 1 updated, 40 unchanged".

@@ -19,7 +19,8 @@ enum ClsmRules {
         let previous = state.clsms[declaration.clsmId]
         let communes = Set(declaration.communes)
         let departements = Set(declaration.communes.compactMap { reference.communes[$0]?.departement })
-        let context = Context(declaration: declaration, communes: communes, reference: reference, coveredQpvs: reference.qpvs(inCommunes: communes))
+        let context = Context(
+            declaration: declaration, communes: communes, reference: reference, coveredQpvs: reference.qpvs(inCommunes: communes))
         var articulation = previous?.articulation ?? ClsmArticulation()
         var out = RuleOutput()
 
@@ -81,10 +82,14 @@ enum ClsmRules {
             "politiqueDeLaVille": c.politiqueDeLaVille,
         ]
         guard let previous else {
-            let qpvNote = c.coveredQpvs.isEmpty ? "" : " Il couvre \(French.count(c.coveredQpvs.count, "quartier prioritaire", "quartiers prioritaires")) de la politique de la ville."
+            let qpvNote =
+                c.coveredQpvs.isEmpty
+                ? ""
+                : " Il couvre \(French.count(c.coveredQpvs.count, "quartier prioritaire", "quartiers prioritaires")) de la politique de la ville."
             out.notify(
                 .clsmRegistered, to: .ars(c.region), region: c.region, subject: c.subject,
-                message: "Nouveau CLSM déclaré : \(c.name), \(French.status(d.status)), \(French.count(d.communes.count, "commune")).\(qpvNote)",
+                message:
+                    "Nouveau CLSM déclaré : \(c.name), \(French.status(d.status)), \(French.count(d.communes.count, "commune")).\(qpvNote)",
                 data: data)
             return
         }
@@ -124,13 +129,15 @@ enum ClsmRules {
         let members = Set(c.declaration.governance.members)
         let missing = GovernanceMember.quatreQuarts.subtracting(members)
         if !missing.isEmpty, missing != articulation.missingMembers {
-            let labels = missing.sorted { GovernanceMember.allCases.firstIndex(of: $0)! < GovernanceMember.allCases.firstIndex(of: $1)! }.map(French.member)
+            let labels = missing.sorted { GovernanceMember.allCases.firstIndex(of: $0)! < GovernanceMember.allCases.firstIndex(of: $1)! }
+                .map(French.member)
             let data: JSONValue = [
                 "clsmId": .string(c.id), "missingMembers": .sortedStrings(missing.map(\.rawValue)),
                 "previousMissingMembers": .sortedStrings(articulation.missingMembers.map(\.rawValue)),
                 "copil": .bool(c.declaration.governance.copil), "plenaryAssembly": .bool(c.declaration.governance.plenaryAssembly),
             ]
-            let message = "Gouvernance incomplète du CLSM \(c.name) : il manque \(French.list(labels)) parmi les « quatre quarts » (élus, psychiatrie publique, usagers, aidants)."
+            let message =
+                "Gouvernance incomplète du CLSM \(c.name) : il manque \(French.list(labels)) parmi les « quatre quarts » (élus, psychiatrie publique, usagers, aidants)."
             out.notify(.clsmGovernanceIncomplete, to: .ars(c.region), region: c.region, subject: c.subject, message: message, data: data)
             out.notify(.clsmGovernanceIncomplete, to: .clsm(c.id), region: c.region, subject: c.subject, message: message, data: data)
         }
@@ -140,7 +147,8 @@ enum ClsmRules {
         if childAbsent, !articulation.childPsychiatryAbsent {
             out.notify(
                 .clsmChildPsychiatryAbsent, to: .clsm(c.id), region: c.region, subject: c.subject,
-                message: "La psychiatrie infanto-juvénile n'est pas représentée dans la gouvernance du CLSM \(c.name) ; l'instruction de 2016 recommande sa présence.",
+                message:
+                    "La psychiatrie infanto-juvénile n'est pas représentée dans la gouvernance du CLSM \(c.name) ; l'instruction de 2016 recommande sa présence.",
                 data: ["clsmId": .string(c.id)])
         }
         articulation.childPsychiatryAbsent = childAbsent
@@ -148,13 +156,16 @@ enum ClsmRules {
 
     // MARK: ptsm.clsm.onTerritory
 
-    static func ptsms(_ c: Context, departements: Set<String>, state: HubState, articulation: inout ClsmArticulation, out: inout RuleOutput) {
+    static func ptsms(_ c: Context, departements: Set<String>, state: HubState, articulation: inout ClsmArticulation, out: inout RuleOutput)
+    {
         let onTerritory = state.ptsms.values.filter { !$0.departements.isDisjoint(with: departements) }.sorted { $0.id < $1.id }
         for ptsm in onTerritory where !articulation.ptsms.contains(ptsm.id) {
-            let shared = c.communes.filter { code in c.reference.communes[code].map { ptsm.departements.contains($0.departement) } ?? false }
+            let shared = c.communes.filter { code in c.reference.communes[code].map { ptsm.departements.contains($0.departement) } ?? false
+            }
             out.notify(
                 .ptsmClsmOnTerritory, to: .ptsm(ptsm.id), region: c.region, subject: c.subject,
-                message: "Le CLSM \(c.name) (\(French.status(c.declaration.status))) est déclaré sur le territoire du PTSM \(French.quoted(ptsm.diagnostic.name)) : \(French.communes(shared, c.reference)).",
+                message:
+                    "Le CLSM \(c.name) (\(French.status(c.declaration.status))) est déclaré sur le territoire du PTSM \(French.quoted(ptsm.diagnostic.name)) : \(French.communes(shared, c.reference)).",
                 data: [
                     "clsmId": .string(c.id), "name": .string(c.declaration.name), "status": .string(c.declaration.status.rawValue),
                     "communes": .sortedStrings(shared),
@@ -199,7 +210,8 @@ enum ClsmRules {
             guard !new.isEmpty else { continue }
             out.notify(
                 .asvClsmCoversQpv, to: .asv(asvId), region: c.region, subject: c.subject,
-                message: "Le CLSM \(c.name) couvre des quartiers prioritaires que votre atelier santé ville accompagne : \(French.qpvs(new, c.reference)).",
+                message:
+                    "Le CLSM \(c.name) couvre des quartiers prioritaires que votre atelier santé ville accompagne : \(French.qpvs(new, c.reference)).",
                 data: [
                     "clsmId": .string(c.id), "name": .string(c.declaration.name), "status": .string(c.declaration.status.rawValue),
                     "qpvs": .sortedStrings(covered), "newQpvs": .sortedStrings(new),
@@ -216,7 +228,8 @@ enum ClsmRules {
         if !new.isEmpty {
             out.notify(
                 .arsQpvWithoutAsv, to: .ars(c.region), region: c.region, subject: c.subject,
-                message: "Le CLSM \(c.name) couvre \(French.count(new.count, "quartier prioritaire", "quartiers prioritaires")) sans atelier santé ville : \(French.qpvs(new, c.reference)).",
+                message:
+                    "Le CLSM \(c.name) couvre \(French.count(new.count, "quartier prioritaire", "quartiers prioritaires")) sans atelier santé ville : \(French.qpvs(new, c.reference)).",
                 data: [
                     "clsmId": .string(c.id), "qpvs": .sortedStrings(without), "newQpvs": .sortedStrings(new),
                     "qpvsCovered": .int(c.coveredQpvs.count),

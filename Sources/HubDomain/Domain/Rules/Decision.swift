@@ -38,7 +38,9 @@ struct RuleOutput {
     var changes: [StateChange] = []
     var drafts: [NotificationDraft] = []
 
-    mutating func notify(_ rule: NotificationRule, to recipient: Recipient, region: String, subject: NotificationSubject, message: String, data: JSONValue) {
+    mutating func notify(
+        _ rule: NotificationRule, to recipient: Recipient, region: String, subject: NotificationSubject, message: String, data: JSONValue
+    ) {
         drafts.append(NotificationDraft(rule: rule, recipient: recipient, region: region, subject: subject, message: message, data: data))
     }
 }

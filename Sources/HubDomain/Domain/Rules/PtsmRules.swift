@@ -6,7 +6,9 @@
 /// `ptsm.diagnostic.available` are sent again; `ars.ptsm.priorityUncovered` lists only the
 /// priorities whose set of uncovered CLSMs changed since the last report.
 enum PtsmRules {
-    static func decide(_ diagnostic: PtsmDiagnosticPublished, event: DecodedEvent, state: HubState) throws(EventRejection) -> (output: RuleOutput, stale: Bool) {
+    static func decide(
+        _ diagnostic: PtsmDiagnosticPublished, event: DecodedEvent, state: HubState
+    ) throws(EventRejection) -> (output: RuleOutput, stale: Bool) {
         let reference = state.reference
         var check = ReferenceCheck()
         check.require(reference.regions[diagnostic.region] != nil, path: "region", "unknown region \(diagnostic.region)")
@@ -41,7 +43,8 @@ enum PtsmRules {
         if let url = diagnostic.documentUrl { published = merging(published, ["documentUrl": .string(url)]) }
         out.notify(
             .arsPtsmPublished, to: .ars(region), region: region, subject: subject,
-            message: "Le PTSM \(name) a publié la version \(diagnostic.version) de son diagnostic territorial partagé (\(French.count(priorities.count, "priorité"))) ; \(French.count(clsms.count, "CLSM actif", "CLSM actifs")) sur son territoire.",
+            message:
+                "Le PTSM \(name) a publié la version \(diagnostic.version) de son diagnostic territorial partagé (\(French.count(priorities.count, "priorité"))) ; \(French.count(clsms.count, "CLSM actif", "CLSM actifs")) sur son territoire.",
             data: published)
 
         for clsm in clsms {
@@ -51,12 +54,14 @@ enum PtsmRules {
                 "priorities": .strings(priorities.map(\.rawValue)), "uncoveredPriorities": .strings(missing.map(\.rawValue)),
             ]
             if let url = diagnostic.documentUrl { data = merging(data, ["documentUrl": .string(url)]) }
-            let gap = missing.isEmpty
+            let gap =
+                missing.isEmpty
                 ? "Votre CLSM a un groupe de travail sur chacune de ces priorités."
                 : "Votre CLSM n'a pas de groupe de travail sur : \(French.list(missing.map(French.theme)))."
             out.notify(
                 .ptsmDiagnosticAvailable, to: .clsm(clsm.id), region: region, subject: subject,
-                message: "Le diagnostic du PTSM \(name) (version \(diagnostic.version)) est disponible ; priorités : \(French.list(priorities.map(French.theme))). \(gap)",
+                message:
+                    "Le diagnostic du PTSM \(name) (version \(diagnostic.version)) est disponible ; priorités : \(French.list(priorities.map(French.theme))). \(gap)",
                 data: data)
         }
 
@@ -67,7 +72,8 @@ enum PtsmRules {
         if !changed.isEmpty {
             out.notify(
                 .arsPtsmPriorityUncovered, to: .ars(region), region: region, subject: subject,
-                message: "Priorités du PTSM \(name) sans groupe de travail dans certains CLSM : \(French.list(changed.map { "\(French.theme($0)) (\(French.count(uncovered[$0]!.count, "CLSM", "CLSM")))" })).",
+                message:
+                    "Priorités du PTSM \(name) sans groupe de travail dans certains CLSM : \(French.list(changed.map { "\(French.theme($0)) (\(French.count(uncovered[$0]!.count, "CLSM", "CLSM")))" })).",
                 data: [
                     "ptsmId": .string(diagnostic.ptsmId), "version": .int(diagnostic.version),
                     "priorities": .array(changed.map { ["priority": .string($0.rawValue), "clsms": .sortedStrings(uncovered[$0]!)] }),

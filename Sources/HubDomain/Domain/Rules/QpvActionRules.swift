@@ -32,20 +32,23 @@ enum QpvActionRules {
             "type": .string(action.type.rawValue), "title": .string(action.title), "date": .string(action.date.description),
             "participants": .int(action.participants), "partners": .strings(action.partners ?? []), "update": .bool(isUpdate),
         ]
-        let what = "\(French.actionType(action.type)) \(French.quoted(action.title)) le \(French.date(action.date)) (\(French.count(action.participants, "participant")))"
+        let what =
+            "\(French.actionType(action.type)) \(French.quoted(action.title)) le \(French.date(action.date)) (\(French.count(action.participants, "participant")))"
         let verb = isUpdate ? "a modifié" : "a enregistré"
         var out = RuleOutput()
 
         for asv in reference.asvs(servingQpv: action.qpv) where !(action.recordedBy.kind == .asv && asv.id == recorderId) {
             out.notify(
                 .asvQpvActionRecorded, to: .asv(asv.id), region: region, subject: subject,
-                message: "\(recorderName.capitalisedFirst) \(verb) \(what) dans le quartier prioritaire \(French.qpv(action.qpv, reference)).",
+                message:
+                    "\(recorderName.capitalisedFirst) \(verb) \(what) dans le quartier prioritaire \(French.qpv(action.qpv, reference)).",
                 data: data)
         }
         for cls in reference.cls(coveringAny: qpvCommunes) where !(action.recordedBy.kind == .cls && cls.id == recorderId) {
             out.notify(
                 .clsQpvActionRecorded, to: .cls(cls.id), region: region, subject: subject,
-                message: "\(recorderName.capitalisedFirst) \(verb) \(what) dans le quartier prioritaire \(French.qpv(action.qpv, reference)), sur le territoire de votre contrat local de santé.",
+                message:
+                    "\(recorderName.capitalisedFirst) \(verb) \(what) dans le quartier prioritaire \(French.qpv(action.qpv, reference)), sur le territoire de votre contrat local de santé.",
                 data: data)
         }
         if action.recordedBy.kind == .clsm, let clsm = state.clsms[recorderId], clsm.communes.isDisjoint(with: qpvCommunes) {
@@ -53,10 +56,12 @@ enum QpvActionRules {
             if !alreadyTold {
                 out.notify(
                     .arsQpvActionOutsideTerritory, to: .ars(region), region: region, subject: subject,
-                    message: "Le CLSM \(French.quoted(clsm.declaration.name)) a enregistré une action dans le quartier prioritaire \(French.qpv(action.qpv, reference)), situé hors de son territoire (\(French.communes(qpvCommunes, reference))).",
+                    message:
+                        "Le CLSM \(French.quoted(clsm.declaration.name)) a enregistré une action dans le quartier prioritaire \(French.qpv(action.qpv, reference)), situé hors de son territoire (\(French.communes(qpvCommunes, reference))).",
                     data: [
                         "actionId": .string(action.actionId), "qpv": .string(action.qpv), "qpvCommunes": .sortedStrings(qpvCommunes),
-                        "clsmId": .string(recorderId), "clsmCommunes": .sortedStrings(clsm.communes), "clsmRegion": .string(clsm.declaration.region),
+                        "clsmId": .string(recorderId), "clsmCommunes": .sortedStrings(clsm.communes),
+                        "clsmRegion": .string(clsm.declaration.region),
                     ])
             }
         }
@@ -65,11 +70,12 @@ enum QpvActionRules {
     }
 
     static func recorderLabel(_ recorder: QpvActionRecorded.Recorder, state: HubState) -> String {
-        let name: String? = switch recorder.kind {
-        case .clsm: state.clsms[recorder.id]?.declaration.name
-        case .asv: state.reference.asvs[recorder.id]?.name
-        case .cls: state.reference.cls[recorder.id]?.name
-        }
+        let name: String? =
+            switch recorder.kind {
+            case .clsm: state.clsms[recorder.id]?.declaration.name
+            case .asv: state.reference.asvs[recorder.id]?.name
+            case .cls: state.reference.cls[recorder.id]?.name
+            }
         return "\(French.recorder(recorder.kind)) \(French.quoted(name ?? recorder.id))"
     }
 }

@@ -99,7 +99,8 @@ struct ReferenceCheck {
         guard violations.isEmpty else {
             throw EventRejection(
                 code: .unknownReference,
-                message: "\(context) refers to \(violations.count) unknown reference(s); import the reference data, then replay the dead letter",
+                message:
+                    "\(context) refers to \(violations.count) unknown reference(s); import the reference data, then replay the dead letter",
                 violations: violations)
         }
     }

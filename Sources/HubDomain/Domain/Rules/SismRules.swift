@@ -77,7 +77,8 @@ enum SismRules {
         ]
         if let qpv = p.qpv { data = merging(data, ["qpv": .string(qpv)]) }
         guard !reasons.isEmpty else {
-            let message = p.isCancelled
+            let message =
+                p.isCancelled
                 ? "L'annulation de \(c.title) (SISM \(p.edition)) est enregistrée."
                 : "Votre proposition \(c.title) (\(French.format(p.format)), \(c.when) à \(French.commune(p.commune, c.reference))) est retenue dans le programme des SISM \(p.edition)."
             out.notify(.sismProposalAccepted, to: .clsm(p.clsmId), region: c.region, subject: c.subject, message: message, data: data)
@@ -86,18 +87,26 @@ enum SismRules {
         let explained: [(JSONValue, String)] = reasons.map { reason in
             switch reason {
             case .clsmNotActive:
-                return (["code": .string(reason.rawValue), "status": .string(c.clsm.declaration.status.rawValue)],
-                        "le CLSM n'est pas actif (statut : \(French.status(c.clsm.declaration.status)))")
+                return (
+                    ["code": .string(reason.rawValue), "status": .string(c.clsm.declaration.status.rawValue)],
+                    "le CLSM n'est pas actif (statut : \(French.status(c.clsm.declaration.status)))"
+                )
             case .outsideEditionWindow:
-                return ([
-                    "code": .string(reason.rawValue),
-                    "startsOn": .string(c.edition.startsOn.description), "endsOn": .string(c.edition.endsOn.description),
-                    "localStartDate": .string(p.startsAt.parisDate.description), "localEndDate": .string(p.endsAt.parisDate.description),
-                    "timeZone": "Europe/Paris",
-                ], "les dates (\(c.when)) sont hors de la période de l'édition, du \(French.date(c.edition.startsOn)) au \(French.date(c.edition.endsOn))")
+                return (
+                    [
+                        "code": .string(reason.rawValue),
+                        "startsOn": .string(c.edition.startsOn.description), "endsOn": .string(c.edition.endsOn.description),
+                        "localStartDate": .string(p.startsAt.parisDate.description),
+                        "localEndDate": .string(p.endsAt.parisDate.description),
+                        "timeZone": "Europe/Paris",
+                    ],
+                    "les dates (\(c.when)) sont hors de la période de l'édition, du \(French.date(c.edition.startsOn)) au \(French.date(c.edition.endsOn))"
+                )
             case .communeOutsideTerritory:
-                return (["code": .string(reason.rawValue), "commune": .string(p.commune)],
-                        "la commune \(French.commune(p.commune, c.reference)) ne fait pas partie du territoire du CLSM")
+                return (
+                    ["code": .string(reason.rawValue), "commune": .string(p.commune)],
+                    "la commune \(French.commune(p.commune, c.reference)) ne fait pas partie du territoire du CLSM"
+                )
             }
         }
         data = merging(data, ["reasons": .array(explained.map(\.0))])
@@ -172,13 +181,16 @@ enum SismRules {
         var previousCounts = ProgrammeCounts(before)
         previousCounts.rejected = counts.rejected
         guard previousCounts != counts else { return }
-        let data = merging(counts.json, [
-            "edition": .int(c.proposal.edition), "region": .string(c.region), "theme": .string(c.edition.theme),
-            "changedProposalId": .string(record.id),
-        ])
+        let data = merging(
+            counts.json,
+            [
+                "edition": .int(c.proposal.edition), "region": .string(c.region), "theme": .string(c.edition.theme),
+                "changedProposalId": .string(record.id),
+            ])
         out.notify(
             .sismProgrammeUpdated, to: .ars(c.region), region: c.region, subject: c.subject,
-            message: "Programme régional des SISM \(c.proposal.edition) (« \(c.edition.theme) ») : \(French.count(counts.scheduled, "événement retenu", "événements retenus")) dans \(French.count(counts.communes.count, "commune")), \(French.count(counts.clsms.count, "CLSM", "CLSM")).",
+            message:
+                "Programme régional des SISM \(c.proposal.edition) (« \(c.edition.theme) ») : \(French.count(counts.scheduled, "événement retenu", "événements retenus")) dans \(French.count(counts.communes.count, "commune")), \(French.count(counts.clsms.count, "CLSM", "CLSM")).",
             data: data)
     }
 
@@ -208,21 +220,31 @@ enum SismRules {
         guard !clashing.isEmpty else { return }
 
         func entry(_ q: SismEventProposed) -> JSONValue {
-            ["proposalId": .string(q.proposalId), "clsmId": .string(q.clsmId), "title": .string(q.title),
-             "startsAt": .string(q.startsAt.text), "endsAt": .string(q.endsAt.text), "venue": .string(q.venue)]
+            [
+                "proposalId": .string(q.proposalId), "clsmId": .string(q.clsmId), "title": .string(q.title),
+                "startsAt": .string(q.startsAt.text), "endsAt": .string(q.endsAt.text), "venue": .string(q.venue),
+            ]
         }
         let commune = French.commune(p.commune, c.reference)
         out.notify(
             .sismScheduleClash, to: .clsm(p.clsmId), region: c.region, subject: c.subject,
-            message: "Chevauchement d'horaires à \(commune) : \(c.title) a lieu en même temps que \(French.list(clashing.map { "\(French.quoted($0.proposal.title)) (CLSM \($0.proposal.clsmId))" })).",
-            data: ["edition": .int(p.edition), "commune": .string(p.commune), "proposal": entry(p), "clashesWith": .array(clashing.map { entry($0.proposal) })])
+            message:
+                "Chevauchement d'horaires à \(commune) : \(c.title) a lieu en même temps que \(French.list(clashing.map { "\(French.quoted($0.proposal.title)) (CLSM \($0.proposal.clsmId))" })).",
+            data: [
+                "edition": .int(p.edition), "commune": .string(p.commune), "proposal": entry(p),
+                "clashesWith": .array(clashing.map { entry($0.proposal) }),
+            ])
         let byClsm = Dictionary(grouping: clashing, by: { $0.proposal.clsmId })
         for clsmId in byClsm.keys.sorted() {
             let theirs = byClsm[clsmId]!
             out.notify(
                 .sismScheduleClash, to: .clsm(clsmId), region: c.region, subject: c.subject,
-                message: "Chevauchement d'horaires à \(commune) : \(c.title) (CLSM \(p.clsmId)) a lieu en même temps que \(French.list(theirs.map { French.quoted($0.proposal.title) })).",
-                data: ["edition": .int(p.edition), "commune": .string(p.commune), "proposal": entry(p), "clashesWith": .array(theirs.map { entry($0.proposal) })])
+                message:
+                    "Chevauchement d'horaires à \(commune) : \(c.title) (CLSM \(p.clsmId)) a lieu en même temps que \(French.list(theirs.map { French.quoted($0.proposal.title) })).",
+                data: [
+                    "edition": .int(p.edition), "commune": .string(p.commune), "proposal": entry(p),
+                    "clashesWith": .array(theirs.map { entry($0.proposal) }),
+                ])
         }
     }
 

@@ -92,7 +92,10 @@ public struct SismProposalRecord: Sendable, Hashable, Codable {
     /// sides hold it, so a clash that was resolved and came back is reported again.
     public var notifiedClashes: Set<String>
 
-    public init(proposal: SismEventProposed, lastEvent: EventIdentity, region: String, rejectionReasons: [SismRejectionReason], notifiedClashes: Set<String>) {
+    public init(
+        proposal: SismEventProposed, lastEvent: EventIdentity, region: String, rejectionReasons: [SismRejectionReason],
+        notifiedClashes: Set<String>
+    ) {
         self.proposal = proposal
         self.lastEvent = lastEvent
         self.region = region

@@ -29,14 +29,18 @@ public struct InboundDecoder: Sendable {
     /// canonical JSON of the data received, without null members, which is byte for byte
     /// what the decoded payload encodes to (the strict schema refuses unknown fields and
     /// keeps every value as received), without encoding it again.
-    public func decodeForEventLog(topic: String, key: [UInt8]? = nil, headers: [RecordHeader],
-                                  value: [UInt8]) throws(EventRejection) -> (event: DecodedEvent, canonicalData: [UInt8]) {
+    public func decodeForEventLog(
+        topic: String, key: [UInt8]? = nil, headers: [RecordHeader],
+        value: [UInt8]
+    ) throws(EventRejection) -> (event: DecodedEvent, canonicalData: [UInt8]) {
         let decoded = try decodeRecord(topic: topic, key: key, headers: headers, value: value)
         return (decoded.event, decoded.payload.canonicalBytes(omittingNullMembers: true))
     }
 
-    private func decodeRecord(topic: String, key: [UInt8]?, headers: [RecordHeader],
-                              value: [UInt8]) throws(EventRejection) -> (event: DecodedEvent, payload: JSONValue) {
+    private func decodeRecord(
+        topic: String, key: [UInt8]?, headers: [RecordHeader],
+        value: [UInt8]
+    ) throws(EventRejection) -> (event: DecodedEvent, payload: JSONValue) {
         let size = (key?.count ?? 0) + value.count + headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
         guard size <= maxRecordBytes else {
             throw EventRejection(
@@ -45,30 +49,36 @@ public struct InboundDecoder: Sendable {
         }
         let sizes = EnvelopeLimits.sizeViolations(key: key, headers: headers)
         guard sizes.isEmpty else {
-            throw EventRejection(code: .tooLarge, message: "record on \(topic) has a key or headers above the hub's limits",
-                                 violations: sizes)
+            throw EventRejection(
+                code: .tooLarge, message: "record on \(topic) has a key or headers above the hub's limits",
+                violations: sizes)
         }
         let content = EnvelopeLimits.contentViolations(key: key, headers: headers)
         guard content.isEmpty else {
-            throw EventRejection(code: .malformedEnvelope,
-                                 message: "record on \(topic) has a key or headers that are not text the hub can keep",
-                                 violations: content)
+            throw EventRejection(
+                code: .malformedEnvelope,
+                message: "record on \(topic) has a key or headers that are not text the hub can keep",
+                violations: content)
         }
         let envelope = try CloudEventRecordCodec.decode(headers: headers, value: value)
         let attributes = EnvelopeLimits.attributeViolations(of: envelope)
         guard attributes.tooLarge.isEmpty else {
-            throw EventRejection(code: .tooLarge, message: "record on \(topic) has CloudEvents attributes above the hub's limits",
-                                 violations: attributes.tooLarge)
+            throw EventRejection(
+                code: .tooLarge, message: "record on \(topic) has CloudEvents attributes above the hub's limits",
+                violations: attributes.tooLarge)
         }
         guard attributes.malformed.isEmpty else {
-            throw EventRejection(code: .malformedEnvelope, message: "record on \(topic) has CloudEvents attributes the hub cannot keep",
-                                 violations: attributes.malformed)
+            throw EventRejection(
+                code: .malformedEnvelope, message: "record on \(topic) has CloudEvents attributes the hub cannot keep",
+                violations: attributes.malformed)
         }
         return try decodeEnvelope(envelope, topic: topic)
     }
 
     /// Convenience for clients that hand headers over as tuples.
-    public func decode(topic: String, key: [UInt8]? = nil, headers: [(String, [UInt8])], value: [UInt8]) throws(EventRejection) -> DecodedEvent {
+    public func decode(
+        topic: String, key: [UInt8]? = nil, headers: [(String, [UInt8])], value: [UInt8]
+    ) throws(EventRejection) -> DecodedEvent {
         try decode(topic: topic, key: key, headers: headers.map { RecordHeader(name: $0.0, value: $0.1) }, value: value)
     }
 

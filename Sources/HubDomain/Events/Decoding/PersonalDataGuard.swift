@@ -260,7 +260,9 @@ public enum PersonalDataPatterns {
         guard bytes.count == 13 || bytes.count == 15, bytes.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
             return false
         }
-        guard [UInt8(ascii: "1"), UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "4"), UInt8(ascii: "7"), UInt8(ascii: "8")].contains(bytes[0]),
+        guard
+            [UInt8(ascii: "1"), UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "4"), UInt8(ascii: "7"), UInt8(ascii: "8")].contains(
+                bytes[0]),
             let month = Digits.value(bytes[3..<5])
         else { return false }
         return (1...12).contains(month) || (20...42).contains(month) || (50...99).contains(month)

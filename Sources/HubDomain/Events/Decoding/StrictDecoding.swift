@@ -73,7 +73,10 @@ public enum Strict {
             // cases, and characters are counted only when they cannot (a character is at
             // least one byte; a control character is one byte, never part of another).
             if minLength == 1 ? text.isBlank : text.trimmingWhitespace().count < minLength {
-                violations.append(Violation(path: path.description, reason: minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters"))
+                violations.append(
+                    Violation(
+                        path: path.description, reason: minLength == 1 ? "must not be empty" : "must have at least \(minLength) characters")
+                )
                 return nil
             }
             if text.utf8.count > maxLength, text.count > maxLength {
@@ -92,7 +95,8 @@ public enum Strict {
     /// in Kafka keys like `clsm:<id>` and in notification id names).
     public static let identifier: StrictDecode<String> = { value, path, violations in
         guard let text = string(maxLength: 100)(value, path, &violations) else { return nil }
-        let forbidden = text.utf8.allSatisfy { $0 < 0x80 }
+        let forbidden =
+            text.utf8.allSatisfy { $0 < 0x80 }
             ? text.utf8.contains { String.isASCIIWhitespace($0) || $0 == UInt8(ascii: "|") }
             : text.unicodeScalars.contains { $0.properties.isWhitespace || $0 == "|" }
         guard !forbidden else {
@@ -117,7 +121,8 @@ public enum Strict {
         }
     }
 
-    public static func enumeration<E: RawRepresentable & CaseIterable & SendableMetatype>(_ type: E.Type) -> StrictDecode<E> where E.RawValue == String {
+    public static func enumeration<E: RawRepresentable & CaseIterable & SendableMetatype>(_ type: E.Type) -> StrictDecode<E>
+    where E.RawValue == String {
         { value, path, violations in
             guard case .string(let text) = value else {
                 violations.append(Violation(path: path.description, reason: "must be a string, got \(value.typeName)"))
@@ -143,7 +148,8 @@ public enum Strict {
                 return nil
             }
             guard number >= Int64(range.lowerBound), number <= Int64(range.upperBound) else {
-                violations.append(Violation(path: path.description, reason: "must be between \(range.lowerBound) and \(range.upperBound), got \(number)"))
+                violations.append(
+                    Violation(path: path.description, reason: "must be between \(range.lowerBound) and \(range.upperBound), got \(number)"))
                 return nil
             }
             return Int(number)
@@ -161,7 +167,8 @@ public enum Strict {
                 return nil
             }
             guard range.contains(number) else {
-                violations.append(Violation(path: path.description, reason: "must be between \(range.lowerBound) and \(range.upperBound), got \(number)"))
+                violations.append(
+                    Violation(path: path.description, reason: "must be between \(range.lowerBound) and \(range.upperBound), got \(number)"))
                 return nil
             }
             return number
@@ -194,7 +201,10 @@ public enum Strict {
             return nil
         }
         guard let timestamp = Timestamp(text) else {
-            violations.append(Violation(path: path.description, reason: "must be an RFC 3339 date-time with offset (e.g. 2026-03-16T18:30:00+01:00), got \"\(text)\""))
+            violations.append(
+                Violation(
+                    path: path.description,
+                    reason: "must be an RFC 3339 date-time with offset (e.g. 2026-03-16T18:30:00+01:00), got \"\(text)\""))
             return nil
         }
         return timestamp
@@ -211,14 +221,17 @@ public enum Strict {
 
     /// An array with a minimum count; duplicates refused when `unique` (every element is
     /// still decoded so that all violations are reported).
-    public static func array<T: Hashable & SendableMetatype>(minCount: Int = 0, maxCount: Int = 10_000, unique: Bool = true, _ element: @escaping StrictDecode<T>) -> StrictDecode<[T]> {
+    public static func array<T: Hashable & SendableMetatype>(
+        minCount: Int = 0, maxCount: Int = 10_000, unique: Bool = true, _ element: @escaping StrictDecode<T>
+    ) -> StrictDecode<[T]> {
         { value, path, violations in
             guard case .array(let items) = value else {
                 violations.append(Violation(path: path.description, reason: "must be an array, got \(value.typeName)"))
                 return nil
             }
             if items.count < minCount {
-                violations.append(Violation(path: path.description, reason: "must have at least \(minCount) element(s), got \(items.count)"))
+                violations.append(
+                    Violation(path: path.description, reason: "must have at least \(minCount) element(s), got \(items.count)"))
             }
             if items.count > maxCount {
                 violations.append(Violation(path: path.description, reason: "must have at most \(maxCount) elements, got \(items.count)"))

@@ -214,7 +214,9 @@ public enum CloudEventRecordCodec {
     /// CloudEvents attribute names: lower-case ASCII letters and digits, at most 20 characters.
     static func isValidExtensionName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 20
-            && name.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+            && name.utf8.allSatisfy {
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+            }
     }
 
     /// `application/json; charset=utf-8` -> `application/json`.

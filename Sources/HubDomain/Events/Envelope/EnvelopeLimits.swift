@@ -39,8 +39,10 @@ public enum EnvelopeLimits {
         }
         for header in headers.prefix(maximumHeaderCount + 1) {
             if header.name.utf8.count > maximumHeaderNameBytes {
-                violations.append(Violation(path: "header \(header.name.prefix(40))…",
-                                            reason: "name is \(header.name.utf8.count) bytes, above the limit of \(maximumHeaderNameBytes)"))
+                violations.append(
+                    Violation(
+                        path: "header \(header.name.prefix(40))…",
+                        reason: "name is \(header.name.utf8.count) bytes, above the limit of \(maximumHeaderNameBytes)"))
                 continue
             }
             // Every record comes through here: a value within the smallest limit needs no
@@ -63,8 +65,11 @@ public enum EnvelopeLimits {
         }
         for header in headers {
             // librdkafka hands names over as C strings, invalid UTF-8 replaced by U+FFFD.
-            if header.name.isEmpty || header.name.utf8.contains(where: StorableText.isControl) || header.name.unicodeScalars.contains("\u{FFFD}") {
-                violations.append(Violation(path: "header \(header.name)", reason: "name must be non-empty UTF-8 without control characters"))
+            if header.name.isEmpty || header.name.utf8.contains(where: StorableText.isControl)
+                || header.name.unicodeScalars.contains("\u{FFFD}")
+            {
+                violations.append(
+                    Violation(path: "header \(header.name)", reason: "name must be non-empty UTF-8 without control characters"))
                 continue
             }
             if let value = header.value, let problem = textProblem(value) {

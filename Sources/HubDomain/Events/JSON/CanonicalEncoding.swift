@@ -60,7 +60,7 @@ extension Dictionary: CanonicallyOrderedDictionary where Key: Encodable, Value: 
     func canonicalJSON() throws -> JSONValue {
         let pairs = try map { key, value in (try CanonicalEncoding.member(key), try CanonicalEncoding.member(value)) }
         if pairs.allSatisfy({ $0.0.stringValue != nil }) {
-            return .object(Dictionary<String, JSONValue>(uniqueKeysWithValues: pairs.map { ($0.0.stringValue!, $0.1) }))
+            return .object([String: JSONValue](uniqueKeysWithValues: pairs.map { ($0.0.stringValue!, $0.1) }))
         }
         return .array(pairs.map { ($0.0.canonicalString(), JSONValue.array([$0.0, $0.1])) }.sorted { $0.0 < $1.0 }.map(\.1))
     }

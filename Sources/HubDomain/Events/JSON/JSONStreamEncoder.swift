@@ -166,21 +166,66 @@ struct JSONStreamSingleValueContainer: SingleValueEncodingContainer {
         self.encoder = encoder
     }
 
-    mutating func encodeNil() throws { encoder.willWriteSingleValue(); writer.writeNull() }
-    mutating func encode(_ value: Bool) throws { encoder.willWriteSingleValue(); writer.write(value) }
-    mutating func encode(_ value: String) throws { encoder.willWriteSingleValue(); writer.write(value) }
-    mutating func encode(_ value: Double) throws { encoder.willWriteSingleValue(); try writer.write(value, codingPath: codingPath) }
-    mutating func encode(_ value: Float) throws { encoder.willWriteSingleValue(); try writer.write(value, codingPath: codingPath) }
-    mutating func encode(_ value: Int) throws { encoder.willWriteSingleValue(); writer.write(value) }
-    mutating func encode(_ value: Int8) throws { encoder.willWriteSingleValue(); writer.write(value) }
-    mutating func encode(_ value: Int16) throws { encoder.willWriteSingleValue(); writer.write(value) }
-    mutating func encode(_ value: Int32) throws { encoder.willWriteSingleValue(); writer.write(value) }
-    mutating func encode(_ value: Int64) throws { encoder.willWriteSingleValue(); writer.write(value) }
-    mutating func encode(_ value: UInt) throws { encoder.willWriteSingleValue(); writer.write(value) }
-    mutating func encode(_ value: UInt8) throws { encoder.willWriteSingleValue(); writer.write(value) }
-    mutating func encode(_ value: UInt16) throws { encoder.willWriteSingleValue(); writer.write(value) }
-    mutating func encode(_ value: UInt32) throws { encoder.willWriteSingleValue(); writer.write(value) }
-    mutating func encode(_ value: UInt64) throws { encoder.willWriteSingleValue(); writer.write(value) }
+    mutating func encodeNil() throws {
+        encoder.willWriteSingleValue()
+        writer.writeNull()
+    }
+    mutating func encode(_ value: Bool) throws {
+        encoder.willWriteSingleValue()
+        writer.write(value)
+    }
+    mutating func encode(_ value: String) throws {
+        encoder.willWriteSingleValue()
+        writer.write(value)
+    }
+    mutating func encode(_ value: Double) throws {
+        encoder.willWriteSingleValue()
+        try writer.write(value, codingPath: codingPath)
+    }
+    mutating func encode(_ value: Float) throws {
+        encoder.willWriteSingleValue()
+        try writer.write(value, codingPath: codingPath)
+    }
+    mutating func encode(_ value: Int) throws {
+        encoder.willWriteSingleValue()
+        writer.write(value)
+    }
+    mutating func encode(_ value: Int8) throws {
+        encoder.willWriteSingleValue()
+        writer.write(value)
+    }
+    mutating func encode(_ value: Int16) throws {
+        encoder.willWriteSingleValue()
+        writer.write(value)
+    }
+    mutating func encode(_ value: Int32) throws {
+        encoder.willWriteSingleValue()
+        writer.write(value)
+    }
+    mutating func encode(_ value: Int64) throws {
+        encoder.willWriteSingleValue()
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt) throws {
+        encoder.willWriteSingleValue()
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt8) throws {
+        encoder.willWriteSingleValue()
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt16) throws {
+        encoder.willWriteSingleValue()
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt32) throws {
+        encoder.willWriteSingleValue()
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt64) throws {
+        encoder.willWriteSingleValue()
+        writer.write(value)
+    }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         encoder.willWriteSingleValue()
@@ -198,28 +243,75 @@ struct JSONStreamKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol 
         writer.beginMember(ofContainerAt: index, key: key.stringValue)
     }
 
-    mutating func encodeNil(forKey key: Key) throws { begin(key); writer.writeNull() }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { begin(key); writer.write(value) }
-    mutating func encode(_ value: String, forKey key: Key) throws { begin(key); writer.write(value) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { begin(key); try writer.write(value, codingPath: codingPath + [key]) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { begin(key); try writer.write(value, codingPath: codingPath + [key]) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { begin(key); writer.write(value) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { begin(key); writer.write(value) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { begin(key); writer.write(value) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { begin(key); writer.write(value) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { begin(key); writer.write(value) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { begin(key); writer.write(value) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { begin(key); writer.write(value) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { begin(key); writer.write(value) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { begin(key); writer.write(value) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { begin(key); writer.write(value) }
+    mutating func encodeNil(forKey key: Key) throws {
+        begin(key)
+        writer.writeNull()
+    }
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        begin(key)
+        writer.write(value)
+    }
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        begin(key)
+        writer.write(value)
+    }
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        begin(key)
+        try writer.write(value, codingPath: codingPath + [key])
+    }
+    mutating func encode(_ value: Float, forKey key: Key) throws {
+        begin(key)
+        try writer.write(value, codingPath: codingPath + [key])
+    }
+    mutating func encode(_ value: Int, forKey key: Key) throws {
+        begin(key)
+        writer.write(value)
+    }
+    mutating func encode(_ value: Int8, forKey key: Key) throws {
+        begin(key)
+        writer.write(value)
+    }
+    mutating func encode(_ value: Int16, forKey key: Key) throws {
+        begin(key)
+        writer.write(value)
+    }
+    mutating func encode(_ value: Int32, forKey key: Key) throws {
+        begin(key)
+        writer.write(value)
+    }
+    mutating func encode(_ value: Int64, forKey key: Key) throws {
+        begin(key)
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt, forKey key: Key) throws {
+        begin(key)
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws {
+        begin(key)
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws {
+        begin(key)
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws {
+        begin(key)
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws {
+        begin(key)
+        writer.write(value)
+    }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         begin(key)
         try writer.encodeValue(value, codingPath: codingPath + [key])
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type, forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
         begin(key)
         writer.openContainer(UInt8(ascii: "{"), closing: UInt8(ascii: "}"))
         return KeyedEncodingContainer(JSONStreamKeyedContainer<NestedKey>(writer: writer, index: index + 1, codingPath: codingPath + [key]))
@@ -262,21 +354,66 @@ struct JSONStreamUnkeyedContainer: UnkeyedEncodingContainer {
         count += 1
     }
 
-    mutating func encodeNil() throws { begin(); writer.writeNull() }
-    mutating func encode(_ value: Bool) throws { begin(); writer.write(value) }
-    mutating func encode(_ value: String) throws { begin(); writer.write(value) }
-    mutating func encode(_ value: Double) throws { begin(); try writer.write(value, codingPath: codingPath) }
-    mutating func encode(_ value: Float) throws { begin(); try writer.write(value, codingPath: codingPath) }
-    mutating func encode(_ value: Int) throws { begin(); writer.write(value) }
-    mutating func encode(_ value: Int8) throws { begin(); writer.write(value) }
-    mutating func encode(_ value: Int16) throws { begin(); writer.write(value) }
-    mutating func encode(_ value: Int32) throws { begin(); writer.write(value) }
-    mutating func encode(_ value: Int64) throws { begin(); writer.write(value) }
-    mutating func encode(_ value: UInt) throws { begin(); writer.write(value) }
-    mutating func encode(_ value: UInt8) throws { begin(); writer.write(value) }
-    mutating func encode(_ value: UInt16) throws { begin(); writer.write(value) }
-    mutating func encode(_ value: UInt32) throws { begin(); writer.write(value) }
-    mutating func encode(_ value: UInt64) throws { begin(); writer.write(value) }
+    mutating func encodeNil() throws {
+        begin()
+        writer.writeNull()
+    }
+    mutating func encode(_ value: Bool) throws {
+        begin()
+        writer.write(value)
+    }
+    mutating func encode(_ value: String) throws {
+        begin()
+        writer.write(value)
+    }
+    mutating func encode(_ value: Double) throws {
+        begin()
+        try writer.write(value, codingPath: codingPath)
+    }
+    mutating func encode(_ value: Float) throws {
+        begin()
+        try writer.write(value, codingPath: codingPath)
+    }
+    mutating func encode(_ value: Int) throws {
+        begin()
+        writer.write(value)
+    }
+    mutating func encode(_ value: Int8) throws {
+        begin()
+        writer.write(value)
+    }
+    mutating func encode(_ value: Int16) throws {
+        begin()
+        writer.write(value)
+    }
+    mutating func encode(_ value: Int32) throws {
+        begin()
+        writer.write(value)
+    }
+    mutating func encode(_ value: Int64) throws {
+        begin()
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt) throws {
+        begin()
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt8) throws {
+        begin()
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt16) throws {
+        begin()
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt32) throws {
+        begin()
+        writer.write(value)
+    }
+    mutating func encode(_ value: UInt64) throws {
+        begin()
+        writer.write(value)
+    }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         begin()

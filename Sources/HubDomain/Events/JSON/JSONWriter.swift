@@ -63,9 +63,10 @@ extension JSONValue {
     package static func writeString(_ value: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy them whole.
-        let needsEscape = value.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-        } ?? true
+        let needsEscape =
+            value.utf8.withContiguousStorageIfAvailable { bytes in
+                bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+            } ?? true
         if !needsEscape {
             out.append(contentsOf: value.utf8)
             out.append(UInt8(ascii: "\""))

@@ -15,7 +15,8 @@ public struct ClsmDeclared: Sendable, Hashable, Codable, StrictlyDecodable {
         }
 
         public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
-            guard let object = StrictObject(value, at: path, allowed: ["copil", "plenaryAssembly", "members"], violations: &violations) else { return nil }
+            guard let object = StrictObject(value, at: path, allowed: ["copil", "plenaryAssembly", "members"], violations: &violations)
+            else { return nil }
             let copil = object.required("copil", Strict.bool, &violations)
             let plenary = object.required("plenaryAssembly", Strict.bool, &violations)
             let members = object.required("members", Strict.array(Strict.enumeration(GovernanceMember.self)), &violations)

@@ -63,7 +63,8 @@ public struct SismEventProposed: Sendable, Hashable, Codable, StrictlyDecodable 
         let qpv = object.optional("qpv", Strict.qpv, &violations)
         let cancelled = object.optional("cancelled", Strict.bool, &violations)
         if let startsAt, let endsAt, !startsAt.isBefore(endsAt) {
-            violations.append(Violation(path: path.key("endsAt").description, reason: "must be after startsAt (\(startsAt.text)), got \(endsAt.text)"))
+            violations.append(
+                Violation(path: path.key("endsAt").description, reason: "must be after startsAt (\(startsAt.text)), got \(endsAt.text)"))
             return nil
         }
         guard let proposalId, let clsmId, let edition, let title, let format, let startsAt, let endsAt, let commune,

@@ -55,7 +55,9 @@ public enum EventFile {
         }
         switch whole {
         case .success(.array(let elements)):
-            guard !elements.isEmpty else { throw EventFileRefusal(position: nil, reason: "the file holds an empty array: no event to publish") }
+            guard !elements.isEmpty else {
+                throw EventFileRefusal(position: nil, reason: "the file holds an empty array: no event to publish")
+            }
             var entries: [Entry] = []
             for (offset, element) in elements.enumerated() {
                 let position = EventFilePosition(index: offset + 1)
@@ -68,7 +70,8 @@ public enum EventFile {
         case .success(.object(let object)):
             return [Entry(position: EventFilePosition(index: 1), object: object)]
         case .success(let other):
-            throw EventFileRefusal(position: nil, reason: "the file holds a JSON \(other.typeName), not an object, an array of objects or JSON lines")
+            throw EventFileRefusal(
+                position: nil, reason: "the file holds a JSON \(other.typeName), not an object, an array of objects or JSON lines")
         case .failure(let wholeError):
             return try lines(content, wholeError: wholeError)
         }

@@ -21,8 +21,10 @@ public struct PayloadWrapping: Sendable {
     public var time: Timestamp
     public var decoder: InboundDecoder
 
-    public init(topic: InboundTopic, source: String = PayloadWrapping.defaultSource, time: Timestamp,
-                decoder: InboundDecoder = InboundDecoder()) {
+    public init(
+        topic: InboundTopic, source: String = PayloadWrapping.defaultSource, time: Timestamp,
+        decoder: InboundDecoder = InboundDecoder()
+    ) {
         self.topic = topic
         self.source = source
         self.time = time
@@ -45,7 +47,9 @@ public struct PayloadWrapping: Sendable {
 
     /// The envelope of one entry: kept when it is a structured CloudEvent, wrapped otherwise.
     /// `freshID`, when given, replaces the id either way (`--new-id`).
-    public func envelope(for entry: EventFile.Entry, freshID: String? = nil) throws(EventFileRefusal) -> (envelope: CloudEvent, wrapped: Bool) {
+    public func envelope(
+        for entry: EventFile.Entry, freshID: String? = nil
+    ) throws(EventFileRefusal) -> (envelope: CloudEvent, wrapped: Bool) {
         let json = JSONValue.object(entry.object)
         if entry.object["specversion"] != nil {
             let structured = [RecordHeader(name: "content-type", string: CloudEventRecordCodec.structuredContentType)]
@@ -82,8 +86,9 @@ public struct PayloadWrapping: Sendable {
         } catch {
             throw refused(error)
         }
-        return Prepared(position: entry.position, envelope: envelope, wrapped: wrapped,
-                        message: OutboundRecord(topic: topic.rawValue, key: key, value: envelope.data, headers: headers))
+        return Prepared(
+            position: entry.position, envelope: envelope, wrapped: wrapped,
+            message: OutboundRecord(topic: topic.rawValue, key: key, value: envelope.data, headers: headers))
     }
 
     /// Every entry prepared, or the first refusal: nothing of a refused file is sent.
