@@ -24,7 +24,7 @@ source scripts/build-flags.sh
 check=("${HUB_BUILD_FLAGS[@]}")
 
 probe=""
-cleanup() { [ -n "$probe" ] && rm -f "$probe"; }
+cleanup() { if [ -n "$probe" ]; then rm -f "$probe"; fi; }
 trap cleanup EXIT
 
 # expect_refused TARGET MODULE: the build of TARGET with `import MODULE` must fail.
