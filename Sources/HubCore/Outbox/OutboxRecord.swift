@@ -104,7 +104,7 @@ public enum OutboxHeaders {
 /// reads has. It returns nil at the first byte it does not expect (an escaped name, other
 /// spacing or order, invalid base64), and the general parser takes the text instead: the
 /// fast path never decides that a text is wrong. The relay reads every notification's
-/// headers; parsing them into JSON values was a twentieth of the workers' CPU.
+/// headers, so they are read in place rather than parsed into JSON values first.
 struct StoredHeadersScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0

@@ -1,4 +1,3 @@
-import Foundation
 import HubDomain
 
 /// A state table with its Swift types: `Row` is what is stored (one row each), `Document`
@@ -31,11 +30,7 @@ public struct StoredTable<Row: Sendable, Document: Codable & Sendable>: Sendable
         columns.append(StateColumn(name: document, type: .jsonb, role: .document))
         if let bookkeeping { columns.append(StateColumn(name: bookkeeping, type: .timestamptz, role: .bookkeeping)) }
         @Sendable func decode(_ text: String) throws -> Document {
-            do {
-                return try JSONDecoder().decode(Document.self, from: Data(text.utf8))
-            } catch {
-                throw PostgresError(.decodingFailed, "\(name).\(document) does not decode as \(Document.self): \(error)")
-            }
+            try RecordCoding.decode(Document.self, text: text, column: "\(name).\(document)")
         }
         self.table = StateTable(
             name: name, columns: columns, onConflict: onConflict, source: source, isResident: isResident,

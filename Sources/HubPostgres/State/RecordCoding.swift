@@ -23,7 +23,8 @@ enum RecordCoding {
         }
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, text: String, column: String) throws -> T {
+    /// A stored record's JSON text as `type`; `column` names it in the error.
+    static func decode<T: Decodable>(_ type: T.Type, text: String, column: String) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(text.utf8))
         } catch {

@@ -59,8 +59,9 @@ extension Set: CanonicallyOrderedSet where Element: Encodable {
 extension Dictionary: CanonicallyOrderedDictionary where Key: Encodable, Value: Encodable {
     func canonicalJSON() throws -> JSONValue {
         let pairs = try map { key, value in (try CanonicalEncoding.member(key), try CanonicalEncoding.member(value)) }
-        if pairs.allSatisfy({ $0.0.stringValue != nil }) {
-            return .object([String: JSONValue](uniqueKeysWithValues: pairs.map { ($0.0.stringValue!, $0.1) }))
+        let stringKeyed = pairs.compactMap { key, value in key.stringValue.map { ($0, value) } }
+        if stringKeyed.count == pairs.count {
+            return .object([String: JSONValue](stringKeyed, uniquingKeysWith: { first, _ in first }))
         }
         return .array(pairs.map { ($0.0.canonicalString(), JSONValue.array([$0.0, $0.1])) }.sorted { $0.0 < $1.0 }.map(\.1))
     }

@@ -2,8 +2,8 @@
 /// encodes them, without building a tree or sorting keys.
 ///
 /// For the state records stored in jsonb columns (`RecordCoding`): PostgreSQL keeps its own
-/// key order there, so sorting buys nothing, and Foundation's `JSONEncoder` was about a
-/// thirteenth of the workers' CPU (every QPV action and SISM proposal writes a record).
+/// key order there, so sorting buys nothing, and every QPV action and SISM proposal writes a
+/// record: building a tree and sorting it each time would be work thrown away.
 /// Numbers are written as the canonical writer writes them (integral doubles without a
 /// fraction); non-finite doubles are refused, as `JSONEncoder` refuses them. Unlike
 /// `JSONEncoder`, `Data`, `URL` and `Decimal` get no special form (their own `Encodable`
