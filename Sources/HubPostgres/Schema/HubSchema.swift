@@ -288,6 +288,16 @@ public enum HubSchema {
                         WHERE (r.writer_xact, r.sequence) >= (o.writer_xact, o.sequence)
                         ORDER BY r.writer_xact, r.sequence LIMIT 1) s ON true;
                 """),
+        Migration(
+            version: 8, name: "registered sources",
+            sql: """
+                -- The producers the hub knows (reference data, section "sources"): a ce_source, the
+                -- kind of organisation behind it and what it may speak for. A record whose source
+                -- may not speak for the entity it names is dead-lettered as unauthorized; with no
+                -- row here the hub runs open (every source may speak for everything).
+                CREATE TABLE ref_sources (source text PRIMARY KEY, kind text NOT NULL, doc jsonb NOT NULL);
+                \(stateWrittenTrigger(on: "ref_sources"))
+                """),
     ]
 
     /// The tables `ResidentState` mirrors: a write to any of them changes `hub_state_version`.
