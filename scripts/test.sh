@@ -17,9 +17,10 @@ if [ $# -gt 0 ]; then
     swift build "${HUB_BUILD_FLAGS[@]}" --build-tests
     exec swift test --skip-build "$@"
 fi
-# A formatted tree, then the boundaries (each probe must fail to build), then the whole
-# tree with the flags.
+# A formatted tree, the compose file (loopback ports, no password in it), then the
+# boundaries (each probe must fail to build), then the whole tree with the flags.
 scripts/format.sh --check
+scripts/check-compose.sh
 scripts/check-boundaries.sh
 swift build "${HUB_BUILD_FLAGS[@]}" --build-tests
 # Two runs: first every suite that shares the servers politely (in parallel), then, alone,
