@@ -33,9 +33,9 @@ public struct MigrationReport: Sendable {
 /// Applies pending migrations in version order, each in its own transaction together with
 /// the row that records it in `hub_schema_migrations`, so a failed migration leaves neither.
 ///
-/// Two processes may migrate at the same time (several `hub-workers` starting): each
-/// migration transaction first takes a transaction-level advisory lock, then looks again at
-/// what is applied, so each migration runs once. The lock key is derived from the schema,
+/// Two processes may migrate at the same time (two `hub-admin migrate`, a deployment's set-up
+/// jobs): each migration transaction first takes a transaction-level advisory lock, then
+/// looks again at what is applied, so each migration runs once. The lock key is derived from the schema,
 /// so migrations of different schemas do not wait for one another.
 public struct PostgresMigrator: Sendable {
     public static let tableName = "hub_schema_migrations"
@@ -96,6 +96,45 @@ public struct PostgresMigrator: Sendable {
             if ran { report.applied.append(migration) } else { report.alreadyApplied.append(migration.version) }
         }
         return report
+    }
+
+    /// Checks, without changing anything, that every migration is applied as this code knows
+    /// it, and returns the schema's version. `hub-workers` calls this at start-up instead of
+    /// migrating: it may run as a role with data rights only (no DDL), so migrating is the
+    /// owner's job (`hub-admin migrate`). No lock is taken: a migration running meanwhile
+    /// is either seen whole or not at all (each one commits with its row).
+    ///
+    /// Throws `migrationFailed` naming what to do when the schema is behind (migrations not
+    /// applied), ahead (a newer hub migrated it), changed, or not a hub schema at all.
+    @discardableResult
+    public func requireCurrent(on connection: PostgresConnection) async throws -> Int {
+        let latest = migrations.last?.version ?? 0
+        let applied: [Int: String]
+        do {
+            applied = try await appliedChecksums(on: connection)
+        } catch let error as PostgresError where error.sqlState == "42P01" {
+            throw PostgresError(
+                .migrationFailed,
+                "\(Self.tableName) is missing: the hub's schema was never migrated here; "
+                    + "run hub-admin migrate (as the schema's owner) first, this hub needs version \(latest)",
+                sqlState: error.sqlState)
+        } catch let error as PostgresError where error.sqlState == "42501" {
+            throw PostgresError(
+                .migrationFailed,
+                "this role may not read \(Self.tableName) (\(error.message)); "
+                    + "grant it with hub-admin roles workers ROLE (as the schema's owner)",
+                sqlState: error.sqlState)
+        }
+        let pending = migrations.map(\.version).filter { applied[$0] == nil }
+        guard pending.isEmpty else {
+            let version = applied.keys.max().map(String.init) ?? "none"
+            throw PostgresError(
+                .migrationFailed,
+                "the schema is at version \(version) and this hub needs version \(latest) "
+                    + "(migrations \(pending.map(String.init).joined(separator: ", ")) not applied): "
+                    + "run hub-admin migrate (as the schema's owner) first")
+        }
+        return latest
     }
 
     private var table: String { PostgresIdentifier.qualified(Self.tableName, schema: schema) }

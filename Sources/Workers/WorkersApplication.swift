@@ -5,8 +5,8 @@ import HubPostgres
 import Logging
 import ServiceLifecycle
 
-/// Start-up of the workers: servers reached, schema migrated, topics present, then the
-/// services that run until shutdown.
+/// Start-up of the workers: servers reached, schema checked (migrated by hub-admin, never
+/// here), topics present, then the services that run until shutdown.
 struct WorkersApplication {
     var services: [any Service]
 
@@ -17,12 +17,12 @@ struct WorkersApplication {
         let observability = try WorkersObservability.Settings()
 
         let database = try await ServerConnections.connectDatabase(configuration.database, logger: logger)
-        let report = try await PostgresMigrator(migrations: HubSchema.migrations, logger: logger).migrate(on: database)
-        logger.info(
-            "connected to PostgreSQL",
-            metadata: [
-                "migrationsApplied": "\(report.applied.map(\.version))", "alreadyApplied": "\(report.alreadyApplied.count)",
-            ])
+        // No DDL here: the workers may run as a role with data rights only (hub-admin roles
+        // workers). A schema behind this build is the owner's to migrate (hub-admin migrate);
+        // the workers stop with that message rather than wait, so that an upgrade that forgot
+        // the migration fails loudly (docker-compose runs the migration before starting them).
+        let version = try await PostgresMigrator(migrations: HubSchema.migrations, logger: logger).requireCurrent(on: database)
+        logger.info("connected to PostgreSQL", metadata: ["schemaVersion": "\(version)"])
 
         let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
         let metadata = try await ServerConnections.waitForKafka(admin, brokers: configuration.kafka.brokers, logger: logger)
