@@ -21,8 +21,8 @@ struct HubAdmin: AsyncParsableCommand {
             """,
         version: HubBuild.version,
         subcommands: [
-            Migrate.self, Topics.self, Reference.self, Publish.self, Notifications.self, Health.self, Report.self, Status.self,
-            DeadLetters.self, Replay.self,
+            Migrate.self, Roles.self, Topics.self, Reference.self, Publish.self, Notifications.self, Health.self, Report.self,
+            Status.self, DeadLetters.self, Replay.self,
         ]
     )
 
@@ -79,7 +79,9 @@ struct AdminContext {
 }
 
 struct Migrate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Apply the pending PostgreSQL schema migrations.")
+    static let configuration = CommandConfiguration(
+        abstract: "Apply the pending PostgreSQL schema migrations (as the schema's owner; hub-workers never migrates).",
+        discussion: "Then grants again to the roles of hub-admin roles their rights on the tables the migrations added.")
 
     func run() async throws {
         let context = try AdminContext()
@@ -92,6 +94,10 @@ struct Migrate: AsyncParsableCommand {
         print(
             "schema at version \(HubSchema.migrations.map(\.version).max() ?? 0) (\(report.applied.count) applied now, \(report.alreadyApplied.count) before)"
         )
+        // The workers' and reporting roles hold rights on the tables that existed when they
+        // were granted; a migration's new tables are theirs once granted again.
+        let granted = try await HubRoles.grantAgain(on: database)
+        if !granted.isEmpty { print("rights granted again to \(granted.joined(separator: ", "))") }
     }
 }
 

@@ -101,10 +101,17 @@ struct RegionOptions: ParsableArguments {
     @Option(help: "INSEE region code, e.g. 11 for Île-de-France (also the ARS id).")
     var region: String
 
-    /// The region's slice of the stored state; an unknown region is refused (65).
+    /// The region's slice of the stored state; an unknown region is refused (65), and so is
+    /// a region the role may not read (a reporting role of other regions: row-level security
+    /// would show it an empty region, which must not pass for a region with nothing in it).
     func load(_ scope: RegionReportScope) async throws -> HubState {
         let state = try await AdminContext().withDatabase(doing: "read region \(region) from PostgreSQL") { database in
-            try await StateStore().loadRegion(scope, on: database)
+            if let readable = try await HubRoles.readableRegions(on: database), !readable.contains(region) {
+                throw AdminFailure.refusedInput(
+                    "this PostgreSQL role may not read region \(region) (row-level security; its regions: "
+                        + "\(readable.isEmpty ? "none" : readable.joined(separator: ", "))); hub-admin roles reader grants regions")
+            }
+            return try await StateStore().loadRegion(scope, on: database)
         }
         guard let state else { throw AdminFailure.refusedInput(RegionReportRefusal.unknownRegion(region).description) }
         return state

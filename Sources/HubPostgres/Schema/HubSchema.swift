@@ -1,7 +1,7 @@
 import HubDomain
 
-/// The hub's own PostgreSQL schema, as versioned migrations. Applied by `hub-admin migrate`
-/// and by `hub-workers` at start-up (both take the migrator's advisory lock).
+/// The hub's own PostgreSQL schema, as versioned migrations. Applied by `hub-admin migrate`,
+/// run by the schema's owner; `hub-workers` only checks that they are all applied.
 ///
 /// Never edit a migration once it has shipped: the migrator refuses a changed checksum.
 /// Add a new one instead.
@@ -298,7 +298,93 @@ public enum HubSchema {
                 CREATE TABLE ref_sources (source text PRIMARY KEY, kind text NOT NULL, doc jsonb NOT NULL);
                 \(stateWrittenTrigger(on: "ref_sources"))
                 """),
+        Migration(
+            version: 9, name: "roles and regional row-level security",
+            sql: """
+                -- Who may do what is recorded here, as data, by hub-admin roles (HubRoles): roles
+                -- are the cluster's while this schema is one hub's, so no migration names a role.
+                -- A role listed here acts through membership too (pg_has_role ... 'USAGE'): grant
+                -- the role to the login roles of the people or services that use it.
+                --
+                -- The roles that process: they see and write every row of every region.
+                CREATE TABLE hub_processing_roles (
+                    role name PRIMARY KEY,
+                    granted_at timestamptz NOT NULL DEFAULT now()
+                );
+                -- The reporting roles: each reads the rows of its regions, and reference data.
+                CREATE TABLE hub_region_grants (
+                    role name NOT NULL,
+                    region text NOT NULL,
+                    granted_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (role, region)
+                );
+                -- A role sees its own grants only; the owner, who grants, sees them all. The join
+                -- on pg_roles skips the rows of a role dropped since (pg_has_role would fail).
+                ALTER TABLE hub_processing_roles ENABLE ROW LEVEL SECURITY;
+                CREATE POLICY hub_own_grants ON hub_processing_roles FOR SELECT
+                    USING (EXISTS (SELECT FROM pg_roles r WHERE r.rolname = role AND pg_has_role(r.oid, 'USAGE')));
+                ALTER TABLE hub_region_grants ENABLE ROW LEVEL SECURITY;
+                CREATE POLICY hub_own_grants ON hub_region_grants FOR SELECT
+                    USING (EXISTS (SELECT FROM pg_roles r WHERE r.rolname = role AND pg_has_role(r.oid, 'USAGE')));
+
+                -- Invoker's rights (the caller's grants are what count); the policies below call
+                -- each once per statement (a scalar or IN subquery), not once per row.
+                CREATE FUNCTION hub_processes_every_region() RETURNS boolean LANGUAGE sql STABLE
+                SET search_path FROM CURRENT AS $$
+                    SELECT EXISTS (SELECT FROM hub_processing_roles p JOIN pg_roles r ON r.rolname = p.role
+                                    WHERE pg_has_role(r.oid, 'USAGE'))
+                $$;
+                CREATE FUNCTION hub_readable_regions() RETURNS SETOF text LANGUAGE sql STABLE
+                SET search_path FROM CURRENT AS $$
+                    SELECT g.region FROM hub_region_grants g JOIN pg_roles r ON r.rolname = g.role
+                     WHERE pg_has_role(r.oid, 'USAGE')
+                $$;
+
+                -- Row-level security on the read models. The owner is not subject to it (no FORCE:
+                -- migrations, hub-admin's imports, rebuilds and repairs see everything); the
+                -- processing roles pass the first policy for every command; a reporting role
+                -- reads the rows of its regions; any other role sees no row even if granted the
+                -- table. Tables without a region column take it from what they belong to.
+                \(regionalReadModels.map(rowLevelSecurity).joined(separator: "\n"))
+
+                -- The articulation view reads clsms with its caller's rights, so under the caller's
+                -- row-level security (a view runs as its owner otherwise, who bypasses it).
+                ALTER VIEW clsm_articulation SET (security_invoker = true);
+                """),
     ]
+
+    /// Migration 9's read models under row-level security, each with the condition that
+    /// keeps a row for a reporting role (a boolean SQL expression on the table's columns).
+    static let regionalReadModels: [(table: String, readable: String)] = [
+        ("clsms", "region IN (SELECT hub_readable_regions())"),
+        ("ptsms", "region IN (SELECT hub_readable_regions())"),
+        // Every version of a diagnostic belongs to its PTSM (itself under row-level security).
+        ("ptsm_diagnostics", "ptsm_id IN (SELECT p.id FROM ptsms p WHERE p.region IN (SELECT hub_readable_regions()))"),
+        ("sism_proposals", "region IN (SELECT hub_readable_regions())"),
+        ("sism_programmes", "region IN (SELECT hub_readable_regions())"),
+        // An action is recorded in a QPV: the region of the QPV's communes, through their
+        // départements (reference data, readable by reporting roles).
+        (
+            "qpv_actions",
+            """
+            qpv IN (SELECT q.code FROM ref_qpvs q
+                      JOIN ref_communes c ON c.code = ANY (q.communes)
+                      JOIN ref_departements d ON d.code = c.departement
+                     WHERE d.region IN (SELECT hub_readable_regions()))
+            """
+        ),
+    ]
+
+    /// Migration 9's row-level security on one read model: every command for the processing
+    /// roles, reading the rows `readable` keeps for the reporting roles.
+    static func rowLevelSecurity(_ model: (table: String, readable: String)) -> String {
+        """
+        ALTER TABLE \(model.table) ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY hub_processing ON \(model.table)
+            USING ((SELECT hub_processes_every_region())) WITH CHECK ((SELECT hub_processes_every_region()));
+        CREATE POLICY hub_regional_reading ON \(model.table) FOR SELECT USING (\(model.readable));
+        """
+    }
 
     /// The tables `ResidentState` mirrors: a write to any of them changes `hub_state_version`.
     /// Migration 4's trigger on one table the resident state mirrors.

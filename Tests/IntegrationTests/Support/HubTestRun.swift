@@ -57,8 +57,8 @@ struct HubTestRun {
         return offsets
     }
 
-    func startWorker(_ name: String = "worker") throws -> WorkerProcess {
-        try WorkerProcess(schema: schema, group: group, name: name)
+    func startWorker(_ name: String = "worker", databaseURL: String? = nil) throws -> WorkerProcess {
+        try WorkerProcess(schema: schema, group: group, name: name, databaseURL: databaseURL)
     }
 
     /// Reads hub.notifications from the run's start until `expected` distinct ids came (or

@@ -14,12 +14,13 @@ final class WorkerProcess: @unchecked Sendable {
     let process = Process()
     let logFile: URL
 
-    /// Starts a worker on `schema` (through the libpq `options` parameter) in `group`.
-    init(schema: String, group: String, name: String = "worker") throws {
+    /// Starts a worker on `schema` (through the libpq `options` parameter) in `group`, as the
+    /// test servers' user or, given `databaseURL`, as the role and on the schema it names.
+    init(schema: String, group: String, name: String = "worker", databaseURL given: String? = nil) throws {
         let databaseURL = try TestServers.requireDatabaseURL()
         let separator = databaseURL.contains("?") ? "&" : "?"
         var environment = ProcessInfo.processInfo.environment
-        environment["HUB_DATABASE_URL"] = databaseURL + separator + "options=-c%20search_path%3D" + schema
+        environment["HUB_DATABASE_URL"] = given ?? databaseURL + separator + "options=-c%20search_path%3D" + schema
         environment["HUB_KAFKA_BROKERS"] = try TestServers.requireKafkaBrokers()
         environment["HUB_GROUP_ID"] = group
         environment["HUB_KAFKA_SESSION_TIMEOUT_MS"] = "4000"
@@ -51,7 +52,8 @@ final class WorkerProcess: @unchecked Sendable {
         _ = await waitForExit(timeout: .seconds(10))
     }
 
-    private func waitForExit(timeout: Duration) async -> Int32 {
+    /// Waits for the process to end by itself (SIGKILL after `timeout`); its exit status.
+    func waitForExit(timeout: Duration) async -> Int32 {
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: timeout)
         while process.isRunning, clock.now < end {
