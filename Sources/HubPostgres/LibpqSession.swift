@@ -289,11 +289,41 @@ final class LibpqSession {
                 .authenticationFailed, "\(configuration): \(reason)", sqlState: "28P01",
                 hint: "check the user and password in HUB_DATABASE_URL")
         }
+        if let hint = tlsHint(lowered) {
+            return PostgresError(.tlsRefused, "\(configuration): TLS refused: \(reason)", hint: hint)
+        }
         if lowered.contains("timeout expired") {
             return PostgresError(
                 .connectionFailed, "\(configuration): \(reason) (connect_timeout \(configuration.connectTimeoutSeconds) s)")
         }
         return PostgresError(.connectionFailed, "\(configuration): \(reason)")
+    }
+}
+
+extension LibpqSession {
+    /// What to check when libpq's connection error (lower-cased) is a TLS refusal, nil
+    /// otherwise. Only the messages of verification and set-up count: an "SSL SYSCALL error"
+    /// is a connection that broke (a server going down), which waiting may fix.
+    static func tlsHint(_ message: String) -> String? {
+        if message.contains("certificate verify failed") || message.contains("alert unknown ca") {
+            return "the server's certificate is not signed by a CA of sslrootcert (or has expired): "
+                + "give in HUB_DATABASE_URL the sslrootcert of the CA that signed it"
+        }
+        if message.contains("does not match host name") {
+            return "the server's certificate does not name the host of HUB_DATABASE_URL: "
+                + "connect by a name it lists (sslmode=verify-full checks it)"
+        }
+        if message.contains("root certificate file") {
+            return "give sslrootcert=FILE in HUB_DATABASE_URL: the CA that signed the server's certificate"
+        }
+        if message.contains("does not support ssl") {
+            return "the server has TLS off (ssl = on in postgresql.conf), or sslmode asks for TLS it cannot give"
+        }
+        let setUp = ["certificate file", "private key", "alert certificate required", "alert bad certificate", "sslmode value"]
+        if setUp.contains(where: message.contains) {
+            return "check sslmode, sslrootcert, sslcert and sslkey in HUB_DATABASE_URL (files, their rights, the CA)"
+        }
+        return nil
     }
 }
 

@@ -18,6 +18,9 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public let port: String?
     public let user: String?
     public let database: String?
+    /// libpq's `sslmode` when the URI sets one (`verify-full` checks the server's certificate
+    /// against `sslrootcert` and the host name); shown by `description`.
+    public let sslMode: String?
 
     /// Seconds libpq waits for a connection (per host) before giving up. Set to 5 when the
     /// URI has no `connect_timeout`, so that an unreachable host is an error, not a hang.
@@ -72,6 +75,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         port = values["port"]
         user = values["user"]
         database = values["dbname"]
+        sslMode = values["sslmode"]
         uriOptions = values["options"]
         uriSetsApplicationName = values["application_name"] != nil
         if let timeout = values["connect_timeout"] {
@@ -107,6 +111,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         text += host ?? ""
         if let port { text += ":\(port)" }
         text += "/" + (database ?? "")
+        if let sslMode { text += " sslmode=\(sslMode)" }
         if !searchPath.isEmpty { text += " search_path=\(searchPath.joined(separator: ","))" }
         return text
     }

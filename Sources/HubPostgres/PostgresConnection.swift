@@ -50,8 +50,8 @@ public final class PostgresConnection: @unchecked Sendable {
         self.queue = DispatchQueue(label: "hub.postgres.connection")
     }
 
-    /// Opens a connection. Fails fast (within `connect_timeout`) with `connectionFailed` or
-    /// `authenticationFailed`: a wrong configuration is not retried.
+    /// Opens a connection. Fails fast (within `connect_timeout`) with `connectionFailed`,
+    /// `authenticationFailed` or `tlsRefused`: a wrong configuration is not retried.
     public static func connect(
         _ configuration: PostgresConfiguration, logger: Logger = Logger(label: "hub.postgres")
     ) async throws -> PostgresConnection {
@@ -246,7 +246,7 @@ public final class PostgresConnection: @unchecked Sendable {
                     metadata: ["attempts": "\(attempt)", "after": "\(ContinuousClock.now - started)"])
                 return session
             } catch let error as PostgresError {
-                if error.kind == .authenticationFailed { throw error }
+                if error.kind == .authenticationFailed || error.kind == .tlsRefused { throw error }
                 guard !flag.isSet else { throw PostgresError(.cancelled, "cancelled while reconnecting") }
                 guard ContinuousClock.now + delay < deadline else {
                     throw PostgresError(

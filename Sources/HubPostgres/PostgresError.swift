@@ -13,6 +13,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case connectionFailed
         /// The server rejected the credentials.
         case authenticationFailed
+        /// TLS could not be set up as `sslmode` asks: the server's certificate is not signed by
+        /// a CA of `sslrootcert`, does not name the host, the CA or client files are missing, or
+        /// the server has no TLS. Not transient: waiting does not change a certificate.
+        case tlsRefused
         /// The connection broke while it was in use. Inside a transaction it is not
         /// re-established for you: run the whole transaction again.
         case connectionLost

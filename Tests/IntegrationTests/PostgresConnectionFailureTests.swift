@@ -151,7 +151,8 @@ struct PostgresConnectionFailureTests {
         }
         let configuration = try PostgresConfiguration.fromEnvironment(
             HubEnvironment(["HUB_DATABASE_URL": "postgresql://hub:\(secret)@db.example:6543/hub?sslmode=require"]))
-        #expect(configuration.description == "postgresql://hub:***@db.example:6543/hub")
+        // sslmode is shown (logs say whether TLS was asked for), never the password.
+        #expect(configuration.description == "postgresql://hub:***@db.example:6543/hub sslmode=require")
         #expect("\(configuration)".contains(secret) == false)
         #expect(configuration.connectTimeoutSeconds == PostgresConfiguration.defaultConnectTimeoutSeconds)
         #expect(configuration.user == "hub" && configuration.port == "6543" && configuration.database == "hub")
