@@ -14,7 +14,8 @@ struct Reference: AsyncParsableCommand {
             abstract: "Import reference data: the project's JSON format (docs/contract.md) or an INSEE / QPV CSV file.",
             discussion: """
                 FILE is a JSON document in the project's format (sections regions, departements, communes, \
-                qpvs, cls, asvs, sismEditions, each optional; see docs/examples/reference-demo.json) or, when \
+                qpvs, cls, asvs, sismEditions, sources, each optional; see docs/examples/reference-demo.json \
+                and, for the registered sources, docs/examples/sources-demo.json) or, when \
                 its name ends in .csv, one of the official CSV layouts, recognised by their header: INSEE \
                 regions, départements or communes (COG), or the QPV list.
 
@@ -25,7 +26,7 @@ struct Reference: AsyncParsableCommand {
                 does not name are kept. Importing the same file again changes nothing.
 
                 Prints what changed, per kind (regions, departements, communes, qpvs, cls, asvs, \
-                sismEditions): how many rows were inserted, updated and unchanged, as a table followed by a \
+                sismEditions, sources): how many rows were inserted, updated and unchanged, as a table followed by a \
                 summary line, or as JSON or CSV (--format) with the same columns. --dry-run checks and \
                 reports the same way without writing anything.
 

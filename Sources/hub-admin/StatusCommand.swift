@@ -7,7 +7,7 @@ extension HubStatus.Section: ExpressibleByArgument {}
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the workers' consumer lag, the outbox backlog, dead letters by code and the last event per inbound topic.",
+        abstract: "Show the workers' consumer lag, the outbox backlog, dead letters by code, the last event per inbound topic and the registered sources.",
         discussion: """
             Read-only, safe while hub-workers run. Sections:
               lag          per inbound partition: the group's (HUB_GROUP_ID) committed offset, the end \
@@ -17,6 +17,8 @@ struct Status: AsyncParsableCommand {
               deadletters  dead letters per code: total, and not replayed yet
               events       per inbound topic: events in the event log, and the last one processed \
             (ce_time, ce_id, ce_source, when processed)
+              sources      registered sources (reference data) by kind; none means the hub runs open: \
+            any ce_source may speak for any entity
 
             --format table prints each section under a title; json prints one object whose keys are \
             the section names, each an array of row objects; csv prints one table: the lag section, \
@@ -26,7 +28,7 @@ struct Status: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Only this section: lag, outbox, deadletters or events.")
+    @Option(help: "Only this section: lag, outbox, deadletters, events or sources.")
     var section: HubStatus.Section?
 
     @Option(help: "Seconds to wait for Kafka's answers.")
@@ -48,6 +50,7 @@ struct Status: AsyncParsableCommand {
                 if wanted.contains(.outbox) { status.outbox = try await HubStatusQueries.outbox(on: database) }
                 if wanted.contains(.deadletters) { status.deadLetters = try await DeadLetterStore.counts(on: database) }
                 if wanted.contains(.events) { status.events = try await HubStatusQueries.events(topics: topics, on: database) }
+                if wanted.contains(.sources) { status.sources = try await HubStatusQueries.sources(on: database) }
             }
         }
         if wanted.contains(.lag) {

@@ -75,8 +75,12 @@ package struct RandomEvents {
         let hour = Int.random(in: 8...21, using: &rng)
         let startsAt = "2026-10-\(Digits.padded(day, 2))T\(Digits.padded(hour, 2)):00:00+02:00"
         let endsAt = "2026-10-\(Digits.padded(day, 2))T\(Digits.padded(hour + 2, 2)):30:00+02:00"
+        // Proposal ids are owned by their CLSM: most are its own (updates of its proposals),
+        // one in ten is another CLSM's (refused as unauthorized once that one exists).
+        let clsm = chance(5) ? "unknown" : pick(Self.clsmIds)
+        let owner = chance(10) ? pick(Self.clsmIds) : clsm
         return Fixture.proposal(
-            pick(["s1", "s2", "s3", "s4", "s5", "s6"]), clsm: chance(5) ? "unknown" : pick(Self.clsmIds), commune: pick(Self.communes),
+            "\(owner)-" + pick(["s1", "s2", "s3"]), clsm: clsm, commune: pick(Self.communes),
             startsAt: startsAt, endsAt: endsAt, format: pick(SismFormat.allCases), qpv: chance(30) ? pick(Self.qpvs) : nil,
             cancelled: chance(10) ? true : nil)
     }
@@ -95,8 +99,10 @@ package struct RandomEvents {
             case .asv: pick(["asv-saint-denis", "asv-bobigny"])
             case .cls: pick(["cls-plaine-commune", "cls-bobigny"])
             }
+        // Action ids are owned by their first recorder: one in ten names another's.
+        let owner = chance(10) ? pick(Self.clsmIds) : recorder
         return Fixture.action(
-            pick(["x1", "x2", "x3"]), qpv: pick(Self.qpvs), by: kind, recorder, participants: Int.random(in: 0...40, using: &rng))
+            "\(owner)-" + pick(["x1", "x2"]), qpv: pick(Self.qpvs), by: kind, recorder, participants: Int.random(in: 0...40, using: &rng))
     }
 }
 

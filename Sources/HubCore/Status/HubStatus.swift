@@ -84,6 +84,17 @@ public struct TopicActivity: Sendable, Hashable {
     }
 }
 
+/// How many registered sources (reference data, section `sources`) are of one kind.
+public struct SourceCount: Sendable, Hashable {
+    public var kind: String
+    public var sources: Int
+
+    public init(kind: String, sources: Int) {
+        self.kind = kind
+        self.sources = sources
+    }
+}
+
 /// What `hub-admin status` shows: the workers' progress on Kafka and what waits in PostgreSQL.
 public struct HubStatus: Sendable, Hashable {
     /// The workers' consumer group (`HUB_GROUP_ID`).
@@ -92,16 +103,19 @@ public struct HubStatus: Sendable, Hashable {
     public var outbox: [OutboxBacklog]
     public var deadLetters: [DeadLetterCount]
     public var events: [TopicActivity]
+    /// Registered sources by kind; empty when the hub runs open.
+    public var sources: [SourceCount]
 
     public init(
         group: String, lag: [PartitionLag], outbox: [OutboxBacklog], deadLetters: [DeadLetterCount],
-        events: [TopicActivity]
+        events: [TopicActivity], sources: [SourceCount] = []
     ) {
         self.group = group
         self.lag = lag
         self.outbox = outbox
         self.deadLetters = deadLetters
         self.events = events
+        self.sources = sources
     }
 
     /// The section names, as `--section` takes them and JSON keys them.
@@ -110,11 +124,12 @@ public struct HubStatus: Sendable, Hashable {
         case outbox
         case deadletters
         case events
+        case sources
     }
 
     public var totalLag: Int64 { lag.reduce(0) { $0 + $1.lag } }
 
-    /// The four sections, in the order of `Section`, under no title (the lag section's
+    /// The sections, in the order of `Section`, under no title (the lag section's
     /// heading names the group).
     public func document() -> ListingDocument {
         ListingDocument(sections: [
@@ -124,7 +139,21 @@ public struct HubStatus: Sendable, Hashable {
             .init(name: Section.outbox.rawValue, title: "Outbox backlog", listing: outboxListing()),
             .init(name: Section.deadletters.rawValue, title: "Dead letters by code", listing: deadLetterListing()),
             .init(name: Section.events.rawValue, title: "Last event per inbound topic", listing: eventsListing()),
+            .init(name: Section.sources.rawValue, title: sourcesTitle, listing: sourcesListing()),
         ])
+    }
+
+    /// Says, above the counts, whether ownership is enforced.
+    var sourcesTitle: String {
+        sources.isEmpty
+            ? "Registered sources: none, the hub runs open (any ce_source may speak for any CLSM, PTSM, ASV, CLS or region)"
+            : "Registered sources by kind (a record from another source is dead-lettered as unauthorized)"
+    }
+
+    func sourcesListing() -> Listing {
+        var listing = Listing(columns: ["kind", "sources"])
+        for entry in sources { listing.append([.text(entry.kind), ListingValue(entry.sources)]) }
+        return listing
     }
 
     func lagListing() -> Listing {

@@ -32,6 +32,13 @@ public enum HubStatusQueries {
     /// Unsent outbox rows per topic (the view `hub_outbox_unsent`: rows after the relay's
     /// position, found by the index `hub_outbox_relay_order`) and parked ones, ages
     /// by the database's clock so that a skewed admin machine does not distort them.
+    /// Registered sources by kind (empty: the hub runs open).
+    public static func sources(on connection: PostgresConnection) async throws -> [SourceCount] {
+        try await connection.query("SELECT kind, count(*) FROM ref_sources GROUP BY kind ORDER BY kind").map {
+            SourceCount(kind: try $0.decode(at: 0), sources: try $0.decode(Int.self, at: 1))
+        }
+    }
+
     public static func outbox(on connection: PostgresConnection) async throws -> [OutboxBacklog] {
         let rows = try await connection.query(
             """

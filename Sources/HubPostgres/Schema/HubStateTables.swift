@@ -48,6 +48,12 @@ public enum StateTables {
         source: .referenceImport, isResident: true
     ) { $0.reference.sismEditions[$1.year] = $1 }
 
+    public static let sources = StoredTable<RegisteredSource, RegisteredSource>(
+        "ref_sources",
+        [.key("source", .text) { .text($0.source) }, .search("kind", .text) { .text($0.kind.rawValue) }],
+        document: "doc", source: .referenceImport, isResident: true
+    ) { $0.reference.sources[$1.source] = $1 }
+
     // MARK: Read models (written by the rules)
 
     public static let clsms = StoredTable<ClsmRecord, ClsmRecord>(
@@ -114,7 +120,7 @@ public enum StateTables {
     /// Every state table: the reference data, then the read models by name.
     public static let all: [StateTable] = [
         regions.table, departements.table, communes.table, qpvs.table, cls.table, asvs.table, sismEditions.table,
-        clsms.table, ptsmDiagnostics.table, ptsms.table, qpvActions.table, sismProgrammes.table, sismProposals.table,
+        sources.table, clsms.table, ptsmDiagnostics.table, ptsms.table, qpvActions.table, sismProgrammes.table, sismProposals.table,
     ]
 
     /// The tables the rules derive from the event log, by name: what `ReadModelRebuild`

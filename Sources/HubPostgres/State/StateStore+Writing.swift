@@ -59,6 +59,7 @@ extension StateStore {
         try await write(document.cls, into: StateTables.cls, on: connection)
         try await write(document.asvs, into: StateTables.asvs, on: connection)
         try await write(document.sismEditions, into: StateTables.sismEditions, on: connection)
+        try await write(document.sources, into: StateTables.sources, on: connection)
     }
 
     /// `INSERT` of `rows` into `table`'s written columns; a row whose key is stored replaces

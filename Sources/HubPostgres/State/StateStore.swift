@@ -53,6 +53,13 @@ public struct StateStore: Sendable {
             on: connection)
         for edition in editions { state.reference.sismEditions[edition.year] = edition }
 
+        let sources = try await documents(
+            StateTables.sources, where: "\(StateTables.sources.table["source"]) = ANY(\(Array(requirements.sources)))", on: connection)
+        for source in sources { state.reference.sources[source.source] = source }
+        state.reference.someSourceRegistered = try await connection.query(
+            "SELECT EXISTS (SELECT 1 FROM \(StateTables.sources.table))"
+        ).scalar(Bool.self)
+
         let clsTable = StateTables.cls.table
         let cls = try await documents(
             StateTables.cls,

@@ -49,7 +49,7 @@ struct HubStatusTests {
     func json() throws {
         let text = try Self.status.document().rendered(as: .json)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [[String: Any]]])
-        #expect(Set(object.keys) == ["lag", "outbox", "deadletters", "events"])
+        #expect(Set(object.keys) == ["lag", "outbox", "deadletters", "events", "sources"])
         let lag = try #require(object["lag"])
         #expect(lag.map { $0["topic"] as? String } == ["clsm.declared", "qpv.action.recorded"], "sorted by topic and partition")
         #expect(lag[0]["lag"] as? Int == 0 && lag[1]["lag"] as? Int == 2)

@@ -10,7 +10,7 @@ struct StateTablesTests {
         #expect(
             StateTables.all.map(\.name) == [
                 "ref_regions", "ref_departements", "ref_communes", "ref_qpvs", "ref_cls", "ref_asvs", "ref_sism_editions",
-                "clsms", "ptsm_diagnostics", "ptsms", "qpv_actions", "sism_programmes", "sism_proposals",
+                "ref_sources", "clsms", "ptsm_diagnostics", "ptsms", "qpv_actions", "sism_programmes", "sism_proposals",
             ])
         for table in StateTables.all {
             #expect(!table.key.isEmpty, "\(table.name)")
@@ -25,7 +25,7 @@ struct StateTablesTests {
         #expect(
             StateTables.all.filter(\.isResident).map(\.name) == [
                 "ref_regions", "ref_departements", "ref_communes", "ref_qpvs", "ref_cls", "ref_asvs", "ref_sism_editions",
-                "clsms", "ptsms", "sism_programmes", "sism_proposals",
+                "ref_sources", "clsms", "ptsms", "sism_programmes", "sism_proposals",
             ])
     }
 

@@ -50,7 +50,11 @@ struct SchemaConsistencyTests {
         #expect(
             notification["properties"]?["notificationId"]?["description"]?.stringValue?.contains(
                 UUIDv5.notificationNamespace.uuidString.lowercased()) == true)
-        #expect(Self.properties(try Self.schema("reference-data")) == ReferenceDataDocument.fields)
+        let reference = try Self.schema("reference-data")
+        #expect(Self.properties(reference) == ReferenceDataDocument.fields)
+        let source = reference["properties"]?["sources"]?["items"]
+        #expect(Self.enumValues(source?["properties"]?["kind"]) == RegisteredSource.Kind.allCases.map(\.rawValue))
+        #expect(Self.properties(source ?? .null) == ["source", "kind", "name", "entities", "regions"])
     }
 
     @Test("a produced notification has exactly the schema's required fields")

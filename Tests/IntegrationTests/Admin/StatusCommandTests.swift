@@ -56,7 +56,11 @@ struct StatusCommandTests {
                 group: TestServers.uniqueName("status"))
             #expect(result.status == 0, "\(result)")
             let status = try Self.json(result.standardOutput)
-            #expect(Set(status.keys) == ["lag", "outbox", "deadletters", "events"])
+            #expect(Set(status.keys) == ["lag", "outbox", "deadletters", "events", "sources"])
+
+            #expect(status["sources"]?.isEmpty == true, "no source registered: the hub runs open")
+            let sourcesTable = try await AdminProcess.run(["status", "--section", "sources"], schema: schema)
+            #expect(sourcesTable.standardOutput.contains("none, the hub runs open"), "\(sourcesTable)")
 
             let outbox = try #require(status["outbox"])
             #expect(outbox.map { $0["topic"] as? String } == ["hub.notifications", "hub.deadletter"])

@@ -9,6 +9,15 @@ public struct ReferenceData: Sendable, Hashable, Codable {
     public var cls: [String: Cls] = [:] { didSet { index = ReferenceIndex() } }
     public var asvs: [String: Asv] = [:] { didSet { index = ReferenceIndex() } }
     public var sismEditions: [Int: SismEdition] = [:]
+    /// The registered producers by `ce_source`. In a slice only those asked for are here:
+    /// `someSourceRegistered` says whether the hub holds any at all.
+    public var sources: [String: RegisteredSource] = [:] {
+        didSet { if !sources.isEmpty { someSourceRegistered = true } }
+    }
+    /// Whether any source is registered (in a slice: in the whole state). While none is, the
+    /// hub runs open: every source may speak for everything. Sources are never deleted by an
+    /// import, so once true it stays true.
+    public var someSourceRegistered = false
     /// QPVs and CLS by commune, ASVs by QPV: built on first use. The rules ask these
     /// questions for every event, of slices holding hundreds of CLS and ASVs, so the answer
     /// is indexed once rather than found by filtering every row each time.
@@ -17,12 +26,13 @@ public struct ReferenceData: Sendable, Hashable, Codable {
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case regions, departements, communes, qpvs, cls, asvs, sismEditions
+        case regions, departements, communes, qpvs, cls, asvs, sismEditions, sources, someSourceRegistered
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.regions == rhs.regions && lhs.departements == rhs.departements && lhs.communes == rhs.communes
             && lhs.qpvs == rhs.qpvs && lhs.cls == rhs.cls && lhs.asvs == rhs.asvs && lhs.sismEditions == rhs.sismEditions
+            && lhs.sources == rhs.sources && lhs.someSourceRegistered == rhs.someSourceRegistered
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -33,6 +43,8 @@ public struct ReferenceData: Sendable, Hashable, Codable {
         hasher.combine(cls)
         hasher.combine(asvs)
         hasher.combine(sismEditions)
+        hasher.combine(sources)
+        hasher.combine(someSourceRegistered)
     }
 
     /// Upserts everything in `document` (rows not mentioned are kept): the semantics of
@@ -45,6 +57,7 @@ public struct ReferenceData: Sendable, Hashable, Codable {
         for row in document.cls { cls[row.id] = row }
         for row in document.asvs { asvs[row.id] = row }
         for row in document.sismEditions { sismEditions[row.year] = row }
+        for row in document.sources { sources[row.source] = row }
     }
 
     /// The region of a commune, through its département.
@@ -138,10 +151,12 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
     public var cls: [Cls]
     public var asvs: [Asv]
     public var sismEditions: [SismEdition]
+    /// The registered producers (see `RegisteredSource`).
+    public var sources: [RegisteredSource]
 
     public init(
         description: String? = nil, regions: [Region] = [], departements: [Departement] = [], communes: [Commune] = [],
-        qpvs: [Qpv] = [], cls: [Cls] = [], asvs: [Asv] = [], sismEditions: [SismEdition] = []
+        qpvs: [Qpv] = [], cls: [Cls] = [], asvs: [Asv] = [], sismEditions: [SismEdition] = [], sources: [RegisteredSource] = []
     ) {
         self.description = description
         self.regions = regions
@@ -151,13 +166,16 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
         self.cls = cls
         self.asvs = asvs
         self.sismEditions = sismEditions
+        self.sources = sources
     }
 
     /// The longest name of a region, département, commune, QPV, CLS or ASV, in characters
     /// (JSON and CSV imports alike).
     public static let maximumNameLength = 200
 
-    public static let fields: Set<String> = ["description", "regions", "departements", "communes", "qpvs", "cls", "asvs", "sismEditions"]
+    public static let fields: Set<String> = [
+        "description", "regions", "departements", "communes", "qpvs", "cls", "asvs", "sismEditions", "sources",
+    ]
 
     public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
         guard let object = StrictObject(value, at: path, allowed: fields, violations: &violations) else { return nil }
@@ -170,9 +188,10 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
         let cls = object.optional("cls", Strict.array(maxCount: max, Strict.object(Cls.self)), &violations)
         let asvs = object.optional("asvs", Strict.array(maxCount: max, Strict.object(Asv.self)), &violations)
         let editions = object.optional("sismEditions", Strict.array(maxCount: 1000, Strict.object(SismEdition.self)), &violations)
+        let sources = object.optional("sources", Strict.array(maxCount: max, Strict.object(RegisteredSource.self)), &violations)
         return Self(
             description: description, regions: regions ?? [], departements: departements ?? [], communes: communes ?? [],
-            qpvs: qpvs ?? [], cls: cls ?? [], asvs: asvs ?? [], sismEditions: editions ?? [])
+            qpvs: qpvs ?? [], cls: cls ?? [], asvs: asvs ?? [], sismEditions: editions ?? [], sources: sources ?? [])
     }
 
     /// Strict decoding of an import file, then consistency against `existing` reference
@@ -224,6 +243,7 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
         check(cls, "cls", \.id)
         check(asvs, "asvs", \.id)
         check(sismEditions, "sismEditions") { String($0.year) }
+        check(sources, "sources", \.source)
         return violations
     }
 
@@ -253,6 +273,30 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
         for (i, row) in asvs.enumerated() {
             for (j, qpv) in row.qpvs.enumerated() where merged.qpvs[qpv] == nil {
                 violations.append(Violation(path: "asvs[\(i)].qpvs[\(j)]", reason: "unknown QPV \(qpv)"))
+            }
+        }
+        violations += danglingSourceReferences(merged)
+        return violations
+    }
+
+    /// An ARS's regions, and the CLS or ASV a source speaks for, must exist (CLSM and PTSM
+    /// ids come with their events, so a source may be registered before them).
+    private func danglingSourceReferences(_ merged: ReferenceData) -> [Violation] {
+        var violations: [Violation] = []
+        for (i, row) in sources.enumerated() {
+            for (j, region) in row.regions.enumerated() where merged.regions[region] == nil {
+                violations.append(Violation(path: "sources[\(i)].regions[\(j)]", reason: "unknown region \(region)"))
+            }
+            for (j, id) in row.entities.enumerated() {
+                let known: Bool
+                switch row.kind {
+                case .cls: known = merged.cls[id] != nil
+                case .asv: known = merged.asvs[id] != nil
+                case .clsm, .ptsm, .ars: known = true
+                }
+                if !known {
+                    violations.append(Violation(path: "sources[\(i)].entities[\(j)]", reason: "unknown \(row.kind.rawValue.uppercased()) \(id)"))
+                }
             }
         }
         return violations

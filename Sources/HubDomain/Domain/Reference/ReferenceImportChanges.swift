@@ -5,7 +5,7 @@
 public struct ReferenceImportChanges: Sendable, Hashable {
     /// The kinds of reference data, named as the sections of the JSON import format.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
-        case regions, departements, communes, qpvs, cls, asvs, sismEditions
+        case regions, departements, communes, qpvs, cls, asvs, sismEditions, sources
     }
 
     public struct KindChanges: Sendable, Hashable {
@@ -55,6 +55,7 @@ public struct ReferenceImportChanges: Sendable, Hashable {
         compare(
             .sismEditions, document.sismEditions, { existing.sismEditions[$0.year] }, { String($0.year) },
             into: &write.sismEditions)
+        compare(.sources, document.sources, { existing.sources[$0.source] }, \.source, into: &write.sources)
         self.kinds = kinds
         self.rowsToWrite = write
     }

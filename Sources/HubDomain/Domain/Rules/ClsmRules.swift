@@ -15,6 +15,9 @@ enum ClsmRules {
             check.require(reference.communes[code] != nil, path: "communes[\(position)]", "unknown commune \(code)")
         }
         try check.throwIfAny("clsm.declared \(declaration.clsmId)")
+        try RegionConsistency.check(
+            "clsm.declared \(declaration.clsmId)", region: declaration.region, parts: "communes",
+            declaration.communes.map { ($0, reference.region(ofCommune: $0)) })
 
         let previous = state.clsms[declaration.clsmId]
         let communes = Set(declaration.communes)

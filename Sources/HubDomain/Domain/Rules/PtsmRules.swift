@@ -16,6 +16,9 @@ enum PtsmRules {
             check.require(reference.departements[code] != nil, path: "departements[\(position)]", "unknown département \(code)")
         }
         try check.throwIfAny("ptsm.diagnostic.published \(diagnostic.ptsmId)")
+        try RegionConsistency.check(
+            "ptsm.diagnostic.published \(diagnostic.ptsmId)", region: diagnostic.region, parts: "departements",
+            diagnostic.departements.map { ($0, reference.departements[$0]?.region) })
 
         let previous = state.ptsms[diagnostic.ptsmId]
         if let previous, diagnostic.version <= previous.diagnostic.version {

@@ -5,7 +5,7 @@
 /// Workers call, per record:
 /// 1. `InboundDecoder.decode(topic:key:headers:value:)` -> `DecodedEvent` (or a dead letter);
 /// 2. `requirements(for:)` -> load that slice of state from storage;
-/// 3. `decide(_:in:)` -> `Decision` (or an `unknown_reference` dead letter);
+/// 3. `decide(_:in:)` -> `Decision` (or an `unauthorized` or `unknown_reference` dead letter);
 /// 4. store `decision.changes` and the notifications (outbox) in one transaction.
 public struct RulesEngine: Sendable {
     public init() {}
@@ -15,6 +15,7 @@ public struct RulesEngine: Sendable {
     public func requirements(for event: DecodedEvent) -> StateRequirements {
         var requirements = StateRequirements()
         requirements.events = [event.identity]
+        requirements.sources = [event.identity.source]
         switch event.event {
         case .clsmDeclared(let payload):
             requirements.regions = [payload.region]
@@ -53,6 +54,7 @@ public struct RulesEngine: Sendable {
         if state.processedEvents.contains(event.identity) {
             return Decision(outcome: .duplicate, changes: [], notifications: [])
         }
+        try SourceAuthorization.check(event, in: state)
         let output: RuleOutput
         var outcome = Decision.Outcome.applied
         switch event.event {
@@ -101,6 +103,28 @@ struct ReferenceCheck {
                 code: .unknownReference,
                 message:
                     "\(context) refers to \(violations.count) unknown reference(s); import the reference data, then replay the dead letter",
+                violations: violations)
+        }
+    }
+}
+
+/// A CLSM's declared region must be its communes' region, a PTSM's its départements': the
+/// region decides which ARS is told, so a wrong one sends a region's news to another ARS.
+/// Refused as `unknown_reference` (the record contradicts the reference data; the fix is at
+/// the source, or in the reference data when it is the one that is wrong).
+enum RegionConsistency {
+    /// `parts`: the payload field listing the territory, each code with its region (nil:
+    /// unknown, already refused by the reference check).
+    static func check(_ context: String, region: String, parts: String, _ regions: [(code: String, region: String?)]) throws(EventRejection) {
+        let violations = regions.enumerated().compactMap { position, part -> Violation? in
+            guard let partRegion = part.region, partRegion != region else { return nil }
+            return Violation(path: "\(parts)[\(position)]", reason: "\(part.code) lies in region \(partRegion), not \(region)")
+        }
+        guard violations.isEmpty else {
+            throw EventRejection(
+                code: .unknownReference,
+                message: "\(context) names region \(region), but \(violations.count) of its \(parts) lie in another region; "
+                    + "the region must be the one of its \(parts)",
                 violations: violations)
         }
     }

@@ -24,6 +24,8 @@ public struct StateRequirements: Sendable, Hashable {
     public var cls: Set<String> = []
     /// ASV rows by id.
     public var asvs: Set<String> = []
+    /// Registered source rows by `ce_source`, with whether any source is registered at all.
+    public var sources: Set<String> = []
 
     // Hub records by key.
     /// CLSM records by id.
@@ -71,6 +73,7 @@ public struct StateRequirements: Sendable, Hashable {
         sismEditions.formUnion(other.sismEditions)
         cls.formUnion(other.cls)
         asvs.formUnion(other.asvs)
+        sources.formUnion(other.sources)
         clsms.formUnion(other.clsms)
         ptsms.formUnion(other.ptsms)
         sismProposals.formUnion(other.sismProposals)
@@ -174,6 +177,8 @@ extension HubState {
         for year in requirements.sismEditions { slice.reference.sismEditions[year] = reference.sismEditions[year] }
         for id in requirements.cls { slice.reference.cls[id] = reference.cls[id] }
         for id in requirements.asvs { slice.reference.asvs[id] = reference.asvs[id] }
+        for source in requirements.sources { slice.reference.sources[source] = reference.sources[source] }
+        slice.reference.someSourceRegistered = reference.someSourceRegistered
         for id in requirements.clsms { slice.clsms[id] = clsms[id] }
         for id in requirements.ptsms { slice.ptsms[id] = ptsms[id] }
         for id in requirements.sismProposals {

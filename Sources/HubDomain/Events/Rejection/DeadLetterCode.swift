@@ -12,6 +12,10 @@ public enum DeadLetterCode: String, Sendable, Hashable, Codable, CaseIterable {
     /// The payload names a region, commune, QPV, CLSM, CLS, ASV or SISM edition the hub
     /// does not know. Replaying from the dead-letter topic after a reference import fixes it.
     case unknownReference = "unknown_reference"
+    /// The record's `ce_source` may not speak for the entity it names (registered sources,
+    /// `RegisteredSource`), or the record changes a SISM proposal or a QPV action that
+    /// belongs to another CLSM or recorder.
+    case unauthorized = "unauthorized"
     /// The record is larger than the configured limit.
     case tooLarge = "too_large"
     /// A bug or an unavailable dependency; the record is kept for replay.
