@@ -114,7 +114,7 @@ struct DecodingPipelineTests {
         data["contact"] = "coordination.clsm@ville-exemple.fr"
         let error = try Self.rejected(.object(data))
         #expect(error.code == .personalData)
-        #expect(error.violations == [Violation(path: "contact", reason: "contains an e-mail address")])
+        #expect(error.violations == [Violation(path: "contact", reason: "contains an e-mail address (email)")])
     }
 
     @Test("schema_violation: every violation is listed with its path")

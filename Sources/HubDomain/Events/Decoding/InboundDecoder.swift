@@ -3,7 +3,8 @@
 /// 1. size (`too_large`): key + headers + value against `maxRecordBytes`;
 /// 2. envelope (`malformed_envelope`): CloudEvents 1.0, binary or structured mode;
 /// 3. type (`unsupported_type`): `ce_type` known and the one of the topic, data JSON;
-/// 4. personal data (`personal_data`) over the raw JSON;
+/// 4. personal data (`personal_data`) over the raw JSON, the key, `ce_id`, `ce_source` and
+///    `ce_subject`;
 /// 5. schema (`schema_violation`): strict, every violation listed.
 ///
 /// The last step, references (`unknown_reference`), needs state and is done by
@@ -72,7 +73,15 @@ public struct InboundDecoder: Sendable {
                 code: .malformedEnvelope, message: "record on \(topic) has CloudEvents attributes the hub cannot keep",
                 violations: attributes.malformed)
         }
-        return try decodeEnvelope(envelope, topic: topic)
+        return try decodeEnvelope(envelope, topic: topic, key: key, structured: Self.isStructured(headers))
+    }
+
+    /// Whether the record is in structured mode (for naming places: the decoding is done).
+    private static func isStructured(_ headers: [RecordHeader]) -> Bool {
+        headers.contains {
+            $0.name.lowercased() == "content-type"
+                && $0.stringValue.map(CloudEventRecordCodec.mediaType) == CloudEventRecordCodec.structuredContentType
+        }
     }
 
     /// Convenience for clients that hand headers over as tuples.
@@ -84,12 +93,19 @@ public struct InboundDecoder: Sendable {
 
     /// Steps 3 to 5 for an envelope already decoded (e.g. read back from the event log).
     public func decode(envelope: CloudEvent, topic: String) throws(EventRejection) -> DecodedEvent {
-        try decodeEnvelope(envelope, topic: topic).event
+        try decodeEnvelope(envelope, topic: topic, key: nil, structured: false).event
     }
 
-    private func decodeEnvelope(_ envelope: CloudEvent, topic: String) throws(EventRejection) -> (event: DecodedEvent, payload: JSONValue) {
+    /// `key` and `structured` (whether the record was in structured mode, asked only to name
+    /// the place of a finding) for the personal-data guard.
+    private func decodeEnvelope(
+        _ envelope: CloudEvent, topic: String, key: [UInt8]?, structured: @autoclosure () -> Bool
+    ) throws(EventRejection) -> (event: DecodedEvent, payload: JSONValue) {
         // Only errors print it: not built for the records that decode.
         func context() -> String { "\(envelope.type) event \(envelope.source)|\(envelope.id)" }
+        func maskedContext() -> String {
+            "\(envelope.type) event \(PersonalDataMasking.masking(envelope.source))|\(PersonalDataMasking.masking(envelope.id))"
+        }
         guard let expected = InboundTopic(eventType: envelope.type) else {
             let known = InboundTopic.allCases.map(\.eventType).joined(separator: ", ")
             throw EventRejection(code: .unsupportedType, message: "ce_type \"\(envelope.type)\" on \(topic) is not one of [\(known)]")
@@ -113,7 +129,8 @@ public struct InboundDecoder: Sendable {
                 code: .schemaViolation, message: "\(context()): data is not valid JSON",
                 violations: [Violation(path: "$", reason: error.description)])
         }
-        try personalDataGuard.check(json, context: context())
+        // A personal-data rejection quotes neither ce_source nor ce_id: they may be what holds it.
+        try personalDataGuard.check(json, envelope: envelope, key: key, structured: structured(), context: maskedContext())
         let event = try InboundEvent.strictDecode(json, topic: expected)
         return (DecodedEvent(identity: envelope.identity, time: envelope.time, event: event), json)
     }

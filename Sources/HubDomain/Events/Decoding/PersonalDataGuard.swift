@@ -7,11 +7,15 @@
 /// as an unknown field. It looks at:
 /// - keys that name data about individuals (`firstName`, `lastName`, `birthDate`, `email`,
 ///   `phone`, `patient`, `nir`...), compared case-insensitively without separators;
-/// - string values that contain an e-mail address, a French phone number or a French social
-///   security number (NIR).
+/// - string values *and member names* that contain an e-mail address, a French phone number,
+///   a social security number (NIR), an IBAN or a date of birth (`PersonalDataPatterns`);
+/// - the same in the strings of the envelope: the Kafka key, `ce_id`, `ce_source` and
+///   `ce_subject` (`check(_:places:context:)`).
 ///
 /// Detection is deliberately conservative on values (formats, not names): a false positive
-/// blocks an event, so the patterns only match what is unambiguously a contact or an NIR.
+/// blocks an event, so the patterns only match what is unambiguously a contact, an NIR, an
+/// IBAN or a birth date. Findings name the place and the kind, never the value: a member
+/// name that holds personal data is written as its mask in paths (`PersonalDataMasking`).
 public struct PersonalDataGuard: Sendable {
     /// Normalised keys (lower-case, letters and digits only) that name personal data.
     public static let forbiddenKeys: Set<String> = [
@@ -39,10 +43,23 @@ public struct PersonalDataGuard: Sendable {
         return found
     }
 
-    /// Throws `personal_data` when anything is found.
-    public func check(_ value: JSONValue, context: @autoclosure () -> String) throws(EventRejection) {
-        guard Self.mayHaveFindings(value) else { return }
-        let found = findings(in: value)
+    /// The findings in strings outside the payload, each named by its place (`key`,
+    /// `header:ce_id`...).
+    public func findings(inPlaces places: [(place: String, text: String)]) -> [Violation] {
+        places.flatMap { place, text in
+            PersonalDataPatterns.kinds(in: text).map { Violation(path: place, reason: $0.reason) }
+        }
+    }
+
+    /// Throws `personal_data` when anything is found in `value` (the payload) or in `places`
+    /// (the envelope's strings). `context` must not quote a value that may hold personal
+    /// data (the decoder gives the masked `ce_source|ce_id`).
+    public func check(
+        _ value: JSONValue, places: [(place: String, text: String)] = [], context: @autoclosure () -> String
+    ) throws(EventRejection) {
+        let placesMayHaveFindings = places.contains { PersonalDataPatterns.mayContainPersonalData($0.text) }
+        guard placesMayHaveFindings || Self.mayHaveFindings(value) else { return }
+        let found = findings(inPlaces: places) + findings(in: value)
         guard found.isEmpty else {
             throw EventRejection(
                 code: .personalData,
@@ -51,12 +68,43 @@ public struct PersonalDataGuard: Sendable {
         }
     }
 
+    /// `check(_:places:context:)` for a decoded record: the payload, the key and the
+    /// envelope's strings. The quick passes run on the key's bytes and the attributes
+    /// without building the places, which only a record with a finding needs.
+    public func check(
+        _ value: JSONValue, envelope: CloudEvent, key: [UInt8]?, structured: @autoclosure () -> Bool,
+        context: @autoclosure () -> String
+    ) throws(EventRejection) {
+        let envelopeMayHaveFindings =
+            (key.map { PersonalDataPatterns.mayContainPersonalData(utf8: $0) } ?? false)
+            || PersonalDataPatterns.mayContainPersonalData(envelope.id) || PersonalDataPatterns.mayContainPersonalData(envelope.source)
+            || (envelope.subject.map(PersonalDataPatterns.mayContainPersonalData) ?? false)
+        guard envelopeMayHaveFindings || Self.mayHaveFindings(value) else { return }
+        let places = envelopeMayHaveFindings ? Self.places(of: envelope, key: key, structured: structured()) : []
+        try check(value, places: places, context: context())
+    }
+
+    /// The strings of a record outside its payload that the guard reads, by place: the key,
+    /// then `ce_id`, `ce_source` and `ce_subject`, as `header:ce_id`... in binary mode and
+    /// `envelope:id`... in structured mode (where they are members of the value).
+    public static func places(of envelope: CloudEvent, key: [UInt8]?, structured: Bool) -> [(place: String, text: String)] {
+        var places: [(place: String, text: String)] = []
+        if let key, let text = String(validating: key, as: UTF8.self) { places.append(("key", text)) }
+        let prefix = structured ? "envelope:" : "header:ce_"
+        places.append((prefix + "id", envelope.id))
+        places.append((prefix + "source", envelope.source))
+        if let subject = envelope.subject { places.append((prefix + "subject", subject)) }
+        return places
+    }
+
     /// False only when `findings` is empty: one walk without the paths, the sorted keys and
     /// the reasons that `findings` builds, for the payloads (nearly all) that are clean.
     static func mayHaveFindings(_ value: JSONValue) -> Bool {
         switch value {
         case .object(let members):
-            members.contains { key, member in isForbiddenKey(key) || mayHaveFindings(member) }
+            members.contains { key, member in
+                isForbiddenKey(key) || PersonalDataPatterns.mayContainPersonalData(key) || mayHaveFindings(member)
+            }
         case .array(let items):
             items.contains(where: mayHaveFindings)
         case .string(let text):
@@ -69,31 +117,42 @@ public struct PersonalDataGuard: Sendable {
     private func scan(_ value: JSONValue, path: JSONPath, into found: inout [Violation]) {
         switch value {
         case .object(let members):
-            for key in members.keys.sorted() {
-                let child = path.key(key)
+            for (key, member) in members.sorted(by: { $0.key < $1.key }) {
+                // A name holding personal data is written masked in the path, its own and
+                // those of everything under it.
+                let nameKinds = PersonalDataPatterns.kinds(in: key)
+                let child = path.key(nameKinds.isEmpty ? key : PersonalDataMasking.mask(nameKinds))
+                for kind in nameKinds {
+                    found.append(Violation(path: child.description, reason: "field name " + kind.reason))
+                }
                 if let reason = Self.keyReason(key) {
                     found.append(Violation(path: child.description, reason: reason))
                 }
-                scan(members[key]!, path: child, into: &found)
+                scan(member, path: child, into: &found)
             }
         case .array(let items):
             for (position, item) in items.enumerated() {
                 scan(item, path: path.index(position), into: &found)
             }
         case .string(let text):
-            for reason in PersonalDataPatterns.reasons(in: text) {
-                found.append(Violation(path: path.description, reason: reason))
+            for kind in PersonalDataPatterns.kinds(in: text) {
+                found.append(Violation(path: path.description, reason: kind.reason))
             }
         default:
             break
         }
     }
 
+    /// The reason for a field whose name designates personal data; it does not quote the
+    /// name (the path does, masked when the name itself holds personal data).
     static func keyReason(_ key: String) -> String? {
-        isForbiddenKey(key) ? "field name \"\(key)\" designates personal data" : nil
+        isForbiddenKey(key) ? PersonalDataKind.field.reason : nil
     }
 
     static func isForbiddenKey(_ key: String) -> Bool {
+        // A mask written in place of a name (`[masqué:phone]`) names no field: masking and
+        // checking a masked record find nothing more.
+        if key.utf8.first == UInt8(ascii: "["), PersonalDataMasking.isMask(key) { return false }
         let normalised = normalisedKey(key)
         if allowedKeys.contains(normalised) { return false }
         let bytes = Array(normalised.utf8)
@@ -135,136 +194,5 @@ public struct PersonalDataGuard: Sendable {
             return true
         }
         return false
-    }
-}
-
-/// Value patterns, hand-written scanners rather than regular expressions so that they are
-/// fast, dependency-free and easy to reason about.
-public enum PersonalDataPatterns {
-    /// Reasons (possibly several) why `text` contains personal data.
-    public static func reasons(in text: String) -> [String] {
-        // Most values (names, codes, dates) have no "@" and no run of ten digits, the fewest
-        // a phone number has (a NIR has more): one pass over the bytes settles them.
-        guard mayContainPersonalData(text) else { return [] }
-        return allReasons(in: text)
-    }
-
-    /// `reasons(in:)` without the quick pass (for the test that they agree).
-    static func allReasons(in text: String) -> [String] {
-        var reasons: [String] = []
-        if containsEmail(text) { reasons.append("contains an e-mail address") }
-        for run in digitRuns(text) {
-            if isFrenchPhone(run) {
-                reasons.append("contains a phone number")
-                break
-            }
-        }
-        for run in digitRuns(text) {
-            if isNIR(run) {
-                reasons.append("contains a social security number (NIR)")
-                break
-            }
-        }
-        return reasons
-    }
-
-    /// False only when `text` has no "@" and fewer than ten digits in every stretch of digits
-    /// and number separators: then neither `containsEmail` nor a phone number or NIR among
-    /// `digitRuns` can match. Any non-ASCII byte counts as a separator (the non-breaking
-    /// spaces are), so the estimate errs only towards the full check.
-    static func mayContainPersonalData(_ text: String) -> Bool {
-        var digits = 0
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "@"):
-                return true
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                digits += 1
-                if digits >= 10 { return true }
-            case UInt8(ascii: " "), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "+"), 0x80...:
-                continue
-            default:
-                digits = 0
-            }
-        }
-        return false
-    }
-
-    /// `local@domain.tld` with a plausible local part and a dotted domain.
-    public static func containsEmail(_ text: String) -> Bool {
-        let scalars = Array(text.unicodeScalars)
-        func isLocal(_ s: Unicode.Scalar) -> Bool {
-            s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || "._%+-'".unicodeScalars.contains(s))
-        }
-        func isDomain(_ s: Unicode.Scalar) -> Bool {
-            s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "." || s == "-")
-        }
-        for (index, scalar) in scalars.enumerated() where scalar == "@" {
-            var start = index
-            while start > 0, isLocal(scalars[start - 1]) { start -= 1 }
-            var end = index + 1
-            while end < scalars.count, isDomain(scalars[end]) { end += 1 }
-            let domain = String(String.UnicodeScalarView(scalars[(index + 1)..<end]))
-            let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-            if start < index, labels.count >= 2, labels.allSatisfy({ !$0.isEmpty }),
-                let tld = labels.last, tld.count >= 2, tld.allSatisfy(\.isLetter)
-            {
-                return true
-            }
-        }
-        return false
-    }
-
-    /// Runs of digits joined by the separators people write in numbers (space, dot, hyphen,
-    /// non-breaking space), with a leading `+` kept. "01 23 45 67 89" is one run "0123456789".
-    static func digitRuns(_ text: String) -> [String] {
-        var runs: [String] = []
-        var current = ""
-        var pendingSeparator = false
-        for scalar in text.unicodeScalars {
-            if ("0"..."9").contains(scalar) {
-                current.unicodeScalars.append(scalar)
-                pendingSeparator = false
-            } else if scalar == "+", current.isEmpty {
-                current = "+"
-            } else if !current.isEmpty, [" ", ".", "-", "\u{00A0}", "\u{202F}"].contains(scalar), !pendingSeparator {
-                pendingSeparator = true
-            } else {
-                if current.count > 1 { runs.append(current) }
-                current = ""
-                pendingSeparator = false
-            }
-        }
-        if current.count > 1 { runs.append(current) }
-        return runs
-    }
-
-    /// French numbers: `0[1-9]` + 8 digits, or `+33` / `0033` + 9 digits.
-    public static func isFrenchPhone(_ run: String) -> Bool {
-        var digits = run
-        if digits.hasPrefix("+33") {
-            digits = "0" + digits.dropFirst(3)
-        } else if digits.hasPrefix("0033") {
-            digits = "0" + digits.dropFirst(4)
-        } else if digits.hasPrefix("+") {
-            return false
-        }
-        let bytes = Array(digits.utf8)
-        return bytes.count == 10 && bytes[0] == UInt8(ascii: "0") && bytes[1] != UInt8(ascii: "0")
-    }
-
-    /// NIR: 13 digits (+ 2-digit key): sex 1/2 (or 3, 4, 7, 8 for temporary numbers), year,
-    /// month 01-12 (or 20-42, 50-99 for unknown months), then place and order numbers.
-    public static func isNIR(_ run: String) -> Bool {
-        let bytes = Array(run.utf8)
-        guard bytes.count == 13 || bytes.count == 15, bytes.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
-            return false
-        }
-        guard
-            [UInt8(ascii: "1"), UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "4"), UInt8(ascii: "7"), UInt8(ascii: "8")].contains(
-                bytes[0]),
-            let month = Digits.value(bytes[3..<5])
-        else { return false }
-        return (1...12).contains(month) || (20...42).contains(month) || (50...99).contains(month)
     }
 }
