@@ -112,9 +112,9 @@ struct Roles: AsyncParsableCommand {
             }
             var listing = Listing(columns: ["role", "kind", "regions", "exists", "login"])
             for entry in entries {
+                let regions = entry.regions.isEmpty ? nil : entry.regions.joined(separator: " ")
                 listing.append([
-                    .text(entry.role), .text(entry.kind.rawValue), ListingValue(entry.regions.isEmpty ? nil : entry.regions.joined(separator: " ")),
-                    .boolean(entry.exists), .boolean(entry.canLogIn),
+                    .text(entry.role), .text(entry.kind.rawValue), ListingValue(regions), .boolean(entry.exists), .boolean(entry.canLogIn),
                 ])
             }
             output.print(listing)

@@ -94,7 +94,10 @@ struct RegionalRolesTests {
                 await other.close()
 
                 // No access at all to what carries every region's payloads, nor writing.
-                for table in ["hub_event_log", "hub_inbox", "hub_outbox", "hub_dead_letters", "hub_outbox_deliveries", "hub_schema_migrations"] {
+                let refused = [
+                    "hub_event_log", "hub_inbox", "hub_outbox", "hub_dead_letters", "hub_outbox_deliveries", "hub_schema_migrations",
+                ]
+                for table in refused {
                     let error = await #expect(throws: PostgresError.self, "\(table)") { try await count(table, on: reader) }
                     #expect(error?.sqlState == "42501", "\(table): \(String(describing: error))")
                     #expect(error?.description.contains("permission denied") == true, "\(String(describing: error))")
@@ -125,7 +128,8 @@ struct RegionalRolesTests {
                 let byReader = try await AdminProcess.run(arguments, schema: schema, extra: asReader)
                 #expect(byOwner.status == 0, "\(byOwner)")
                 #expect(byReader.status == 0, "\(byReader)")
-                #expect(byReader.standardOutput.contains("\"clsm-saint-denis\"") && byReader.standardOutput.contains("\"clsm-aubervilliers\""))
+                #expect(byReader.standardOutput.contains("\"clsm-saint-denis\""))
+                #expect(byReader.standardOutput.contains("\"clsm-aubervilliers\""))
                 #expect(!byReader.standardOutput.contains("-lyon"))
                 #expect(byReader.standardOutput == byOwner.standardOutput)
 
@@ -277,7 +281,9 @@ struct RegionalRolesTests {
         }
     }
 
-    @Test("hub-workers refuses to start on a schema that is not migrated, and says to run hub-admin migrate", .enabled(if: TestServers.hasKafka))
+    @Test(
+        "hub-workers refuses to start on a schema that is not migrated, and says to run hub-admin migrate",
+        .enabled(if: TestServers.hasKafka))
     func workersRefuseUnmigratedSchema() async throws {
         try await PostgresTestDatabase.withSchema { connection, schema in
             let empty = try WorkerProcess(schema: schema, group: TestServers.uniqueName("unmigrated"), name: "unmigrated")

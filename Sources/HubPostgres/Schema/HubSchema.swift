@@ -355,6 +355,7 @@ public enum HubSchema {
 
     /// Migration 9's read models under row-level security, each with the condition that
     /// keeps a row for a reporting role (a boolean SQL expression on the table's columns).
+    /// Part of migration 9's text, like `rowLevelSecurity`: never change them, add a migration.
     static let regionalReadModels: [(table: String, readable: String)] = [
         ("clsms", "region IN (SELECT hub_readable_regions())"),
         ("ptsms", "region IN (SELECT hub_readable_regions())"),
