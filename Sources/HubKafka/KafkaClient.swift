@@ -157,6 +157,8 @@ public struct ClusterMetadata: Sendable {
         public var partitions: [Int32]
         /// Set when the broker reported an error for this topic (e.g. it does not exist).
         public var errorCode: Int32?
+        /// The most replicas any of its partitions has (0 when the broker says none).
+        public var replicationFactor: Int32 = 0
     }
 
     public var brokers: [String]
@@ -170,9 +172,10 @@ public struct ClusterMetadata: Sendable {
         topics = (0..<Int(native.topic_cnt)).map { index in
             let topic = native.topics[index]
             let partitions = (0..<Int(topic.partition_cnt)).map { topic.partitions[$0].id }.sorted()
+            let replicas = (0..<Int(topic.partition_cnt)).map { topic.partitions[$0].replica_cnt }.max() ?? 0
             return Topic(
                 name: String(cString: topic.topic), partitions: partitions,
-                errorCode: topic.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : topic.err.rawValue)
+                errorCode: topic.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : topic.err.rawValue, replicationFactor: replicas)
         }
     }
 }

@@ -66,6 +66,13 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         return refused.contains { $0.rawValue == code }
     }
 
+    /// True when the topic does not exist (the broker's UNKNOWN_TOPIC_OR_PART, librdkafka's
+    /// own __UNKNOWN_TOPIC): what helps is creating it, not waiting.
+    public var isUnknownTopic: Bool {
+        guard let code else { return false }
+        return code == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART.rawValue || code == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC.rawValue
+    }
+
     /// True when retrying later may succeed (broker down, timeout, queue full).
     public var isTransient: Bool {
         switch kind {

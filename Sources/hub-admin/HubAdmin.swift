@@ -108,7 +108,12 @@ struct Topics: AsyncParsableCommand {
     )
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create the hub's topics that do not exist yet.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create the hub's topics that do not exist yet.",
+            discussion: """
+                With HUB_REGIONAL_TOPICS=true, also hub.notifications.<region> for each region of the \
+                reference data (read from PostgreSQL: import the reference data first).
+                """)
 
         @Option(help: "Partitions of each inbound and notification topic.")
         var partitions: Int32 = 6
@@ -118,12 +123,26 @@ struct Topics: AsyncParsableCommand {
 
         func run() async throws {
             let context = try AdminContext()
+            let regions = context.configuration.regionalTopics ? try await Self.referenceRegions(context) : []
+            for region in HubTopics.unusableRegions(regions) {
+                FileHandle.standardError.write(
+                    Data("hub-admin: warning: region \"\(region)\" cannot name a topic: no regional topic for it\n".utf8))
+            }
             let admin = try context.kafkaAdmin()
             let outcomes = try await admin.createTopics(
-                HubTopics.specifications(partitions: partitions, replicationFactor: replicationFactor))
+                HubTopics.specifications(partitions: partitions, replicationFactor: replicationFactor, regions: regions))
             for name in outcomes.keys.sorted() {
                 print("\(name): \(outcomes[name] == .created ? "created" : "already exists")")
             }
+        }
+
+        /// With HUB_REGIONAL_TOPICS on, the regions of the reference data: each gets its
+        /// hub.notifications.<region>. Import the reference data first (or again after adding
+        /// a region); the relay creates a regional topic it finds missing anyway.
+        static func referenceRegions(_ context: AdminContext) async throws -> [String] {
+            let database = try await context.database()
+            defer { Task { await database.close() } }
+            return try await database.query("SELECT code FROM ref_regions ORDER BY code").map { try $0.decode(String.self, at: 0) }
         }
     }
 

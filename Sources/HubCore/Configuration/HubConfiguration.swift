@@ -18,6 +18,10 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
     /// `HUB_BATCH_SIZE`: most records the workers process in one transaction (default 2,000).
     /// Larger batches amortise the transaction and the state loads; smaller ones lower latency.
     public var batchSize: Int
+    /// `HUB_REGIONAL_TOPICS` (`true` or `false`, the default): whether the relay also publishes
+    /// each notification, byte for byte, to `hub.notifications.<region>` (contract v1.1), and
+    /// `hub-admin topics create` creates those topics for the regions of the reference data.
+    public var regionalTopics: Bool
 
     public static let defaultBatchSize = 2000
     public static let batchSizes = 1...20_000
@@ -36,6 +40,21 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
             }
             batchSize = size
         }
+        regionalTopics = try Self.flag(Self.regionalTopicsVariable, in: environment)
+    }
+
+    public static let regionalTopicsVariable = "HUB_REGIONAL_TOPICS"
+
+    /// A yes/no setting: `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`, any case);
+    /// unset or empty is `false`. Anything else is refused rather than read as off: a typo
+    /// must not silently leave a feature an operator asked for disabled.
+    static func flag(_ name: String, in environment: HubEnvironment) throws -> Bool {
+        guard let text = environment[name] else { return false }
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw InvalidSetting(name: name, value: text, expected: "true or false")
+        }
     }
 
     /// A configuration variable whose value cannot be used.
@@ -49,5 +68,6 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
     /// Secrets redacted.
     public var description: String {
         "kafka: [\(kafka)] database: \(database) group: \(groupID) batch size: \(batchSize)"
+            + " regional topics: \(regionalTopics ? "on" : "off")"
     }
 }

@@ -47,6 +47,26 @@ import ServiceLifecycle
 /// the position past it; `hub_outbox_parked_total`; `hub-admin status`) and the rows behind
 /// it go on (`RelayProgress`).
 ///
+/// **Regional topics** (contract v1.1, `HUB_REGIONAL_TOPICS`, off by default). With
+/// `configuration.regionalTopics` on, each row to `hub.notifications` is also sent, byte for
+/// byte (key, headers with the `ce_id`, value), to `hub.notifications.<region>`, the region
+/// read from the notification's value; the copy follows its row in the batch, so each
+/// region's topic keeps the order of `hub.notifications`. The copies are made here rather
+/// than written to the outbox: the outbox's identity is the notification id
+/// (`notification_id` is unique, and is the `ce_id`), so a second row would need another
+/// identity or a migration; the processing transaction writes nothing more; and turning the
+/// setting on or off takes effect on the rows relayed from then on. A row is passed only
+/// once every copy is acknowledged (`RelayProgress`), so the position never runs ahead of a
+/// regional copy; a relay that fails between them sends both again (consumers deduplicate
+/// on `ce_id`). Before sending to a regional topic for the first time, the relay makes sure
+/// it exists (creating it like `hub.notifications`, if missing): the producer would
+/// otherwise leave it to the broker's auto-creation, or, where that is off, time out and
+/// retry forever, holding every notification back. A regional topic that is missing and
+/// cannot be created (no Create ACL, say), or a region that cannot name a topic, makes
+/// that copy refused for good: its row is parked with the reason (the copy to
+/// `hub.notifications` still delivered, as the reason says), logged as an error, and
+/// looked at again after `missingTopicRecheck`.
+///
 /// **One publisher.** Several `hub-workers` each run a relay; only the one holding the
 /// session-level advisory lock (`lockKey`, by default one per schema) publishes, the others stay on standby and try the
 /// lock every `standbyInterval`. The lock goes with its session: a holder that dies or loses
@@ -79,9 +99,11 @@ public final class OutboxRelay: Service, Sendable {
     ///   - database: where `hub_outbox` is (its search_path decides the schema). The relay
     ///     opens its own connection.
     ///   - kafka: the producer's configuration (idempotence is always on).
+    ///   - configuration: by default, the defaults with `HUB_REGIONAL_TOPICS` from the
+    ///     environment (`OutboxRelayConfiguration.fromEnvironment()`), what `hub-workers` runs.
     public init(
         database: PostgresConfiguration, kafka: KafkaConfiguration,
-        configuration: OutboxRelayConfiguration = OutboxRelayConfiguration(),
+        configuration: OutboxRelayConfiguration = .fromEnvironment(),
         logger: Logger = Logger(label: "hub.outbox.relay")
     ) {
         self.database = database
@@ -128,6 +150,8 @@ public final class OutboxRelay: Service, Sendable {
         var lastHeldBackWarning: Date?
         var counters: [String: Counter] = [:]
         var lastBacklogCount: ContinuousClock.Instant?
+        /// The regional topics made sure of, and those found missing.
+        var regionalTopics = RegionalTopicsRegistry()
     }
 
     private enum Outcome {
@@ -251,23 +275,40 @@ public final class OutboxRelay: Service, Sendable {
             return .idle
         }
 
+        // With regional topics on, each notification row also goes to its region's topic,
+        // right after its own record (see "Regional topics" above).
+        let targets = RelayPlan.regionalTargets(
+            of: rows, enabled: configuration.regionalTopics, notificationsTopic: configuration.notificationsTopic)
+        let regionalTopics = RelayPlan.topics(in: targets)
+        let unavailable = try await ensureRegionalTopics(regionalTopics, session: session)
+        let plan = RelayPlan(rows: rows, targets: targets, unavailable: unavailable)
+
         let producer = try session.producer ?? KafkaProducer(configuration: kafka, logger: logger)
         session.producer = producer
-        let results = try await producer.send(rows.map(\.message))
+        let results: [Result<DeliveryReport, KafkaError>]
+        do {
+            results = try await producer.send(plan.sends.map(\.record))
+        } catch let error as KafkaError where error.isUnknownTopic {
+            // A regional topic deleted since the relay made sure of it: look again next time.
+            session.regionalTopics.forget(regionalTopics)
+            throw error
+        }
+        let outcomes = plan.outcomes(of: results)
+        session.regionalTopics.forgetUnknown(in: outcomes, among: regionalTopics)
 
         // The position moves over the rows delivered, or refused for good and parked, before
         // the first other failure, if any: the rows after it are sent again with it, so
         // that they stay in order.
-        let progress = RelayProgress(rows: rows, results: results)
+        let progress = RelayProgress(rows: rows, outcomes: outcomes)
         if let reached = progress.reached {
             let parked = progress.parked.map {
-                ParkedOutboxRow(position: $0.row.position, topic: $0.row.message.topic, error: "\($0.error)")
+                ParkedOutboxRow(position: $0.row.position, topic: $0.topic, error: $0.reason)
             }
-            for (row, error) in progress.parked {
+            for (row, topic, reason) in progress.parked {
                 logger.error(
-                    "outbox row refused by Kafka for good: parked, the rows behind it go on",
+                    "outbox row refused for good: parked, the rows behind it go on",
                     metadata: [
-                        "sequence": "\(row.position.sequence)", "topic": "\(row.message.topic)", "error": "\(error)",
+                        "sequence": "\(row.position.sequence)", "topic": "\(topic)", "error": "\(reason)",
                     ])
             }
             // Kept until written: a database failure here must not make us send them again.
@@ -393,6 +434,7 @@ public final class OutboxRelay: Service, Sendable {
             session.holdsLock = false
             activeGauge.record(0)
         }
+        session.regionalTopics.admin = nil
         if let producer = session.producer {
             do {
                 try producer.close(timeout: .seconds(5))

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HubDomain
 
 /// How an `OutboxRelay` finds its work and paces itself.
 public struct OutboxRelayConfiguration: Sendable {
@@ -28,9 +29,28 @@ public struct OutboxRelayConfiguration: Sendable {
     /// How often the `hub_outbox_backlog` gauge is refreshed with `count(*)` while busy.
     public var backlogRefreshInterval: Duration = .seconds(5)
 
+    /// Whether each row to `notificationsTopic` is also sent, byte for byte, to
+    /// `<notificationsTopic>.<region>` (`HUB_REGIONAL_TOPICS`; see `OutboxRelay`, "Regional
+    /// topics"). Off by default.
+    public var regionalTopics = false
+    /// The notifications topic: `hub.notifications`, another in tests.
+    public var notificationsTopic = HubTopics.notifications
+    /// How long a regional topic that is missing and could not be created is taken as such
+    /// (its copies parked) before the relay looks at the cluster again.
+    public var missingTopicRecheck: Duration = .seconds(60)
+
     public init(channel: String = OutboxWriter.defaultChannel, lockKey: Int64? = nil) {
         self.channel = channel
         self.lockKey = lockKey
+    }
+
+    /// What `hub-workers` relays with: the defaults, and `HUB_REGIONAL_TOPICS` from the
+    /// environment, read as `HubConfiguration` reads it (a value it refuses has already
+    /// stopped the start-up; here it would read as off).
+    public static func fromEnvironment(_ environment: HubEnvironment = HubEnvironment()) -> OutboxRelayConfiguration {
+        var configuration = OutboxRelayConfiguration()
+        configuration.regionalTopics = (try? HubConfiguration.flag(HubConfiguration.regionalTopicsVariable, in: environment)) ?? false
+        return configuration
     }
 
     /// 64 bits of SHA-256("hub_outbox_relay:" + schema).

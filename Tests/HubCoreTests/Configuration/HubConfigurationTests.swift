@@ -28,4 +28,28 @@ struct HubConfigurationTests {
             "\(error)".contains("HUB_BATCH_SIZE=\(value)")
         }
     }
+
+    @Test("HUB_REGIONAL_TOPICS: off unless set; true/false and their usual spellings; the relay of hub-workers reads the same")
+    func regionalTopics() throws {
+        let unset = try HubConfiguration(environment: HubEnvironment(database))
+        #expect(!unset.regionalTopics)
+        #expect(unset.description.contains("regional topics: off"))
+        #expect(!OutboxRelayConfiguration.fromEnvironment(HubEnvironment(database)).regionalTopics)
+        let spellings = [("true", true), ("TRUE", true), ("1", true), ("on", true), ("false", false), ("0", false), ("no", false)]
+        for (value, expected) in spellings {
+            let environment = HubEnvironment(database.merging(["HUB_REGIONAL_TOPICS": value]) { $1 })
+            #expect(try HubConfiguration(environment: environment).regionalTopics == expected, "\(value)")
+            #expect(OutboxRelayConfiguration.fromEnvironment(environment).regionalTopics == expected, "\(value)")
+        }
+        #expect(!OutboxRelayConfiguration().regionalTopics, "a relay made in code is off unless told")
+    }
+
+    @Test("an unusable HUB_REGIONAL_TOPICS is refused, not read as off", arguments: ["ture", "yes please", "2"])
+    func invalidRegionalTopics(_ value: String) {
+        #expect {
+            try HubConfiguration(environment: HubEnvironment(database.merging(["HUB_REGIONAL_TOPICS": value]) { $1 }))
+        } throws: { error in
+            "\(error)".contains("HUB_REGIONAL_TOPICS=\(value)")
+        }
+    }
 }
