@@ -86,9 +86,16 @@ struct DeadLetters: AsyncParsableCommand {
                 left unreplayed (dlq list --unreplayed keeps showing it, and each replay tries it again), \
                 and the dead letters after it are republished all the same.
 
+                personal_data dead letters are never republished: the hub keeps them masked (the \
+                personal data replaced by [masqué:<kind>]), so they no longer hold the event. Fix the record \
+                at its source and publish it again (dlq list --code personal_data shows where the personal \
+                data was: path and kind). Without --code they are skipped, and the run says how many; \
+                --code personal_data is refused (65).
+
                 Exit codes: 0 every dead letter republished (or none to replay); 3 the others republished, \
-                some refused for good by Kafka and left unreplayed; 65 an unknown --code; 69 PostgreSQL or \
-                Kafka does not answer (records not delivered are kept for a later replay); 1 another failure.
+                some refused for good by Kafka and left unreplayed; 65 an unknown --code, or personal_data; \
+                69 PostgreSQL or Kafka does not answer (records not delivered are kept for a later replay); \
+                1 another failure.
                 """)
 
         @OptionGroup var filter: CodeFilter
@@ -107,19 +114,53 @@ struct DeadLetters: AsyncParsableCommand {
 
         func run() async throws {
             let code = try filter.parsed()
+            if code == DeadLetter.notReplayable { throw AdminFailure.refusedInput(Self.notReplayable) }
+            // Without --code, every code but personal_data.
+            let excluded = code == nil ? DeadLetter.notReplayable : nil
             let context = try AdminContext()
             let entries = try await context.withDatabase(doing: "replay the dead letters") { database in
-                if dryRun { return try await preview(code: code, on: database) }
-                return try await republish(code: code, context: context, on: database)
+                if excluded != nil { try await reportSkipped(on: database) }
+                if dryRun { return try await preview(code: code, excluding: excluded, on: database) }
+                return try await republish(code: code, excluding: excluded, context: context, on: database)
             }
             print(entries, code: code)
         }
 
-        private func preview(code: DeadLetterCode?, on database: PostgresConnection) async throws -> [DeadLetterListings.Republished] {
+        static let notReplayable = """
+            personal_data dead letters are not replayed: the hub keeps them masked, without the personal data, \
+            so they no longer hold the event. Fix the record at its source (remove the personal data) and publish \
+            it again; dlq list --code personal_data shows where it was (path and kind)
+            """
+
+        /// Says, before the replay, how many personal_data dead letters it leaves and why: on
+        /// standard output for a table, on standard error for JSON and CSV (kept parseable).
+        private func reportSkipped(on database: PostgresConnection) async throws {
+            let skipped: Int
+            do {
+                skipped = try await DeadLetterStore.unreplayedCount(code: DeadLetter.notReplayable, through: Int64.max, on: database)
+            } catch {
+                throw AdminFailure.database(error, doing: "read the dead letters")
+            }
+            guard skipped > 0 else { return }
+            let line = """
+                skipped \(skipped) \(DeadLetter.notReplayable.rawValue) dead letter\(skipped == 1 ? "" : "s"): never replayed, \
+                they are kept masked; fix the records at their source and publish them again
+                """
+            if output.format == .table {
+                Swift.print(line)
+            } else {
+                FileHandle.standardError.write(Data("hub-admin: \(line)\n".utf8))
+            }
+        }
+
+        private func preview(
+            code: DeadLetterCode?, excluding excluded: DeadLetterCode?, on database: PostgresConnection
+        ) async throws -> [DeadLetterListings.Republished] {
             do {
                 var records: [DeadLetterRecord] = []
                 while true {
-                    let page = try await DeadLetterStore.unreplayed(code: code, after: records.last?.sequence, on: database)
+                    let page = try await DeadLetterStore.unreplayed(
+                        code: code, excluding: excluded, after: records.last?.sequence, on: database)
                     guard !page.isEmpty else { break }
                     records += page
                 }
@@ -141,13 +182,13 @@ struct DeadLetters: AsyncParsableCommand {
         }
 
         private func republish(
-            code: DeadLetterCode?, context: AdminContext,
+            code: DeadLetterCode?, excluding excluded: DeadLetterCode?, context: AdminContext,
             on database: PostgresConnection
         ) async throws -> [DeadLetterListings.Republished] {
             let (through, total): (Int64, Int)
             do {
                 through = try await DeadLetterStore.lastSequence(on: database)
-                total = try await DeadLetterStore.unreplayedCount(code: code, through: through, on: database)
+                total = try await DeadLetterStore.unreplayedCount(code: code, excluding: excluded, through: through, on: database)
             } catch {
                 throw AdminFailure.database(error, doing: "read the dead letters")
             }
@@ -161,7 +202,7 @@ struct DeadLetters: AsyncParsableCommand {
                     let before = outcome.attempted
                     guard
                         let last = try await republishBatch(
-                            code: code, after: after, through: through, producer: producer,
+                            code: code, excluding: excluded, after: after, through: through, producer: producer,
                             into: &outcome, on: database)
                     else { break }
                     after = last
@@ -206,12 +247,12 @@ struct DeadLetters: AsyncParsableCommand {
         /// marked: a record refused for good, or not delivered, stays unreplayed, and the
         /// records after it in the batch are published all the same.
         private func republishBatch(
-            code: DeadLetterCode?, after: Int64, through: Int64, producer: KafkaProducer,
+            code: DeadLetterCode?, excluding excluded: DeadLetterCode?, after: Int64, through: Int64, producer: KafkaProducer,
             into outcome: inout Outcome, on database: PostgresConnection
         ) async throws -> Int64? {
             let claim = try await database.transaction { transaction in
                 let claimed = try await DeadLetterStore.claimUnreplayed(
-                    code: code, after: after, through: through, limit: batchSize, on: transaction)
+                    code: code, excluding: excluded, after: after, through: through, limit: batchSize, on: transaction)
                 guard let last = claimed.last else { return (last: Int64, batch: Outcome)?.none }
                 let results = try await producer.send(claimed.map(\.original))
                 var batch = Outcome()

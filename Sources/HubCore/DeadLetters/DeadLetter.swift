@@ -3,7 +3,8 @@ import HubDomain
 
 /// Records that cannot be processed, as published to `hub.deadletter` (contract: "byte for
 /// byte as it came, key and headers kept, plus headers hub_error_code, hub_error_message,
-/// hub_original_topic, hub_original_partition, hub_original_offset").
+/// hub_original_topic, hub_original_partition, hub_original_offset"). A `personal_data`
+/// dead letter is the exception: stored and published as its masked copy (`kept(_:code:)`).
 ///
 /// Dead letters are written in the processing transaction like notifications: a row in
 /// `hub_dead_letters` (`DeadLetterStore`, for `hub-admin dlq`) and a row in `hub_outbox`
@@ -45,7 +46,8 @@ public enum DeadLetter {
     /// headers (decimal text for partition and offset). Headers of the original that already
     /// bear one of those five names (a record that was dead-lettered before and replayed
     /// with them) are replaced, not repeated. The partition is left to the key.
-    public static func make(from message: InboundRecord, code: DeadLetterCode, reason: String) -> OutboundRecord {
+    public static func make(from original: InboundRecord, code: DeadLetterCode, reason: String) -> OutboundRecord {
+        let message = kept(original, code: code)
         var headers = message.headers.filter { !Header.all.contains($0.name) }
         headers.append(RecordHeader(name: Header.errorCode, string: code.rawValue))
         headers.append(RecordHeader(name: Header.errorMessage, string: storableMessage(reason)))
@@ -56,6 +58,21 @@ public enum DeadLetter {
             topic: HubTopics.deadLetter, partition: nil, key: message.key,
             value: message.value, headers: headers)
     }
+
+    /// The record as its dead letter keeps it, stored and published: as it came, but for a
+    /// `personal_data` one, whose offending values are masked (`PersonalDataMasking`: the
+    /// key, header values, strings and member names of the value, the values of forbidden
+    /// fields; the value written again as canonical JSON, or a placeholder when it is not
+    /// JSON). Its `reason` names paths and kinds only (`PersonalDataGuard`). Such a dead
+    /// letter is not replayable (`hub-admin dlq replay` refuses it): the producer fixes the
+    /// record and publishes it again.
+    public static func kept(_ message: InboundRecord, code: DeadLetterCode) -> InboundRecord {
+        code == .personalData ? PersonalDataMasking.masked(message) : message
+    }
+
+    /// The code whose dead letters are never replayed: they hold the masked copy, not the
+    /// record, and the record is to be fixed at its source.
+    public static let notReplayable = DeadLetterCode.personalData
 
     /// The same for a decoding rejection: its code, and its message with the violations.
     public static func make(from message: InboundRecord, rejection: EventRejection) -> OutboundRecord {

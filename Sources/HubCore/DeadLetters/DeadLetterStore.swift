@@ -3,7 +3,7 @@ import HubDomain
 import HubPostgres
 
 /// A row of `hub_dead_letters`: an inbound record that could not be processed, kept as it
-/// came (key, headers and value byte for byte) with why.
+/// came (key, headers and value byte for byte) with why; a `personal_data` one masked.
 public struct DeadLetterRecord: Sendable, Hashable {
     public var sequence: Int64
     /// The `hub_error_code` text (a `DeadLetterCode` raw value).
@@ -65,10 +65,12 @@ public enum DeadLetterStore {
     /// (`StorableText`: PostgreSQL refuses a NUL in text, and a reason may quote the record),
     /// up to `maximumStoredMessageBytes` (the header is cut shorter, not the row). Key,
     /// value and header values are stored as bytes, whatever they hold.
+    /// A `personal_data` dead letter is stored masked (`DeadLetter.kept(_:code:)`).
     @discardableResult
     public static func record(
-        _ message: InboundRecord, code: DeadLetterCode, reason: String, on connection: PostgresConnection
+        _ original: InboundRecord, code: DeadLetterCode, reason: String, on connection: PostgresConnection
     ) async throws -> Bool {
+        let message = DeadLetter.kept(original, code: code)
         let headers = PostgresValue.json(OutboxHeaders.encode(message.headers.filter { !DeadLetter.Header.all.contains($0.name) }))
         let errorMessage = StorableText.escaping(reason, maximumBytes: maximumStoredMessageBytes)
         let key = message.key.map { PostgresValue.bytea($0) } ?? .null
@@ -101,9 +103,10 @@ public enum DeadLetterStore {
     ///   - replayed: true for those replayed, false for those not yet, nil for both.
     ///   - after: only rows with a greater `sequence` (to page through).
     ///   - limit: at most this many.
+    ///   - excluding: not this code (the replay leaves `personal_data` ones).
     public static func list(
-        code: DeadLetterCode? = nil, replayed: Bool? = nil, after: Int64? = nil, limit: Int = 100,
-        on connection: PostgresConnection
+        code: DeadLetterCode? = nil, excluding excluded: DeadLetterCode? = nil, replayed: Bool? = nil, after: Int64? = nil,
+        limit: Int = 100, on connection: PostgresConnection
     ) async throws -> [DeadLetterRecord] {
         let rows = try await connection.query(
             """
@@ -111,6 +114,7 @@ public enum DeadLetterStore {
                    headers::text AS headers, value, recorded_at, replayed_at
               FROM hub_dead_letters
              WHERE (\(code?.rawValue)::text IS NULL OR error_code = \(code?.rawValue)::text)
+               AND (\(excluded?.rawValue)::text IS NULL OR error_code <> \(excluded?.rawValue)::text)
                AND (\(replayed)::boolean IS NULL OR (replayed_at IS NOT NULL) = \(replayed)::boolean)
                AND sequence > coalesce(\(after)::bigint, 0)
              ORDER BY sequence
@@ -144,12 +148,13 @@ public enum DeadLetterStore {
 
     /// How many are not replayed yet (of `code`, up to sequence `through`), for a progress bar.
     public static func unreplayedCount(
-        code: DeadLetterCode? = nil, through: Int64, on connection: PostgresConnection
+        code: DeadLetterCode? = nil, excluding excluded: DeadLetterCode? = nil, through: Int64, on connection: PostgresConnection
     ) async throws -> Int {
         try await connection.query(
             """
             SELECT count(*) FROM hub_dead_letters
              WHERE replayed_at IS NULL AND (\(code?.rawValue)::text IS NULL OR error_code = \(code?.rawValue)::text)
+               AND (\(excluded?.rawValue)::text IS NULL OR error_code <> \(excluded?.rawValue)::text)
                AND sequence <= \(through)
             """
         ).scalar(Int.self)
@@ -161,7 +166,8 @@ public enum DeadLetterStore {
     /// replay running at the same time are skipped (`SKIP LOCKED`), and once it commits they
     /// are marked, so two replays never publish the same dead letter.
     public static func claimUnreplayed(
-        code: DeadLetterCode? = nil, after: Int64, through: Int64, limit: Int, on connection: PostgresConnection
+        code: DeadLetterCode? = nil, excluding excluded: DeadLetterCode? = nil, after: Int64, through: Int64, limit: Int,
+        on connection: PostgresConnection
     ) async throws -> [DeadLetterRecord] {
         let rows = try await connection.query(
             """
@@ -170,6 +176,7 @@ public enum DeadLetterStore {
               FROM hub_dead_letters
              WHERE replayed_at IS NULL
                AND (\(code?.rawValue)::text IS NULL OR error_code = \(code?.rawValue)::text)
+               AND (\(excluded?.rawValue)::text IS NULL OR error_code <> \(excluded?.rawValue)::text)
                AND sequence > \(after) AND sequence <= \(through)
              ORDER BY sequence
              LIMIT \(limit)
@@ -181,9 +188,10 @@ public enum DeadLetterStore {
     /// Those not replayed yet, for `dlq replay [--code C]`: publish each `original`, then
     /// `markReplayed` them.
     public static func unreplayed(
-        code: DeadLetterCode? = nil, after: Int64? = nil, limit: Int = 500, on connection: PostgresConnection
+        code: DeadLetterCode? = nil, excluding excluded: DeadLetterCode? = nil, after: Int64? = nil, limit: Int = 500,
+        on connection: PostgresConnection
     ) async throws -> [DeadLetterRecord] {
-        try await list(code: code, replayed: false, after: after, limit: limit, on: connection)
+        try await list(code: code, excluding: excluded, replayed: false, after: after, limit: limit, on: connection)
     }
 
     /// Sets `replayed_at = now()` on those not marked yet; returns how many were.
