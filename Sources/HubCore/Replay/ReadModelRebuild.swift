@@ -7,6 +7,9 @@ import HubPostgres
 /// workers' batch lock (`BatchProcessor.processingLockKey`), so no batch interleaves and
 /// readers see the old state until the new one is committed.
 ///
+/// Who sent each event is not checked again (`RulesEngine.Admission.fromEventLog`): the log
+/// holds only events admitted when they came, by the sources registered then.
+///
 /// The fold's notifications are compared with `hub_outbox`, never written to it: the
 /// replay guarantee is that they have exactly the ids already there. Nothing else is
 /// touched: reference data, inbox, event log, outbox and dead letters stay as they are.
@@ -57,7 +60,7 @@ public struct ReadModelRebuild: Sendable {
     public var store: StateStore
     public var eventLog: EventLog
 
-    public init(engine: RulesEngine = RulesEngine(), store: StateStore = StateStore(), eventLog: EventLog = EventLog()) {
+    public init(engine: RulesEngine = RulesEngine(admission: .fromEventLog), store: StateStore = StateStore(), eventLog: EventLog = EventLog()) {
         self.engine = engine
         self.store = store
         self.eventLog = eventLog

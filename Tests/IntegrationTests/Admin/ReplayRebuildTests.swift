@@ -80,6 +80,27 @@ struct ReplayRebuildTests {
         }
     }
 
+    @Test("history accepted while the hub ran open is rebuilt the same once sources are registered")
+    func historyOfTheOpenHubIsKept() async throws {
+        try await PostgresTestDatabase.withSchema { connection, schema in
+            let logged = try await populate(connection, schema)
+            let original = try await StateChecksum.compute(on: connection)
+            // From now on only this ARS may speak: none of the logged events' sources is registered.
+            let region = try #require(Self.territory.reference.regions.first?.code)
+            let sources = ReferenceDataDocument(sources: [
+                RegisteredSource(source: "urn:ars:test", kind: .ars, name: "ARS", regions: [region])
+            ])
+            try await StateStore().importReference(sources, on: connection)
+
+            let (result, items) = try await rebuild(schema)
+            #expect(result.status == 0, "\(result)")
+            #expect(items["events folded"] as? Int == logged)
+            #expect(items["events the rules refuse now"] as? Int == 0)
+            #expect(items["same notification ids"] as? Bool == true)
+            #expect(try await StateChecksum.compute(on: connection) == original)
+        }
+    }
+
     @Test("a corrupted read model is repaired: the checksum after is the original one, the outbox is unchanged")
     func corruptionIsRepaired() async throws {
         try await PostgresTestDatabase.withSchema { connection, schema in

@@ -8,7 +8,21 @@
 /// 3. `decide(_:in:)` -> `Decision` (or an `unauthorized` or `unknown_reference` dead letter);
 /// 4. store `decision.changes` and the notifications (outbox) in one transaction.
 public struct RulesEngine: Sendable {
-    public init() {}
+    /// Whether records are admitted by `SourceAuthorization` before the rules.
+    public enum Admission: Sendable, Hashable {
+        /// Inbound records: ownership and registered sources are checked.
+        case checked
+        /// Events read back from the event log (rebuilds): each was admitted when it came,
+        /// by the sources registered then. Checking again against today's registry would
+        /// refuse the history of a hub that ran open before its sources were registered.
+        case fromEventLog
+    }
+
+    public let admission: Admission
+
+    public init(admission: Admission = .checked) {
+        self.admission = admission
+    }
 
     /// The slice of state the rules read for `event` (see `StateRequirements` for the
     /// exact meaning of each field). Pure: depends on the event only.
@@ -54,7 +68,7 @@ public struct RulesEngine: Sendable {
         if state.processedEvents.contains(event.identity) {
             return Decision(outcome: .duplicate, changes: [], notifications: [])
         }
-        try SourceAuthorization.check(event, in: state)
+        if admission == .checked { try SourceAuthorization.check(event, in: state) }
         let output: RuleOutput
         var outcome = Decision.Outcome.applied
         switch event.event {
