@@ -24,7 +24,9 @@ public struct FuzzFinding: Error, CustomStringConvertible {
 ///   state (the contract of `StateRequirements`: workers decide on the slice they load);
 /// - the payload stored in the event log decodes back to the same event (replays and read
 ///   model rebuilds read it), and the identity, time and key stored beside it are storable
-///   text (`StorableText`: no control character, so no NUL for PostgreSQL).
+///   text (`StorableText`: no control character, so no NUL for PostgreSQL);
+/// - a `personal_data` dead letter holds nothing the personal-data guard finds (its masked
+///   copy, `DeadLetter.kept`).
 public struct HubFuzzTarget: Sendable {
     /// The state every input starts from.
     public let initialState: HubState
@@ -91,7 +93,8 @@ public struct HubFuzzTarget: Sendable {
             return .decided(decision.outcome, notifications: decision.notifications.count)
         } catch let rejection as EventRejection {
             try check(rejection)
-            _ = DeadLetter.outboxRecord(from: message, code: rejection.code, reason: rejection.headerMessage())
+            let letter = DeadLetter.outboxRecord(from: message, code: rejection.code, reason: rejection.headerMessage())
+            if rejection.code == .personalData { try checkMasked(letter.message) }
             return .rejected(rejection.code)
         } catch let finding as FuzzFinding {
             throw finding
@@ -117,6 +120,21 @@ public struct HubFuzzTarget: Sendable {
                 throw FuzzFinding(description: "notification id \(notification.notificationId) is not a canonical UUID")
             }
             _ = OutboxRecord(notificationId: id, message: notification.outboundRecord())
+        }
+    }
+
+    /// A `personal_data` dead letter holds nothing the guard finds: no key, header name or
+    /// value, string or member name of its value with personal data in it (the names of
+    /// forbidden fields stay, their values masked).
+    private func checkMasked(_ letter: OutboundRecord) throws(FuzzFinding) {
+        let texts = (letter.keyString.map { [$0] } ?? []) + letter.headers.flatMap { [$0.name] + ($0.stringValue.map { [$0] } ?? []) }
+        if let text = texts.first(where: { !PersonalDataPatterns.kinds(in: $0).isEmpty }) {
+            throw FuzzFinding(description: "a personal_data dead letter keeps personal data in \(String(reflecting: text))")
+        }
+        if let json = try? JSONParser.parse(letter.value),
+            let found = PersonalDataGuard().findings(in: json).first(where: { $0.reason != PersonalDataKind.field.reason })
+        {
+            throw FuzzFinding(description: "a personal_data dead letter keeps personal data in its value: \(found)")
         }
     }
 
