@@ -48,22 +48,38 @@ struct PersonalDataWorkerTests {
             "data": try JSONParser.parse(proposal("pd-structured", title: "\"Rappeler le 07.98.76.54.32\"")),
         ]
         return [
-            ("value", binary("pd-value", value: proposal("pd-value", title: "\"Contact : jeanne.martin@example.org\"")), ["title: contains an e-mail address (email)"]),
+            (
+                "value", binary("pd-value", value: proposal("pd-value", title: "\"Contact : jeanne.martin@example.org\"")),
+                ["title: contains an e-mail address (email)"]
+            ),
             (
                 "nested and member name",
                 binary(
                     "pd-nested",
                     value: proposal(
-                        "pd-nested", extra: #","details":{"contacts":[{"06 12 34 56 78":"ligne directe","note":"née le 3 mars 1985"}]}"#)),
+                        "pd-nested",
+                        extra: #","details":{"contacts":[{"06 12 34 56 78":"ligne directe","note":"née le 3 mars 1985"}]}"#)),
                 [
                     "details.contacts[0].[masqué:phone]: field name contains a phone number (phone)",
                     "details.contacts[0].note: contains a date of birth (birth-date)",
                 ]
             ),
-            ("forbidden field", binary("pd-field", value: proposal("pd-field", extra: #","lastName":"Dupont-Secret""#)), ["lastName: field name designates personal data (field)"]),
-            ("ce_id", binary("pd-ceid", ceID: "jeanne.martin (at) example.org", value: proposal("pd-ceid")), ["header:ce_id: contains an e-mail address (email)"]),
-            ("ce_source", binary("pd-source", ceSource: "urn:tool:+33 (0)1 23 45 67 89", value: proposal("pd-source")), ["header:ce_source: contains a phone number (phone)"]),
-            ("key", binary("pd-key", key: "FR76 3000 6000 0112 3456 7890 189", value: proposal("pd-key")), ["key: contains a bank account number (iban)"]),
+            (
+                "forbidden field", binary("pd-field", value: proposal("pd-field", extra: #","lastName":"Dupont-Secret""#)),
+                ["lastName: field name designates personal data (field)"]
+            ),
+            (
+                "ce_id", binary("pd-ceid", ceID: "jeanne.martin (at) example.org", value: proposal("pd-ceid")),
+                ["header:ce_id: contains an e-mail address (email)"]
+            ),
+            (
+                "ce_source", binary("pd-source", ceSource: "urn:tool:+33 (0)1 23 45 67 89", value: proposal("pd-source")),
+                ["header:ce_source: contains a phone number (phone)"]
+            ),
+            (
+                "key", binary("pd-key", key: "FR76 3000 6000 0112 3456 7890 189", value: proposal("pd-key")),
+                ["key: contains a bank account number (iban)"]
+            ),
             (
                 "structured",
                 OutboundRecord(

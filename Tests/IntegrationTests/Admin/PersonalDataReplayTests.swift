@@ -23,12 +23,15 @@ struct PersonalDataReplayTests {
             let reason = "personal data; title: contains a phone number (phone)"
             try await DeadLetterStore.record(
                 Self.message(topic: topic, offset: 0, title: "06 12 34 56 78"), code: .personalData, reason: reason, on: db)
-            try await DeadLetterStore.record(Self.message(topic: topic, offset: 1, title: "Atelier"), code: .schemaViolation, reason: "x", on: db)
+            try await DeadLetterStore.record(
+                Self.message(topic: topic, offset: 1, title: "Atelier"), code: .schemaViolation, reason: "x", on: db)
             try await DeadLetterStore.record(
                 Self.message(topic: topic, offset: 2, title: "jeanne@example.org"), code: .personalData, reason: reason, on: db)
             // Stored masked, whoever stores them.
             let stored = try await DeadLetterStore.list(code: .personalData, on: db)
-            #expect(stored.map { String(decoding: $0.value, as: UTF8.self) } == [#"{"title":"[masqué:phone]"}"#, #"{"title":"[masqué:email]"}"#])
+            #expect(
+                stored.map { String(decoding: $0.value, as: UTF8.self) }
+                    == [#"{"title":"[masqué:phone]"}"#, #"{"title":"[masqué:email]"}"#])
 
             let refused = try await AdminProcess.run(["dlq", "replay", "--code", "personal_data"], schema: context.schema)
             #expect(refused.status == 65, "\(refused)")
@@ -48,7 +51,13 @@ struct PersonalDataReplayTests {
 
             let again = try await AdminProcess.run(["dlq", "replay"], schema: context.schema)
             #expect(again.status == 0, "\(again)")
-            #expect(again.standardOutput == "skipped 2 personal_data dead letters: never replayed, they are kept masked; fix the records at their source and publish them again\nno dead letter to replay\n", "\(again)")
+            #expect(
+                again.standardOutput == """
+                    skipped 2 personal_data dead letters: never replayed, they are kept masked; fix the records at their \
+                    source and publish them again
+                    no dead letter to replay
+
+                    """, "\(again)")
             #expect(try await DeadLetterStore.unreplayed(on: db).map(\.offset) == [0, 2], "left unreplayed")
         }
     }

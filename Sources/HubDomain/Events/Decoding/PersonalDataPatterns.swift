@@ -20,9 +20,19 @@ public enum PersonalDataKind: String, Sendable, Hashable, CaseIterable, Comparab
         }
     }
 
-    public static func < (lhs: PersonalDataKind, rhs: PersonalDataKind) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    /// The order of the cases: findings and masks list kinds in it.
+    private var rank: Int {
+        switch self {
+        case .email: 0
+        case .phone: 1
+        case .nir: 2
+        case .iban: 3
+        case .birthDate: 4
+        case .field: 5
+        }
     }
+
+    public static func < (lhs: PersonalDataKind, rhs: PersonalDataKind) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// Value patterns: hand-written scanners rather than regular expressions, so that they are
@@ -701,7 +711,8 @@ enum BirthDateScanner {
             if afterFirst - index == 4 {
                 return thirdDigits == 2 && (1...12).contains(second) && (1...31).contains(third)
             }
-            return afterFirst - index <= 2 && (1...31).contains(first) && (1...12).contains(second) && (thirdDigits == 2 || thirdDigits == 4)
+            return afterFirst - index <= 2 && (1...31).contains(first) && (1...12).contains(second)
+                && (thirdDigits == 2 || thirdDigits == 4)
         }
         guard afterFirst - index <= 2, (1...31).contains(first) else { return false }
         return isMonthName(scalars, at: skipSpaces(scalars, from: position))
