@@ -64,9 +64,47 @@ public final class KafkaAdmin: Sendable {
     }
 
     /// Creates the topics that do not exist yet; existing ones are left as they are.
+    ///
+    /// A principal without the Create ACL gets TOPIC_AUTHORIZATION_FAILED from the broker even
+    /// for a topic that exists (Kafka checks the right before the existence): such a topic,
+    /// found in the metadata, counts as existing, so that the hub's start-up needs no Create
+    /// right on topics an operator made beforehand. A topic missing and not creatable still fails.
     public func createTopics(
         _ topics: [TopicSpecification], timeout: Duration = .seconds(30)
     ) async throws -> [String: TopicCreationOutcome] {
+        let results = try await createTopicResults(topics, timeout: timeout)
+        let refused = results.filter { $0.code == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED.rawValue }
+        let existing =
+            refused.isEmpty
+            ? [] : Set(try await metadata(timeout: timeout).topics.filter { $0.errorCode == nil }.map(\.name))
+        return try Self.outcomes(results, existing: existing)
+    }
+
+    /// One CreateTopics result: the topic, librdkafka's error code, and the broker's text.
+    struct TopicResult {
+        var name: String
+        var code: Int32
+        var detail: String?
+    }
+
+    /// The outcome of each topic: created, already there (or refused for want of the right
+    /// to create it while it exists: `existing`), or the first other failure, thrown.
+    static func outcomes(_ results: [TopicResult], existing: Set<String>) throws -> [String: TopicCreationOutcome] {
+        var outcomes: [String: TopicCreationOutcome] = [:]
+        for result in results {
+            switch rd_kafka_resp_err_t(rawValue: result.code) {
+            case RD_KAFKA_RESP_ERR_NO_ERROR: outcomes[result.name] = .created
+            case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS: outcomes[result.name] = .alreadyExisted
+            case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED where existing.contains(result.name):
+                outcomes[result.name] = .alreadyExisted
+            case let error:
+                throw KafkaError(error, operation: "create topic \(result.name)", detail: result.detail)
+            }
+        }
+        return outcomes
+    }
+
+    private func createTopicResults(_ topics: [TopicSpecification], timeout: Duration) async throws -> [TopicResult] {
         try await queue.run { [client] in
             var errorText = [CChar](repeating: 0, count: 512)
             var newTopics: [OpaquePointer?] = []
@@ -108,19 +146,12 @@ public final class KafkaAdmin: Sendable {
             }
             var count = 0
             let results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count)
-            var outcomes: [String: TopicCreationOutcome] = [:]
-            for index in 0..<count {
+            return (0..<count).map { index in
                 let result = results![index]
-                let name = String(cString: rd_kafka_topic_result_name(result))
-                switch rd_kafka_topic_result_error(result) {
-                case RD_KAFKA_RESP_ERR_NO_ERROR: outcomes[name] = .created
-                case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS: outcomes[name] = .alreadyExisted
-                case let error:
-                    let detail = rd_kafka_topic_result_error_string(result).map { String(cString: $0) }
-                    throw KafkaError(error, operation: "create topic \(name)", detail: detail)
-                }
+                return TopicResult(
+                    name: String(cString: rd_kafka_topic_result_name(result)), code: rd_kafka_topic_result_error(result).rawValue,
+                    detail: rd_kafka_topic_result_error_string(result).map { String(cString: $0) })
             }
-            return outcomes
         }
     }
 

@@ -81,6 +81,23 @@ struct KafkaSecurityConfigurationTests {
             #expect(!KafkaConfiguration.isSecret(property), "\(property): a path or a name, shown")
         }
     }
+
+    @Test("without the Create ACL, a topic that exists counts as existing (start-up goes on); a missing one still fails")
+    func createWithoutCreateRight() throws {
+        // Kafka answers TOPIC_AUTHORIZATION_FAILED (29) before looking whether the topic exists.
+        let results = [
+            KafkaAdmin.TopicResult(name: "clsm.declared", code: 29, detail: "Authorization failed."),
+            KafkaAdmin.TopicResult(name: "hub.notifications.11", code: 0, detail: nil),
+            KafkaAdmin.TopicResult(name: "hub.deadletter", code: 36, detail: "already exists"),
+        ]
+        let outcomes = try KafkaAdmin.outcomes(results, existing: ["clsm.declared", "hub.deadletter"])
+        #expect(outcomes == ["clsm.declared": .alreadyExisted, "hub.notifications.11": .created, "hub.deadletter": .alreadyExisted])
+        #expect {
+            try KafkaAdmin.outcomes(results, existing: ["hub.deadletter"])
+        } throws: { error in
+            "\(error)".contains("create topic clsm.declared") && !((error as? KafkaError)?.isTransient ?? true)
+        }
+    }
 }
 
 /// Every log line of the loggers it makes, metadata included, as text.
