@@ -2,7 +2,8 @@
 # The hub's main job on a local default, with an ILLUSTRATIVE DEMO territory:
 #   servers up (scripts/env.sh), build, schema migrated, topics created, the DEMO reference
 #   data imported (docs/examples/reference-demo.json: real INSEE codes, invented QPVs, CLS,
-#   ASV and SISM edition), hub-workers started, a scripted day of events published in order
+#   ASV and SISM edition), hub-workers started (as a workers' role: data rights only, no DDL;
+#   the reports run as a reporting role of region 11), a scripted day of events published in order
 #   (docs/examples/demo-day/day.tsv), each step's notifications shown as they come back on
 #   hub.notifications, then the ARS reports for the demo region, the SISM programme as an
 #   iCalendar file, and hub-admin status.
@@ -16,7 +17,7 @@
 # Environment: HUB_ENV_DIR, HUB_ENV_KAFKA_PORT, HUB_ENV_PG_PORT (scripts/env.sh: where the
 # servers live and listen), HUB_SCRATCH_PATH (swift build --scratch-path; default .build),
 # HUB_METRICS_PORT (hub-workers' /metrics and /health; default 9464), HUB_RUN_KEEP_URL=1
-# (run on the HUB_DATABASE_URL of the environment instead of a fresh schema `demo`).
+# (run on the HUB_DATABASE_URL of the environment, as its user, instead of a fresh schema `demo`).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -26,7 +27,7 @@ once=${HUB_RUN_ONCE:-0}
 for argument in "$@"; do
     case $argument in
         --once) once=1 ;;
-        -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run: unknown argument $argument (see scripts/run.sh --help)" >&2; exit 64 ;;
     esac
 done
@@ -66,6 +67,7 @@ swift build "${scratch[@]}" "${HUB_BUILD_FLAGS[@]}" --product hub-admin
 bin=$(swift build "${scratch[@]}" --show-bin-path)
 admin() { "$bin/hub-admin" "$@"; }
 
+# The schema's owner migrates: hub-workers runs no DDL (it only checks the schema's version).
 admin migrate
 admin topics create
 cat <<'EOF'
@@ -79,6 +81,20 @@ cat <<'EOF'
   ************************************************************************************
 EOF
 admin reference import docs/examples/reference-demo.json
+
+# On the demo schema, the workers run as a workers' role (data rights only, no DDL) and the
+# reports as a reporting role of the demo region (row-level security): docs/operations.md,
+# "Security". Here the environment's superuser takes each role (libpq's options -c role=);
+# in production each role logs in with its own password.
+workers_url=$HUB_DATABASE_URL
+reports_url=$HUB_DATABASE_URL
+if [ -z "${HUB_RUN_KEEP_URL:-}" ]; then
+    admin roles workers hub_demo_workers >/dev/null
+    admin roles reader hub_demo_reader --region "$region" >/dev/null
+    workers_url="$HUB_DATABASE_URL%20-c%20role%3Dhub_demo_workers"
+    reports_url="$HUB_DATABASE_URL%20-c%20role%3Dhub_demo_reader"
+    echo "hub-workers runs as hub_demo_workers, the reports as hub_demo_reader (region $region)"
+fi
 
 workers_log=$envdir/workers.log
 notifications=$envdir/notifications.txt
@@ -139,7 +155,7 @@ lag() { admin status --section lag --format csv | awk -F, 'NR > 1 { total += $5 
 idle() { [ "$(lag)" -eq 0 ] && [ "$(sql "SELECT count(*) FROM hub_outbox_unsent")" -eq 0 ]; }
 
 processed_before=$(processed_count)
-"$bin/hub-workers" >"$workers_log" 2>&1 &
+HUB_DATABASE_URL=$workers_url "$bin/hub-workers" >"$workers_log" 2>&1 &
 workers=$!
 echo
 echo "hub-workers started (pid $workers, log $workers_log); waiting for it to join its group..."
@@ -201,14 +217,14 @@ received | awk '{ count[$1]++; if (!seen[$1 SUBSEP $2]++) rules[$1] = rules[$1] 
 reports_ok=1
 report() {
     say "hub-admin report $*"
-    admin report "$@" || { reports_ok=0; echo "run: hub-admin report $* failed" >&2; }
+    HUB_DATABASE_URL=$reports_url admin report "$@" || { reports_ok=0; echo "run: hub-admin report $* failed" >&2; }
 }
 report articulation --region "$region"
 report sism --region "$region" --edition "$edition"
 report coverage --region "$region"
 ics=$envdir/demo-sism.ics
 say "The SISM $edition programme as an iCalendar file"
-if admin report sism --region "$region" --edition "$edition" --format ics --output "$ics"; then
+if HUB_DATABASE_URL=$reports_url admin report sism --region "$region" --edition "$edition" --format ics --output "$ics"; then
     echo "$ics ($(grep -c '^BEGIN:VEVENT' "$ics") events): import it into a calendar application"
 else
     reports_ok=0
