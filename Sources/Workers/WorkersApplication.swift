@@ -23,6 +23,7 @@ struct WorkersApplication {
         // the migration fails loudly (docker-compose runs the migration before starting them).
         let version = try await PostgresMigrator(migrations: HubSchema.migrations, logger: logger).requireCurrent(on: database)
         logger.info("connected to PostgreSQL", metadata: ["schemaVersion": "\(version)"])
+        try await logAdmission(on: database, logger: logger)
 
         let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
         let metadata = try await ServerConnections.waitForKafka(admin, brokers: configuration.kafka.brokers, logger: logger)
@@ -57,5 +58,23 @@ struct WorkersApplication {
         return WorkersApplication(
             services: [processing, relay]
                 + WorkersObservability.makeServices(health: health, settings: observability, logger: logger))
+    }
+
+    /// Says whether records are checked against registered sources or the hub runs open
+    /// (contract §3, "Who may say what"): an operator must see which it is at start-up.
+    static func logAdmission(on database: PostgresConnection, logger: Logger) async throws {
+        let sources = try await HubStatusQueries.sources(on: database)
+        if sources.isEmpty {
+            logger.warning(
+                """
+                no source registered: the hub runs open, any ce_source may speak for any CLSM, PTSM, ASV, CLS or region \
+                (register sources with hub-admin reference import, section sources)
+                """)
+        } else {
+            let counts = sources.map { "\($0.kind): \($0.sources)" }.joined(separator: ", ")
+            logger.info(
+                "registered sources checked: a record from another source is dead-lettered as unauthorized",
+                metadata: ["sources": "\(counts)"])
+        }
     }
 }

@@ -108,6 +108,8 @@ extension SharedTopicsTests {
                 let rows = try #require(json?["sources"] as? [[String: Any]], "\(statusOutput)")
                 #expect(rows.compactMap { $0["kind"] as? String } == ["ars", "asv", "clsm", "ptsm"])
                 #expect(rows.compactMap { $0["sources"] as? Int } == [1, 1, 2, 1])
+                #expect(worker.log.contains("registered sources checked"), "\(worker.log.prefix(3000))")
+                #expect(!worker.log.contains("the hub runs open"))
                 #expect(worker.isRunning)
             } catch {
                 Issue.record("worker log:\n\(worker.log.suffix(3000))")

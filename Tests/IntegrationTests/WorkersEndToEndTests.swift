@@ -84,6 +84,8 @@ extension SharedTopicsTests {
                 #expect(buildInfo.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } } == 1, "\(buildInfo ?? "no line")")
                 let health = try await HTTPProbe.get(port: port, path: "/health")
                 #expect(health.status == 200 && health.body.contains(#""status":"ok""#), "\(health)")
+                // No source registered: the start-up log says the hub runs open.
+                #expect(worker.log.contains("no source registered: the hub runs open"), "\(worker.log.prefix(3000))")
             } catch {
                 Issue.record("worker log:\n\(worker.log.suffix(3000))")
                 throw error
