@@ -63,6 +63,27 @@ struct DeadLetterTests {
                 == "personal data in clsm.declared; coordinator.email: e-mail address")
     }
 
+    @Test("a personal_data dead letter is the masked copy; any other code keeps the record byte for byte")
+    func personalDataMasked() throws {
+        let record = InboundRecord(
+            topic: "clsm.declared", partition: 0, offset: 7, key: Array("06 12 34 56 78".utf8),
+            value: Array(#"{"clsmId":"c-1","note":"écrire à jeanne@example.org","lastName":"Dupont"}"#.utf8),
+            headers: [
+                RecordHeader(name: "ce_id", string: "jeanne (at) example.org"), RecordHeader(name: "ce_source", string: "urn:test"),
+            ],
+            timestampMilliseconds: nil)
+        let letter = DeadLetter.make(from: record, code: .personalData, reason: "personal data; note: contains an e-mail address (email)")
+        #expect(letter.keyString == "[masqué:phone]")
+        #expect(String(decoding: letter.value, as: UTF8.self) == #"{"clsmId":"c-1","lastName":"[masqué:field]","note":"[masqué:email]"}"#)
+        #expect(letter.header("ce_id")?.stringValue == "[masqué:email]")
+        #expect(letter.header("ce_source")?.stringValue == "urn:test")
+        #expect(letter.header("hub_original_offset")?.stringValue == "7")
+        #expect(DeadLetter.kept(record, code: .personalData).value == letter.value)
+        let other = DeadLetter.make(from: record, code: .schemaViolation, reason: "x")
+        #expect(other.key == record.key && other.value == record.value)
+        #expect(Array(other.headers.prefix(record.headers.count)) == record.headers)
+    }
+
     @Test("a long reason is cut under 4 KiB at a character boundary")
     func longReason() throws {
         let reason = String(repeating: "é", count: 5000)
