@@ -115,6 +115,33 @@ struct PersonalDataTableTests {
         #expect(PersonalDataPatterns.allKinds(in: text).isEmpty, "\(text)")
     }
 
+    @Test("random texts near the patterns: no trap, masks hold nothing, masking twice changes nothing")
+    func randomTexts() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = [
+            "0", "6", "1", "2A", "33", "+", " ", "  ", ".", "/", "(", ")", "-", "@", "＠", " at ", "(at)", "[dot]", ".org", "jeanne",
+            "FR76", "3000", "né", "e", " le ", "12", "/03/", "1985", "mars", "1er", "\u{00A0}", "\u{0301}", "x", "É", "[masqué:",
+        ]
+        for _ in 0..<5_000 {
+            let text = (0..<Int.random(in: 0...30, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
+            let kinds = PersonalDataPatterns.kinds(in: text)
+            #expect(kinds == Array(Set(kinds)).sorted())
+            let masked = PersonalDataMasking.masked(["t": .string(text), text: 1])
+            #expect(PersonalDataMasking.masked(masked) == masked, "\(text)")
+            if !kinds.isEmpty { #expect(PersonalDataMasking.maskedText(PersonalDataMasking.mask(kinds)) == nil) }
+        }
+    }
+
+    @Test("hostile sizes: 256 KiB of digits and separators, of at signs, of \"né le\" are scanned without trapping")
+    func hostileSizes() {
+        let size = 256 * 1024
+        for unit in ["0 ", "1", "@", "a@", "0612345678 ", "né le 1", " at x.y", "FR76 ", "2A", "(0)", "+33"] {
+            let text = String(repeating: unit, count: size / unit.utf8.count)
+            _ = PersonalDataPatterns.kinds(in: text)
+            _ = PersonalDataMasking.maskedText(text)
+        }
+    }
+
     @Test("the tables are as large as the issue asks")
     func sizes() {
         #expect(Self.truePositives.count >= 40)

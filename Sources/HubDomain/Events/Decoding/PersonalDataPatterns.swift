@@ -297,17 +297,30 @@ struct NumberScanner {
         return false
     }
 
-    /// Every sequence of whole groups of a run, no longer than `maximumCandidateLength`
-    /// characters, that no letter touches.
-    private func candidates(_ body: ([Group], [UInt8]) -> Bool) -> Bool {
+    /// The most groups a phone number or an NIR is written in (`+33 (0)1 23 45 67 89`,
+    /// `1 85 05 78 006 084 91`): longer sequences of groups are not looked at.
+    static let maximumCandidateGroups = 7
+
+    /// Every sequence of whole groups of a run that no letter touches, starting with a
+    /// group `starts` accepts, of at most `maximumCandidateGroups` groups and
+    /// `maximumCandidateLength` characters, and of a length in `lengths`. Bounded so that a
+    /// hostile text of 256 KiB of digits and spaces costs a few passes, not one per pair of
+    /// groups.
+    private func candidates(
+        starting starts: (Group) -> Bool, lengths: ClosedRange<Int>, _ body: (ArraySlice<Group>, [UInt8]) -> Bool
+    ) -> Bool {
+        var characters: [UInt8] = []
+        characters.reserveCapacity(Self.maximumCandidateLength + 8)
         for run in runs {
-            for start in run.indices where !run[start].touchesLetterBefore {
-                var characters: [UInt8] = []
-                for end in start..<run.count {
+            for start in run.indices where !run[start].touchesLetterBefore && starts(run[start]) {
+                characters.removeAll(keepingCapacity: true)
+                for end in start..<min(run.count, start + Self.maximumCandidateGroups) {
                     if end > start, run[end].hasPlus { break }
                     characters += run[end].characters
                     if characters.count > Self.maximumCandidateLength { break }
-                    if !run[end].touchesLetterAfter, body(Array(run[start...end]), characters) { return true }
+                    if lengths.contains(characters.count), !run[end].touchesLetterAfter, body(run[start...end], characters) {
+                        return true
+                    }
                 }
             }
         }
@@ -321,29 +334,34 @@ struct NumberScanner {
     static let countryCodes: [[UInt8]] = ["33", "262", "590", "594", "596", "269"].map { Array($0.utf8) }
 
     func containsPhone() -> Bool {
-        candidates { groups, characters in Self.isPhone(groups, digits: characters) }
+        candidates(starting: { $0.hasPlus || $0.characters.first == UInt8(ascii: "0") }, lengths: 10...15) { groups, characters in
+            Self.isPhone(groups, digits: characters)
+        }
     }
 
     /// French numbers: `0[1-9]` + 8 digits (the overseas `0262`, `0590`, `0694`... too), or
     /// `+33` / `0033` (or an overseas code) + 9 digits, or + `0` + 9 digits (`+33 (0)1 …`),
     /// grouped as people write them (`phoneGroupings`).
-    static func isPhone(_ groups: [Group], digits: [UInt8]) -> Bool {
-        guard !groups.contains(where: \.hasLetters), isPhone(digits, international: groups[0].hasPlus) else { return false }
+    static func isPhone(_ groups: ArraySlice<Group>, digits: [UInt8]) -> Bool {
+        guard let head = groups.first, isPhone(digits, international: head.hasPlus), !groups.contains(where: \.hasLetters) else {
+            return false
+        }
         guard groups.count > 1 else { return true }
+        let second = groups[groups.startIndex + 1]
         var sizes = groups.map(\.characters.count)
-        let first = groups[0].characters
-        guard groups[0].hasPlus || first.starts(with: [UInt8(ascii: "0"), UInt8(ascii: "0")]) else {
+        let first = head.characters
+        guard head.hasPlus || first.starts(with: [UInt8(ascii: "0"), UInt8(ascii: "0")]) else {
             return nationalGroupings.contains(sizes)
         }
         // A country code stands alone in its group; then the national part, its 0 (in
         // parentheses or not) kept or not.
-        guard countryCodes.contains(groups[0].hasPlus ? first : Array(first.dropFirst(2))) else { return false }
+        guard countryCodes.contains(head.hasPlus ? first : Array(first.dropFirst(2))) else { return false }
         sizes.removeFirst()
-        if groups[1].characters == [UInt8(ascii: "0")] {
+        if second.characters == [UInt8(ascii: "0")] {
             sizes.removeFirst()
             return internationalGroupings.contains(sizes)
         }
-        return groups[1].characters.first == UInt8(ascii: "0")
+        return second.characters.first == UInt8(ascii: "0")
             ? nationalGroupings.contains(sizes) : internationalGroupings.contains(sizes)
     }
 
@@ -374,8 +392,10 @@ struct NumberScanner {
     // MARK: NIR
 
     func containsNIR() -> Bool {
-        candidates { groups, characters in
-            !groups[0].hasPlus && Self.isNIRGrouping(groups) && Self.isNIR(characters)
+        let sexes: Set<UInt8> = Set("123478".utf8)
+        return candidates(starting: { !$0.hasPlus && $0.characters.first.map(sexes.contains) == true }, lengths: 13...15) {
+            groups, characters in
+            Self.isNIRGrouping(groups) && Self.isNIR(characters)
                 // Without a key to check, only an NIR written in groups: thirteen digits in
                 // one piece are as often a millisecond timestamp (`evt-1790123456789`).
                 && (characters.count == 15 || groups.count > 1)
@@ -384,9 +404,9 @@ struct NumberScanner {
 
     /// How an NIR is written: in one piece, 13 + key, or in groups of at most three
     /// (`1 85 05 78 006 084 36`). Not `75101 75102 75103`, a list of arrondissements.
-    static func isNIRGrouping(_ groups: [Group]) -> Bool {
+    static func isNIRGrouping(_ groups: ArraySlice<Group>) -> Bool {
         groups.count == 1 || groups.allSatisfy { $0.characters.count <= 3 }
-            || (groups.count == 2 && groups[0].characters.count == 13 && groups[1].characters.count == 2)
+            || (groups.count == 2 && groups.first?.characters.count == 13 && groups.last?.characters.count == 2)
     }
 
     /// NIR: sex, year, month, département (`2A`/`2B` in Corsica), commune, order, then
