@@ -81,6 +81,10 @@ cat <<'EOF'
   ************************************************************************************
 EOF
 admin reference import docs/examples/reference-demo.json
+# The example events' producers, registered: from here on a record from any other ce_source
+# is refused as unauthorized (docs/contract.md §3, "Who may say what").
+echo "registering the demo's sources (docs/examples/sources-demo.json): the hub no longer runs open"
+admin reference import docs/examples/sources-demo.json >/dev/null
 
 # On the demo schema, the workers run as a workers' role (data rights only, no DDL) and the
 # reports as a reporting role of the demo region (row-level security): docs/operations.md,
@@ -135,7 +139,17 @@ processed_count() { sql "SELECT (SELECT count(*) FROM hub_inbox) + (SELECT count
 # Whether the workers processed the event of this ce_id (every event of the day is valid, so
 # it is in the inbox once processed). By id, not by count: records left on the topics by
 # someone else may still come in meanwhile.
-processed_event() { [ "$(sql "SELECT count(*) FROM hub_inbox WHERE event_id = '$1'")" -ge 1 ]; }
+# An event the workers are done with: in the inbox by its ce_id, or a dead letter at the
+# position hub-admin publish printed (topic, partition, offset).
+handled_event() {
+    [ "$(sql "SELECT (SELECT count(*) FROM hub_inbox WHERE event_id = '$1')
+                   + (SELECT count(*) FROM hub_dead_letters WHERE topic = '$2' AND kafka_partition = $3 AND kafka_offset = $4)")" -ge 1 ]
+}
+# The dead letter at that position, if any: "code: message".
+dead_letter_at() {
+    sql "SELECT error_code || ': ' || error_message FROM hub_dead_letters
+          WHERE topic = '$1' AND kafka_partition = $2 AND kafka_offset = $3"
+}
 # The notifications the event of this ce_id caused (their outbox rows are written in the
 # event's transaction).
 caused_by() {
@@ -197,7 +211,13 @@ while IFS=$'\t' read -r clock topic file what <&3; do
     printf '%s\n' "$published" | sed "s/^/$indent/"
     id=$(printf '%s\n' "$published" | sed -n 's/^published \([^ ]*\) to .*/\1/p' | head -n 1)
     [ -n "$id" ] || die "no ce_id in the output of hub-admin publish"
-    wait_for 60 processed_event "$id" || die "the workers did not process $file within 60 s (see $workers_log)"
+    read -r at_topic at_partition at_offset < <(printf '%s\n' "$published" \
+        | sed -n 's/^published [^ ]* to \([^[]*\)\[\([0-9]*\)\]@\([0-9]*\).*/\1 \2 \3/p' | head -n 1) \
+        || die "no position in the output of hub-admin publish"
+    wait_for 60 handled_event "$id" "$at_topic" "$at_partition" "$at_offset" \
+        || die "the workers did not process $file within 60 s (see $workers_log)"
+    letter=$(dead_letter_at "$at_topic" "$at_partition" "$at_offset")
+    [ -z "$letter" ] || printf '%sdead letter %s\n' "$indent" "$letter"
     expected=$((expected + $(caused_by "$id")))
     wait_for 30 arrived "$expected" \
         || echo "${indent}(only $(received | wc -l) of $expected notifications came back within 30 s)"
