@@ -147,7 +147,8 @@ extension SharedTopicsTests {
             let outboxBefore = try await database.query(
                 "SELECT count(*) FROM hub_outbox WHERE topic = \(HubTopics.notifications)"
             ).scalar(Int.self)
-            let worker = try RegionalWorker(schema: schema, group: group, regionalTopics: regionalTopics)
+            let worker = try WorkerProcess(
+                schema: schema, group: group, name: "regional", settings: ["HUB_REGIONAL_TOPICS": regionalTopics ? "true" : "false"])
             do {
                 let producer = try KafkaTestSupport.producer()
                 for declaration in declarations { try await producer.send(declaration) }
@@ -198,51 +199,5 @@ extension SharedTopicsTests {
             try await consumer.close()
             return received
         }
-    }
-}
-
-/// The real `hub-workers`, with `HUB_REGIONAL_TOPICS` set, on a schema and group of the test's.
-final class RegionalWorker: @unchecked Sendable {
-    let process = Process()
-    let logFile: URL
-
-    init(schema: String, group: String, regionalTopics: Bool) throws {
-        let databaseURL = try TestServers.requireDatabaseURL()
-        let separator = databaseURL.contains("?") ? "&" : "?"
-        var environment = ProcessInfo.processInfo.environment
-        environment["HUB_DATABASE_URL"] = databaseURL + separator + "options=-c%20search_path%3D" + schema
-        environment["HUB_KAFKA_BROKERS"] = try TestServers.requireKafkaBrokers()
-        environment["HUB_GROUP_ID"] = group
-        environment["HUB_KAFKA_SESSION_TIMEOUT_MS"] = "4000"
-        environment["HUB_KAFKA_HEARTBEAT_INTERVAL_MS"] = "500"
-        environment["HUB_METRICS_PORT"] = "0"
-        environment["HUB_LOG_LEVEL"] = "info"
-        environment["HUB_REGIONAL_TOPICS"] = regionalTopics ? "true" : "false"
-        process.executableURL = WorkerProcess.binary
-        process.environment = environment
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(group)-regional.log")
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-    }
-
-    var isRunning: Bool { process.isRunning }
-
-    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
-
-    /// SIGTERM, then the exit status (SIGKILL after 30 s).
-    func stop() async -> Int32 {
-        if process.isRunning { process.terminate() }
-        let end = ContinuousClock.now + .seconds(30)
-        while process.isRunning, ContinuousClock.now < end {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            while process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
-        }
-        return process.terminationStatus
     }
 }

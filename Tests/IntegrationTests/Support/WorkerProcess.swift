@@ -15,8 +15,12 @@ final class WorkerProcess: @unchecked Sendable {
     let logFile: URL
 
     /// Starts a worker on `schema` (through the libpq `options` parameter) in `group`, as the
-    /// test servers' user or, given `databaseURL`, as the role and on the schema it names.
-    init(schema: String, group: String, name: String = "worker", databaseURL given: String? = nil) throws {
+    /// test servers' user or, given `databaseURL`, as the role and on the schema it names;
+    /// `settings` are set last (e.g. `HUB_REGIONAL_TOPICS`).
+    init(
+        schema: String, group: String, name: String = "worker", databaseURL given: String? = nil,
+        settings: [String: String] = [:]
+    ) throws {
         let databaseURL = try TestServers.requireDatabaseURL()
         let separator = databaseURL.contains("?") ? "&" : "?"
         var environment = ProcessInfo.processInfo.environment
@@ -27,6 +31,7 @@ final class WorkerProcess: @unchecked Sendable {
         environment["HUB_KAFKA_HEARTBEAT_INTERVAL_MS"] = "500"
         environment["HUB_METRICS_PORT"] = "0"
         environment["HUB_LOG_LEVEL"] = "info"
+        environment.merge(settings) { _, setting in setting }
         process.executableURL = Self.binary
         process.environment = environment
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(group)-\(name).log")
