@@ -47,6 +47,38 @@ struct PersonalDataGuardTests {
         #expect(guardian.findings(in: ["title": .string(text)]) == [Violation(path: "title", reason: reason)])
     }
 
+    @Test("the quick pass lets through every text the full check would refuse")
+    func quickPassAgrees() {
+        var generator = SystemRandomNumberGenerator()
+        let digits =
+            (0...9).map(String.init) + [" ", ".", "-", "+", "\u{00A0}", "\u{202F}", "T", ":", "/", "(", ")", "A", "B", "FR", "33", "76"]
+        let words = [
+            "0", "1", "6", " ", ".", "-", "@", "a", "x.org", "é", "T", "(at)", " at ", "[", "]", "at", "n", "né", "ne", "e", "le",
+            "12", "/", "03", "1985", "mars", "＠", "arobase", "dot", "(", ")", "N", "É", "\u{0301}", "«", "Atelier", "\u{00A0}",
+            "·", "LE", "Ne", "1er", "FR76", "3000",
+        ]
+        var refused = 0
+        for round in 0..<40_000 {
+            let alphabet = round.isMultiple(of: 2) ? digits : words
+            let text = (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator) ?? "" }.joined()
+            let full = PersonalDataPatterns.allKinds(in: text)
+            if !full.isEmpty {
+                refused += 1
+                #expect(PersonalDataPatterns.mayContainPersonalData(text), "\(text): \(full)")
+                #expect(PersonalDataPatterns.mayContainPersonalData(utf8: Array(text.utf8)), "\(text): \(full)")
+            }
+            #expect(PersonalDataPatterns.kinds(in: text) == full)
+        }
+        #expect(refused > 200)
+    }
+
+    @Test("the quick pass settles ordinary French text: workshops, communes, \"ne pas\"")
+    func quickPassSettlesText() {
+        for text in ["Atelier d'écriture", "Neuilly-sur-Seine", "Il ne faut pas", "Nevers", "atelier at", "date", "startsAt", "Une née"] {
+            #expect(!PersonalDataPatterns.mayContainPersonalData(text), "\(text)")
+        }
+    }
+
     @Test("a member name holding personal data is refused, and written masked in every path")
     func memberNames() {
         let payload: JSONValue = ["contacts": ["06 12 34 56 78": ["note": "jeanne@example.org"]]]

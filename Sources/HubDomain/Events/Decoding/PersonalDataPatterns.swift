@@ -69,9 +69,12 @@ public enum PersonalDataPatterns {
     ///   every phone number and NIR the scanners accept has ten digits in such a stretch;
     /// - two upper-case letters that begin an IBAN (`FR`, `DE`...) at the start of a word,
     ///   then two digits;
-    /// - `at` after a space or an opening bracket (`jeanne (at) example.org`), `arob` (arobase);
-    /// - `n` at the start of a word followed by `e` or a non-ASCII letter (`né le`, `née le`).
-    /// So the estimate errs only towards the full check.
+    /// - `at` between a space or an opening bracket and a space or a closing one
+    ///   (`jeanne (at) example.org`; not "Atelier"), `arob` (arobase);
+    /// - `n` at the start of a word, `e` or a non-ASCII letter, then only `e`, brackets,
+    ///   dots, hyphens, spaces and non-ASCII bytes up to ` le` (`né le`, `née le`,
+    ///   `né(e) le`; not "Neuilly" nor "ne pas").
+    /// So the estimate errs only towards the full check (tested against it on random texts).
     static func mayContainPersonalData(_ text: String) -> Bool {
         mayContainPersonalData(utf8: text.utf8)
     }
@@ -79,12 +82,26 @@ public enum PersonalDataPatterns {
     /// The same over UTF-8 bytes (a Kafka key, without making a string of it).
     static func mayContainPersonalData<Bytes: Sequence<UInt8>>(utf8 bytes: Bytes) -> Bool {
         var digits = 0
+        // After a word-start "ne" or "né", while the bytes may still lead to " le".
+        var born = false
         // The four bytes before the current one; a space stands for "before the text".
         var back1: UInt8 = 0x20
         var back2: UInt8 = 0x20
         var back3: UInt8 = 0x20
         var back4: UInt8 = 0x20
         for byte in bytes {
+            if born {
+                switch byte {
+                case UInt8(ascii: "e"), UInt8(ascii: "E"):
+                    if back1 | 0x20 == UInt8(ascii: "l") { return true }
+                case UInt8(ascii: "l"), UInt8(ascii: "L"):
+                    born = back1 == UInt8(ascii: " ") || back1 == 0xA0
+                case UInt8(ascii: " "), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."), UInt8(ascii: "-"), 0x80...:
+                    break
+                default:
+                    born = false
+                }
+            }
             switch byte {
             case UInt8(ascii: "@"):
                 return true
@@ -97,23 +114,22 @@ public enum PersonalDataPatterns {
                 break
             case 0x80...:
                 // ＠ and ﹫ end with these bytes; the é of "né" starts with 0xC3 after an n.
-                if (byte == 0xA0 && back1 == 0xBC && back2 == 0xEF) || (byte == 0xAB && back1 == 0xB9 && back2 == 0xEF)
-                    || (byte == 0xC3 && isWordStartN(back1, back2))
-                {
+                if (byte == 0xA0 && back1 == 0xBC && back2 == 0xEF) || (byte == 0xAB && back1 == 0xB9 && back2 == 0xEF) {
                     return true
                 }
-            case UInt8(ascii: "t"), UInt8(ascii: "T"):
-                digits = 0
-                if back1 | 0x20 == UInt8(ascii: "a"), isAtOpening(back2) { return true }
+                if byte == 0xC3, isWordStartN(back1, back2) { born = true }
             case UInt8(ascii: "b"), UInt8(ascii: "B"):
                 // B continues a stretch: 2B.
                 if byte == UInt8(ascii: "b") { digits = 0 }
                 if back1 | 0x20 == UInt8(ascii: "o"), back2 | 0x20 == UInt8(ascii: "r"), back3 | 0x20 == UInt8(ascii: "a") { return true }
             case UInt8(ascii: "e"), UInt8(ascii: "E"):
                 digits = 0
-                if isWordStartN(back1, back2) { return true }
+                if isWordStartN(back1, back2) { born = true }
             default:
                 digits = 0
+            }
+            if isAtClosing(byte), back1 | 0x20 == UInt8(ascii: "t"), back2 | 0x20 == UInt8(ascii: "a"), isAtOpening(back3) {
+                return true
             }
             back4 = back3
             back3 = back2
@@ -129,9 +145,17 @@ public enum PersonalDataPatterns {
         back1 | 0x20 == UInt8(ascii: "n") && !isASCIILetter(back2)
     }
 
+    /// Before a spelled-out at sign: a space (the last byte of a non-breaking one too) or
+    /// an opening bracket.
     private static func isAtOpening(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{")
-            || byte == UInt8(ascii: "<")
+            || byte == UInt8(ascii: "<") || byte == 0xA0
+    }
+
+    /// After it: a space or a closing bracket (any non-ASCII byte: a non-breaking space).
+    private static func isAtClosing(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}")
+            || byte == UInt8(ascii: ">") || byte >= 0x80
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
