@@ -19,6 +19,12 @@ struct PersonalDataGuardTests {
         #expect(!PersonalDataGuard.contains(Array("emai".utf8), Array("email".utf8)))
         #expect(!PersonalDataGuard.contains(Array("emaxil".utf8), Array("email".utf8)))
         #expect(PersonalDataGuard.keyReason("contactEmail") != nil && PersonalDataGuard.keyReason("venue") == nil)
+        // The stack path (ASCII, up to 64 bytes) and the others agree.
+        #expect(!PersonalDataGuard.isForbiddenKey("") && !PersonalDataGuard.isForbiddenKey("--") && !PersonalDataGuard.isForbiddenKey("é"))
+        #expect(PersonalDataGuard.isForbiddenKey("lastNameé") && PersonalDataGuard.isForbiddenKey("LAST-NAME"))
+        #expect(PersonalDataGuard.isForbiddenKey(String(repeating: "x", count: 80) + "Email"))
+        #expect(!PersonalDataGuard.isForbiddenKey(String(repeating: "x", count: 80)) && !PersonalDataGuard.isForbiddenKey("patient_count"))
+        #expect(!PersonalDataGuard.isForbiddenKey("[masqué:phone]") && !PersonalDataGuard.isForbiddenKey("[masqué:email]#2"))
     }
 
     @Test(

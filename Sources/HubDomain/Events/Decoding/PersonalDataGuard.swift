@@ -76,7 +76,7 @@ public struct PersonalDataGuard: Sendable {
         context: @autoclosure () -> String
     ) throws(EventRejection) {
         let envelopeMayHaveFindings =
-            (key.map { PersonalDataPatterns.mayContainPersonalData(utf8: $0) } ?? false)
+            (key?.withUnsafeBufferPointer { PersonalDataPatterns.mayContainPersonalData(utf8: $0) } ?? false)
             || PersonalDataPatterns.mayContainPersonalData(envelope.id) || PersonalDataPatterns.mayContainPersonalData(envelope.source)
             || (envelope.subject.map(PersonalDataPatterns.mayContainPersonalData) ?? false)
         guard envelopeMayHaveFindings || Self.mayHaveFindings(value) else { return }
@@ -153,10 +153,37 @@ public struct PersonalDataGuard: Sendable {
         // A mask written in place of a name (`[masqué:phone]`) names no field: masking and
         // checking a masked record find nothing more.
         if key.utf8.first == UInt8(ascii: "["), PersonalDataMasking.isMask(key) { return false }
-        let normalised = normalisedKey(key)
-        if allowedKeys.contains(normalised) { return false }
-        let bytes = Array(normalised.utf8)
-        return forbiddenKeys.contains(normalised) || forbiddenKeyPartBytes.contains(where: { contains(bytes, $0) })
+        // Every key of every inbound event comes here: an ASCII key (all the contract's) is
+        // normalised on the stack, without an array or a string on the heap (a normalised
+        // key of up to 15 bytes is a small string).
+        let utf8 = key.utf8
+        if utf8.count <= 64,
+            let forbidden = withUnsafeTemporaryAllocation(
+                of: UInt8.self, capacity: utf8.count,
+                { buffer -> Bool? in
+                    var count = 0
+                    for byte in utf8 {
+                        switch byte {
+                        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): buffer[count] = byte
+                        case UInt8(ascii: "A")...UInt8(ascii: "Z"): buffer[count] = byte + 32
+                        case 0x80...: return nil
+                        default: continue
+                        }
+                        count += 1
+                    }
+                    return isForbidden(normalised: UnsafeBufferPointer(rebasing: buffer[..<count]))
+                })
+        {
+            return forbidden
+        }
+        return Array(normalisedKey(key).utf8).withUnsafeBufferPointer { isForbidden(normalised: $0) }
+    }
+
+    /// `isForbiddenKey` on the normalised key's UTF-8.
+    private static func isForbidden(normalised bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        if allowedKeys.contains(text) { return false }
+        return forbiddenKeys.contains(text) || forbiddenKeyPartBytes.contains(where: { contains(bytes, $0) })
     }
 
     /// Lower-case, letters and digits only. Every key of every inbound event goes through
@@ -184,10 +211,12 @@ public struct PersonalDataGuard: Sendable {
     /// Whether `needle` occurs in `haystack`. A plain loop: keys are a few bytes long and
     /// every key of every payload is searched, where the generic searches of Foundation and
     /// the standard library pay for generality (measurements: docs/performance-log.md).
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    static func contains<Haystack: RandomAccessCollection<UInt8>>(_ haystack: Haystack, _ needle: [UInt8]) -> Bool
+    where Haystack.Index == Int {
         guard !needle.isEmpty else { return true }
         guard needle.count <= haystack.count else { return false }
-        candidates: for start in 0...(haystack.count - needle.count) {
+        let first = haystack.startIndex
+        candidates: for start in first...(first + haystack.count - needle.count) {
             for offset in 0..<needle.count where haystack[start + offset] != needle[offset] {
                 continue candidates
             }

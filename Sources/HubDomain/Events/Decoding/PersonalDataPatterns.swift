@@ -76,7 +76,9 @@ public enum PersonalDataPatterns {
     ///   `né(e) le`; not "Neuilly" nor "ne pas").
     /// So the estimate errs only towards the full check (tested against it on random texts).
     static func mayContainPersonalData(_ text: String) -> Bool {
-        mayContainPersonalData(utf8: text.utf8)
+        // Over the string's own buffer when it has one (native strings do): a pointer loop,
+        // several times faster than iterating the UTF-8 view.
+        text.utf8.withContiguousStorageIfAvailable { mayContainPersonalData(utf8: $0) } ?? mayContainPersonalData(utf8: text.utf8)
     }
 
     /// The same over UTF-8 bytes (a Kafka key, without making a string of it).
