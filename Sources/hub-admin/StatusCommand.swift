@@ -7,7 +7,8 @@ extension HubStatus.Section: ExpressibleByArgument {}
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the workers' consumer lag, the outbox backlog, dead letters by code, the last event per inbound topic and the registered sources.",
+        abstract:
+            "Show the workers' consumer lag, the outbox backlog, dead letters by code, the last event per inbound topic and the registered sources.",
         discussion: """
             Read-only, safe while hub-workers run. Sections:
               lag          per inbound partition: the group's (HUB_GROUP_ID) committed offset, the end \

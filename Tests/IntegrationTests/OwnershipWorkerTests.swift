@@ -46,7 +46,9 @@ extension SharedTopicsTests {
             let run = try await HubTestRun.start(reference: try Self.reference())
             let worker = try run.startWorker()
             do {
-                for file in ["01-clsm-declared-saint-denis.json", "02-clsm-declared-aubervilliers.json", "04-sism-event-proposed-in-qpv.json"] {
+                for file in [
+                    "01-clsm-declared-saint-denis.json", "02-clsm-declared-aubervilliers.json", "04-sism-event-proposed-in-qpv.json",
+                ] {
                     try await run.producer.send(try Self.example(file, id: "owner-\(file)"))
                 }
                 #expect(try await run.waitUntilCaughtUp(within: .seconds(60)))
@@ -55,7 +57,9 @@ extension SharedTopicsTests {
                 let refusals: [(OutboundRecord, DeadLetterCode, String)] = [
                     // Someone unregistered stops the CLSM of Saint-Denis.
                     (
-                        try Self.example("01-clsm-declared-saint-denis.json", source: "urn:intruder", id: "intruder-stop", changing: ["status": "stopped"]),
+                        try Self.example(
+                            "01-clsm-declared-saint-denis.json", source: "urn:intruder", id: "intruder-stop",
+                            changing: ["status": "stopped"]),
                         .unauthorized, "ce_source \"urn:intruder\" is not a registered source"
                     ),
                     // Aubervilliers' tool re-declares Saint-Denis.

@@ -276,8 +276,10 @@ struct RegionalRolesTests {
                 """, on: connection)
             #expect(
                 Set(secured)
-                    == ["clsms", "ptsms", "ptsm_diagnostics", "sism_proposals", "sism_programmes", "qpv_actions", "hub_region_grants",
-                        "hub_processing_roles"])
+                    == [
+                        "clsms", "ptsms", "ptsm_diagnostics", "sism_proposals", "sism_programmes", "qpv_actions", "hub_region_grants",
+                        "hub_processing_roles",
+                    ])
         }
     }
 

@@ -117,7 +117,8 @@ extension SharedTopicsTests {
                     ).map { try $0.decode(String.self, at: 0) }
                     #expect(expectedIds == Set(written) && !written.isEmpty, "\(region): hub.notifications has what the outbox holds")
                     let received = try await Self.read(
-                        from: regionalStart.filter { $0.topic == topic }, until: { records in
+                        from: regionalStart.filter { $0.topic == topic },
+                        until: { records in
                             expectedIds.isSubset(of: Set(records.compactMap { $0.header("ce_id")?.stringValue }))
                         })
                     let mine = received.filter { Self.regionAndCause($0)?.source == on }
@@ -168,9 +169,10 @@ extension SharedTopicsTests {
             }
             let status = await worker.stop()
             #expect(status == 0, "a SIGTERM ends the worker cleanly: \(worker.log.suffix(2000))")
-            let written = try await database.query(
-                "SELECT count(*) FROM hub_outbox WHERE topic = \(HubTopics.notifications)"
-            ).scalar(Int.self) - outboxBefore
+            let written =
+                try await database.query(
+                    "SELECT count(*) FROM hub_outbox WHERE topic = \(HubTopics.notifications)"
+                ).scalar(Int.self) - outboxBefore
             let received = try await read(from: notificationsStart) { records in
                 records.filter { regionAndCause($0)?.source == source }.count >= written
             }

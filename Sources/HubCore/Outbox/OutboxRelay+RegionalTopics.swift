@@ -73,7 +73,7 @@ extension OutboxRelay {
                         "topic": "\(topic)", "outcome": "\(outcome?.rawValue ?? "created")",
                         "partitions": "\(specification.partitions)", "replicationFactor": "\(specification.replicationFactor)",
                     ])
-            } catch where !FailureClassification.isTransient(error) {
+            } catch  where !FailureClassification.isTransient(error) {
                 let reason =
                     "topic \(topic) does not exist and the relay could not create it (\(error)):"
                     + " create it (hub-admin topics create with \(HubConfiguration.regionalTopicsVariable)=true)"

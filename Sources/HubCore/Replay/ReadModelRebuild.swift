@@ -60,7 +60,9 @@ public struct ReadModelRebuild: Sendable {
     public var store: StateStore
     public var eventLog: EventLog
 
-    public init(engine: RulesEngine = RulesEngine(admission: .fromEventLog), store: StateStore = StateStore(), eventLog: EventLog = EventLog()) {
+    public init(
+        engine: RulesEngine = RulesEngine(admission: .fromEventLog), store: StateStore = StateStore(), eventLog: EventLog = EventLog()
+    ) {
         self.engine = engine
         self.store = store
         self.eventLog = eventLog

@@ -66,9 +66,10 @@ struct RegionalTopicsTests {
         #expect(RelayPlan.topics(in: targets) == ["hub.notifications.11", "hub.notifications.84"])
         let on = RelayPlan(rows: rows, targets: targets)
         #expect(on.sends.map(\.row) == [0, 0, 1, 2, 2])
-        #expect(on.sends.map(\.record.topic) == [
-            "hub.notifications", "hub.notifications.11", "hub.deadletter", "hub.notifications", "hub.notifications.84",
-        ])
+        #expect(
+            on.sends.map(\.record.topic) == [
+                "hub.notifications", "hub.notifications.11", "hub.deadletter", "hub.notifications", "hub.notifications.84",
+            ])
         for (index, send) in on.sends.enumerated() where send.record.topic.hasPrefix("hub.notifications.") {
             let original = on.sends[index - 1].record
             #expect(send.record.key == original.key)
@@ -105,9 +106,10 @@ struct RegionalTopicsTests {
             rows: rows, targets: RelayPlan.regionalTargets(of: rows, enabled: true, notificationsTopic: Self.notifications),
             unavailable: ["hub.notifications.84": "topic hub.notifications.84 does not exist and the relay could not create it"])
         // Row 2's copy is not sent at all: its topic is unavailable.
-        #expect(plan.sends.map(\.record.topic) == [
-            "hub.notifications", "hub.notifications.11", "hub.notifications", "hub.notifications", "hub.notifications.11",
-        ])
+        #expect(
+            plan.sends.map(\.record.topic) == [
+                "hub.notifications", "hub.notifications.11", "hub.notifications", "hub.notifications", "hub.notifications.11",
+            ])
         // Row 3's regional copy is too large for its topic.
         let results = [Self.delivered("a"), Self.delivered("b"), Self.delivered("c"), Self.delivered("d"), .failure(Self.tooLarge)]
         let progress = RelayProgress(rows: rows, outcomes: plan.outcomes(of: results))

@@ -44,7 +44,8 @@ struct DecodingPipelineTests {
     func codes() {
         #expect(
             DeadLetterCode.allCases.map(\.rawValue) == [
-                "malformed_envelope", "unsupported_type", "schema_violation", "personal_data", "unknown_reference", "unauthorized", "too_large",
+                "malformed_envelope", "unsupported_type", "schema_violation", "personal_data", "unknown_reference", "unauthorized",
+                "too_large",
                 "internal",
             ])
     }

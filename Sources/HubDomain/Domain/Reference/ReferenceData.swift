@@ -295,7 +295,8 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
                 case .clsm, .ptsm, .ars: known = true
                 }
                 if !known {
-                    violations.append(Violation(path: "sources[\(i)].entities[\(j)]", reason: "unknown \(row.kind.rawValue.uppercased()) \(id)"))
+                    violations.append(
+                        Violation(path: "sources[\(i)].entities[\(j)]", reason: "unknown \(row.kind.rawValue.uppercased()) \(id)"))
                 }
             }
         }

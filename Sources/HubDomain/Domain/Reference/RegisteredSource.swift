@@ -62,7 +62,8 @@ public struct RegisteredSource: Sendable, Hashable, Codable, StrictlyDecodable {
             violations.append(Violation(path: path.key(needed).description, reason: "a source of kind \(kind.rawValue) needs \(needed)"))
         }
         if refusedCount > 0 {
-            violations.append(Violation(path: path.key(refused).description, reason: "a source of kind \(kind.rawValue) takes no \(refused)"))
+            violations.append(
+                Violation(path: path.key(refused).description, reason: "a source of kind \(kind.rawValue) takes no \(refused)"))
         }
         guard neededCount > 0, refusedCount == 0 else { return nil }
         return Self(source: source, kind: kind, name: name, entities: entities ?? [], regions: regions ?? [])

@@ -129,7 +129,8 @@ struct ReferenceCheck {
 enum RegionConsistency {
     /// `parts`: the payload field listing the territory, each code with its region (nil:
     /// unknown, already refused by the reference check).
-    static func check(_ context: String, region: String, parts: String, _ regions: [(code: String, region: String?)]) throws(EventRejection) {
+    static func check(_ context: String, region: String, parts: String, _ regions: [(code: String, region: String?)]) throws(EventRejection)
+    {
         let violations = regions.enumerated().compactMap { position, part -> Violation? in
             guard let partRegion = part.region, partRegion != region else { return nil }
             return Violation(path: "\(parts)[\(position)]", reason: "\(part.code) lies in region \(partRegion), not \(region)")

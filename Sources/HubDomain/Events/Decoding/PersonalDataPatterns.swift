@@ -394,7 +394,9 @@ struct NumberScanner {
     /// How people group the ten digits of a national number: `01 23 45 67 89`, `0262 12 34 56`,
     /// `0 800 12 34 56`, `06 1234 5678`, `0612 345 678`... Not `01053 01004` (commune codes),
     /// nor `05 78 006 084` (inside an NIR), nor `0532 0130 00` (inside an IBAN).
-    static let nationalGroupings: Set<[Int]> = [[2, 2, 2, 2, 2], [4, 2, 2, 2], [1, 3, 2, 2, 2], [2, 4, 4], [4, 3, 3], [4, 6], [2, 8]]
+    static let nationalGroupings: Set<[Int]> = [
+        [2, 2, 2, 2, 2], [4, 2, 2, 2], [1, 3, 2, 2, 2], [2, 4, 4], [4, 3, 3], [4, 6], [2, 8],
+    ]
 
     /// The nine digits after a country code: `6 12 34 56 78`, `692 12 34 56`, `612 345 678`...
     static let internationalGroupings: Set<[Int]> = [[9], [1, 2, 2, 2, 2], [3, 2, 2, 2], [1, 4, 4], [3, 3, 3], [1, 8], [3, 6]]
