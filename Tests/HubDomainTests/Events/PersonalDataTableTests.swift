@@ -142,6 +142,19 @@ struct PersonalDataTableTests {
         }
     }
 
+    @Test("digit groups of any length beside date separators are scanned without trapping (a fuzz finding)")
+    func longDigitGroups() {
+        for text in [
+            "99999999999999999999/12/2026", "05/99999999999999999999/2026", "05/10/99999999999999999999999",
+            "2026-10-" + String(repeating: "9", count: 40), String(repeating: "12345678901234567890/", count: 50),
+        ] {
+            #expect(PersonalDataPatterns.kinds(in: text).isEmpty, "\(text)")
+        }
+        #expect(Digits.value(Array(String(repeating: "9", count: 40).utf8)) == nil, "does not fit an Int")
+        #expect(Digits.value(Array("9223372036854775807".utf8)) == Int.max)
+        #expect(Digits.value(Array("9223372036854775808".utf8)) == nil)
+    }
+
     @Test("the tables are as large as the issue asks")
     func sizes() {
         #expect(Self.truePositives.count >= 40)

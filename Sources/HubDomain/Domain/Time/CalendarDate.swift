@@ -98,12 +98,17 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
 
 /// Small helpers for fixed-width ASCII digits.
 enum Digits {
+    /// The number `bytes` spell, or nil when one is not a digit or the number does not fit
+    /// an `Int` (callers may pass a run of digits of any length: input decides it).
     static func value<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8 {
         guard !bytes.isEmpty else { return nil }
         var result = 0
         for byte in bytes {
             guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-            result = result * 10 + Int(byte - UInt8(ascii: "0"))
+            let (tens, overflowTens) = result.multipliedReportingOverflow(by: 10)
+            let (sum, overflowSum) = tens.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
+            guard !overflowTens, !overflowSum else { return nil }
+            result = sum
         }
         return result
     }

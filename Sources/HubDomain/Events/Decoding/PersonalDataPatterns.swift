@@ -309,7 +309,9 @@ struct NumberScanner {
     /// `dd/mm/yyyy`, `dd.mm.yyyy`, `dd-mm-yyyy` (one or two digits for day and month) or
     /// `yyyy-mm-dd`, `yyyy/mm/dd`: one same separator twice, a real day and month.
     static func isDate(_ first: Group, _ second: Group, _ third: Group) -> Bool {
-        guard second.gapBefore.count == 1, second.gapBefore == third.gapBefore, ["/", ".", "-"].contains(second.gapBefore[0]),
+        // Lengths first: a group may be any number of digits long (input decides).
+        guard first.characters.count <= 4, second.characters.count <= 4, third.characters.count <= 4,
+            second.gapBefore.count == 1, second.gapBefore == third.gapBefore, ["/", ".", "-"].contains(second.gapBefore[0]),
             !first.hasLetters, !second.hasLetters, !third.hasLetters, !second.hasPlus, !third.hasPlus,
             let a = Digits.value(first.characters), let b = Digits.value(second.characters), let c = Digits.value(third.characters)
         else { return false }
