@@ -75,8 +75,9 @@ extension OutboxRelay {
     func noteHeldBack(_ session: Session, on connection: PostgresConnection) async throws {
         let now = Date()
         let since = state.withLock { status -> Date in
-            status.heldBackSince = status.heldBackSince ?? now
-            return status.heldBackSince!
+            let since = status.heldBackSince ?? now
+            status.heldBackSince = since
+            return since
         }
         let every = configuration.heldBackWarning.inSeconds
         guard now.timeIntervalSince(since) >= every,

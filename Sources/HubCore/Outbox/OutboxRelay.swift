@@ -332,7 +332,7 @@ public final class OutboxRelay: Service, Sendable {
             "outbox batch relayed",
             metadata: [
                 "delivered": "\(progress.delivered)", "parked": "\(progress.parked.count)", "failed": "\(progress.failures.count)",
-                "first": "\(rows.first!.position)", "last": "\(rows.last!.position)",
+                "first": "\(rows.first.map { "\($0.position)" } ?? "-")", "last": "\(rows.last.map { "\($0.position)" } ?? "-")",
             ])
 
         if let (row, error) = progress.failures.first {

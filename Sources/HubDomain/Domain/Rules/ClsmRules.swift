@@ -132,8 +132,7 @@ enum ClsmRules {
         let members = Set(c.declaration.governance.members)
         let missing = GovernanceMember.quatreQuarts.subtracting(members)
         if !missing.isEmpty, missing != articulation.missingMembers {
-            let labels = missing.sorted { GovernanceMember.allCases.firstIndex(of: $0)! < GovernanceMember.allCases.firstIndex(of: $1)! }
-                .map(French.member)
+            let labels = GovernanceMember.allCases.filter(missing.contains).map(French.member)
             let data: JSONValue = [
                 "clsmId": .string(c.id), "missingMembers": .sortedStrings(missing.map(\.rawValue)),
                 "previousMissingMembers": .sortedStrings(articulation.missingMembers.map(\.rawValue)),

@@ -68,18 +68,18 @@ enum PtsmRules {
                 data: data)
         }
 
-        let changed = priorities.filter { priority in
-            guard let now = uncovered[priority] else { return false }
-            return previous?.uncoveredPriorities[priority] != now
+        let changed: [(priority: ThemeCode, clsms: Set<String>)] = priorities.compactMap { priority in
+            guard let now = uncovered[priority], previous?.uncoveredPriorities[priority] != now else { return nil }
+            return (priority, now)
         }
         if !changed.isEmpty {
             out.notify(
                 .arsPtsmPriorityUncovered, to: .ars(region), region: region, subject: subject,
                 message:
-                    "Priorités du PTSM \(name) sans groupe de travail dans certains CLSM : \(French.list(changed.map { "\(French.theme($0)) (\(French.count(uncovered[$0]!.count, "CLSM", "CLSM")))" })).",
+                    "Priorités du PTSM \(name) sans groupe de travail dans certains CLSM : \(French.list(changed.map { "\(French.theme($0.priority)) (\(French.count($0.clsms.count, "CLSM", "CLSM")))" })).",
                 data: [
                     "ptsmId": .string(diagnostic.ptsmId), "version": .int(diagnostic.version),
-                    "priorities": .array(changed.map { ["priority": .string($0.rawValue), "clsms": .sortedStrings(uncovered[$0]!)] }),
+                    "priorities": .array(changed.map { ["priority": .string($0.priority.rawValue), "clsms": .sortedStrings($0.clsms)] }),
                 ])
         }
         out.changes.append(.putPtsm(PtsmRecord(diagnostic: diagnostic, lastEvent: event.identity, uncoveredPriorities: uncovered)))

@@ -18,7 +18,7 @@ enum SourceAuthorization {
         let subject = Subject(event, in: state)
         guard let registered = state.reference.sources[source] else {
             throw refusal(
-                "ce_source \(quoted(source)) is not a registered source (reference data, section sources)", path: "ce_source", subject)
+                "ce_source \(quoted(source)) is not a registered source (reference data, section sources)", path: "ce_source")
         }
         if registered.kind == .ars {
             // Regions the record touches that the hub cannot tell (an unknown CLSM or QPV)
@@ -29,14 +29,14 @@ enum SourceAuthorization {
             throw refusal(
                 "ce_source \(quoted(source)) is the ARS of region(s) \(registered.regions.sorted().joined(separator: ", ")); "
                     + "\(subject.label) touches region(s) \(foreign.joined(separator: ", "))",
-                path: "ce_source", subject)
+                path: "ce_source")
         }
         guard let entity = subject.entity, registered.speaks(for: entity) else {
             let spoken = registered.entities.sorted().joined(separator: ", ")
             throw refusal(
                 "ce_source \(quoted(source)) (\(registered.kind.rawValue): \(spoken)) may not speak for "
                     + "\(subject.entity?.description ?? "this record"): \(subject.label)",
-                path: subject.entityPath, subject)
+                path: subject.entityPath)
         }
     }
 
@@ -104,7 +104,7 @@ enum SourceAuthorization {
         }
     }
 
-    private static func refusal(_ message: String, path: String, _ subject: Subject) -> EventRejection {
+    private static func refusal(_ message: String, path: String) -> EventRejection {
         EventRejection(code: .unauthorized, message: message, violations: [Violation(path: path, reason: "not allowed for this source")])
     }
 
