@@ -57,8 +57,10 @@ struct HubTestRun {
         return offsets
     }
 
-    func startWorker(_ name: String = "worker", databaseURL: String? = nil) throws -> WorkerProcess {
-        try WorkerProcess(schema: schema, group: group, name: name, databaseURL: databaseURL)
+    /// Starts hub-workers on the run's schema and group; `settings` are extra environment
+    /// variables (e.g. `HUB_KAFKA_MAX_POLL_INTERVAL_MS`).
+    func startWorker(_ name: String = "worker", databaseURL: String? = nil, settings: [String: String] = [:]) throws -> WorkerProcess {
+        try WorkerProcess(schema: schema, group: group, name: name, databaseURL: databaseURL, settings: settings)
     }
 
     /// Reads hub.notifications from the run's start until `expected` distinct ids came (or
