@@ -10,6 +10,9 @@
 #   scripts/env.sh print     the environment variables to use, as shell exports
 #   scripts/env.sh restart-postgres | restart-kafka | freeze-kafka | thaw-kafka
 #                            for the tests (fast restart; restart = empty broker; SIGSTOP, SIGCONT)
+#   scripts/env.sh stop-postgres | start-postgres | crash-postgres
+#                            for the fault tests (an outage; kill -9 of the postmaster and every
+#                            backend at once, then a start that runs crash recovery)
 #
 # Everything lives in $HUB_ENV_DIR (default: .hub-env in the repository). Ports:
 # HUB_ENV_KAFKA_PORT (default 9092) and HUB_ENV_PG_PORT (default 55432).
@@ -128,6 +131,12 @@ stop_postgres() {
     fi
 }
 
+any_alive() {
+    local pid
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && return 0; done
+    return 1
+}
+
 tansu_running() { [ -f "$tansu_pid" ] && kill -0 "$(cat "$tansu_pid")" 2>/dev/null; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -191,10 +200,21 @@ case "${1:-}" in
         pg_running || die "PostgreSQL is not running"
         as_pg "$(pg_bindir)/pg_ctl" -D "$pgdata" -m fast -w restart >/dev/null
         say "PostgreSQL restarted" ;;
+    stop-postgres) stop_postgres ;;
+    start-postgres) start_postgres ;;
+    crash-postgres)
+        pg_running || die "PostgreSQL is not running"
+        postmaster=$(head -1 "$pgdata/postmaster.pid")
+        # The postmaster and its children in one kill: no clean shutdown, no checkpoint.
+        mapfile -t processes < <(echo "$postmaster"; pgrep -P "$postmaster")
+        kill -9 "${processes[@]}" 2>/dev/null || true
+        for _ in $(seq 1 200); do any_alive "${processes[@]}" || break; sleep 0.05; done
+        say "PostgreSQL killed (-9)"
+        start_postgres ;;
     restart-kafka)
         # Tansu keeps everything in memory: a restart empties every topic and group.
         stop_tansu; start_tansu ;;
     freeze-kafka) tansu_running || die "Tansu is not running"; kill -STOP "$(cat "$tansu_pid")"; say "Tansu frozen" ;;
     thaw-kafka) tansu_running || die "Tansu is not running"; kill -CONT "$(cat "$tansu_pid")"; say "Tansu resumed" ;;
-    *) echo "usage: $0 install|up|down|status|print|restart-postgres|restart-kafka|freeze-kafka|thaw-kafka" >&2; exit 2 ;;
+    *) echo "usage: $0 install|up|down|status|print|restart-postgres|stop-postgres|start-postgres|crash-postgres|restart-kafka|freeze-kafka|thaw-kafka" >&2; exit 2 ;;
 esac

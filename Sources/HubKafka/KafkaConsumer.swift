@@ -17,6 +17,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let closed = Locked(false)
     private let logger: Logger
     public let groupID: String
+    /// The topics subscribed to, kept to subscribe again after `leaveGroup()`.
+    private let topics: [String]
 
     static let requiredProperties = ["enable.auto.commit": "false", "enable.auto.offset.store": "false"]
     static let defaultProperties = [
@@ -32,6 +34,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             effective = effective.setting(property, value)
         }
         self.groupID = groupID
+        self.topics = topics
         self.logger = logger
         let client = try KafkaClient(role: .consumer, configuration: effective, logger: logger) { conf in
             rd_kafka_conf_set_rebalance_cb(conf) { handle, code, partitions, _ in
@@ -42,12 +45,39 @@ public final class KafkaConsumer: @unchecked Sendable {
         rd_kafka_poll_set_consumer(client.handle)
         consumerQueue = rd_kafka_queue_get_consumer(client.handle)
         queue = SerialBlockingQueue(label: "kafka-consumer-\(groupID)")
+        do {
+            try Self.subscribe(client.handle, to: topics, group: groupID)
+        } catch {
+            rd_kafka_queue_destroy(consumerQueue)
+            throw error
+        }
+    }
+
+    private static func subscribe(_ handle: OpaquePointer, to topics: [String], group: String) throws {
         let list = KafkaNative.partitionList(topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        let result = rd_kafka_subscribe(client.handle, list)
+        let result = rd_kafka_subscribe(handle, list)
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            rd_kafka_queue_destroy(consumerQueue)
-            throw KafkaError(result, operation: "subscribe group \(groupID) to \(topics.joined(separator: ", "))")
+            throw KafkaError(result, operation: "subscribe group \(group) to \(topics.joined(separator: ", "))")
+        }
+    }
+
+    /// Leaves the group without closing: the group hands this member's partitions to the
+    /// others at once (the revocation is served by the next polls, which return nothing
+    /// while no partition is assigned). For a member that cannot process for a while (its
+    /// database unreachable) and should let members that can take over.
+    public func leaveGroup() async throws {
+        try await onQueue("leave group") { [client, groupID] in
+            let result = rd_kafka_unsubscribe(client.handle)
+            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(result, operation: "leave group \(groupID)") }
+        }
+    }
+
+    /// Joins the group again after `leaveGroup()`, with the topics given at creation; the
+    /// partitions assigned start from the group's committed offsets.
+    public func rejoinGroup() async throws {
+        try await onQueue("rejoin group") { [client, topics, groupID] in
+            try Self.subscribe(client.handle, to: topics, group: groupID)
         }
     }
 

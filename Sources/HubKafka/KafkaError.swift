@@ -73,6 +73,21 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         return code == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART.rawValue || code == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC.rawValue
     }
 
+    /// True when the group no longer counts this consumer as the owner of the partitions it
+    /// read: the group moved on (a rebalance under way or done, a new generation, the member
+    /// forgotten, `max.poll.interval.ms` passed without a poll). Committing or retrying the
+    /// commit cannot succeed; the records will be read again by the partitions' next owner,
+    /// which finds the processed ones in the inbox.
+    public var isMembershipLost: Bool {
+        guard kind == .operationFailed, let code else { return false }
+        let lost: [rd_kafka_resp_err_t] = [
+            RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION, RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID, RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID,
+            RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS, RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST, RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED,
+            RD_KAFKA_RESP_ERR__STATE,
+        ]
+        return lost.contains { $0.rawValue == code }
+    }
+
     /// True when retrying later may succeed (broker down, timeout, queue full).
     public var isTransient: Bool {
         switch kind {

@@ -16,6 +16,10 @@ struct WorkersApplication {
         WorkersObservability.bootstrapMetrics()
         let observability = try WorkersObservability.Settings()
 
+        // A statement on a lost connection waits for a reconnection no longer than the outage
+        // grace: past it the processing loop leaves the group rather than hold its partitions.
+        var configuration = configuration
+        configuration.database.reconnectTimeout = min(configuration.database.reconnectTimeout, configuration.databaseOutageGraceInEffect)
         let database = try await ServerConnections.connectDatabase(configuration.database, logger: logger)
         // No DDL here: the workers may run as a role with data rights only (hub-admin roles
         // workers). A schema behind this build is the owner's to migrate (hub-admin migrate);
@@ -53,7 +57,7 @@ struct WorkersApplication {
         let lookups = try await ServerConnections.connectDatabase(configuration.database, logger: logger)
         let processing = InboundProcessingService(
             consumer: consumer, database: database, lookups: lookups, processor: BatchProcessor(logger: logger),
-            maxBatchSize: configuration.batchSize, logger: logger,
+            maxBatchSize: configuration.batchSize, databaseOutageGrace: configuration.databaseOutageGraceInEffect, logger: logger,
             onPolled: { lastPoll.withLock { $0 = .now } })
         return WorkersApplication(
             services: [processing, relay]

@@ -10,6 +10,12 @@ import ServiceLifecycle
 /// never skipped; a batch that fails for another reason, even a batch of one record, is
 /// split record by record, and a record that still fails is dead-lettered as `internal`,
 /// so the partition moves on and no record ends the worker.
+///
+/// A database unreachable for longer than `databaseOutageGrace` (down, or cut off from this
+/// worker only) makes the worker leave the consumer group, dropping the batches in hand
+/// (uncommitted, so read again by whoever gets the partitions), and rejoin once the
+/// database answers: members that reach it take over meanwhile, and none stays in the group
+/// without polling until `max.poll.interval.ms` throws it out.
 public struct InboundProcessingService: Service {
     public var consumer: KafkaConsumer
     public var database: PostgresConnection
@@ -18,6 +24,8 @@ public struct InboundProcessingService: Service {
     public var lookups: PostgresConnection?
     public var processor: BatchProcessor
     public var maxBatchSize: Int
+    /// How long a database failure is retried before the worker leaves the group.
+    public var databaseOutageGrace: Duration
     public var logger: Logger
     /// Told after each committed batch (health, progress).
     public var onBatchCommitted: @Sendable (BatchOutcome) -> Void
@@ -27,7 +35,8 @@ public struct InboundProcessingService: Service {
 
     public init(
         consumer: KafkaConsumer, database: PostgresConnection, lookups: PostgresConnection? = nil,
-        processor: BatchProcessor, maxBatchSize: Int = 500, logger: Logger,
+        processor: BatchProcessor, maxBatchSize: Int = 500,
+        databaseOutageGrace: Duration = HubConfiguration.defaultDatabaseOutageGrace, logger: Logger,
         onBatchCommitted: @escaping @Sendable (BatchOutcome) -> Void = { _ in },
         onPolled: @escaping @Sendable () -> Void = {}
     ) {
@@ -36,6 +45,7 @@ public struct InboundProcessingService: Service {
         self.lookups = lookups
         self.processor = processor
         self.maxBatchSize = maxBatchSize
+        self.databaseOutageGrace = databaseOutageGrace
         self.logger = logger
         self.onBatchCommitted = onBatchCommitted
         self.onPolled = onPolled
@@ -84,17 +94,66 @@ public struct InboundProcessingService: Service {
                 Task.isShuttingDownGracefully
                 ? [] : try await consumer.poll(maxCount: maxBatchSize, timeout: .zero)
             if !upcoming.isEmpty { onPolled() }
-            let decidesAhead = current.decided != nil
-            async let next: BatchInHand? = upcoming.isEmpty ? nil : prepare(upcoming, decidingAhead: decidesAhead)
-            let started = ContinuousClock.now
-            let outcome = try await processPersistently(current)
-            try await commitPersistently(current.prepared.messages)
-            record(outcome, batch: current.prepared.messages, duration: ContinuousClock.now - started)
-            onBatchCommitted(outcome)
-            inHand = await next
+            do {
+                inHand = try await process(current, thenPrepare: upcoming)
+            } catch let outage as DatabaseOutage {
+                inHand = nil
+                try await waitOutsideTheGroup(during: outage)
+            }
         }
         logger.info("shutting down: leaving the group")
         try await consumer.close()
+    }
+
+    /// Processes and commits `current` while `upcoming` is prepared; returns the prepared
+    /// `upcoming` (nil when empty).
+    private func process(_ current: BatchInHand, thenPrepare upcoming: [InboundRecord]) async throws -> BatchInHand? {
+        let decidesAhead = current.decided != nil
+        async let next: BatchInHand? = upcoming.isEmpty ? nil : prepare(upcoming, decidingAhead: decidesAhead)
+        let started = ContinuousClock.now
+        let outcome = try await processPersistently(current)
+        try await commitPersistently(current.prepared.messages)
+        record(outcome, batch: current.prepared.messages, duration: ContinuousClock.now - started)
+        onBatchCommitted(outcome)
+        return await next
+    }
+
+    /// Out of the group until the database answers: polls go on (they serve librdkafka's
+    /// callbacks, the revocation first, and return nothing while no partition is assigned)
+    /// and the database is asked every second or so. A graceful shutdown ends the wait.
+    private func waitOutsideTheGroup(during outage: DatabaseOutage) async throws {
+        logger.error(
+            "database unreachable; leaving the consumer group so that workers that reach it take the partitions over",
+            metadata: ["for": "\(ContinuousClock.now - outage.since)", "error": "\(outage.lastError)"])
+        Counter(label: "hub_consumer_group_leaves_total").increment()
+        try await consumer.leaveGroup()
+        var lastProbe = ContinuousClock.now
+        while !Task.isShuttingDownGracefully {
+            let stray = try await consumer.poll(maxCount: maxBatchSize, timeout: .milliseconds(250))
+            if !stray.isEmpty {
+                // Fetched before the revocation; not committed, so read again after the rejoin.
+                logger.debug("records read while leaving the group dropped", metadata: ["count": "\(stray.count)"])
+            }
+            guard ContinuousClock.now - lastProbe >= .seconds(1) else { continue }
+            lastProbe = .now
+            if await databaseAnswers() {
+                try await consumer.rejoinGroup()
+                logger.notice(
+                    "database reachable again; rejoined the consumer group",
+                    metadata: ["outage": "\(ContinuousClock.now - outage.since)"])
+                return
+            }
+        }
+    }
+
+    private func databaseAnswers() async -> Bool {
+        do {
+            _ = try await database.query("SELECT 1")
+            return true
+        } catch {
+            logger.info("database still unreachable", metadata: ["error": "\(error)"])
+            return false
+        }
     }
 
     private func prepare(_ records: [InboundRecord], decidingAhead: Bool) async -> BatchInHand {
@@ -177,23 +236,56 @@ public struct InboundProcessingService: Service {
         }
     }
 
-    /// A failure that is neither transient (retried as it is) nor the task's cancellation.
+    /// A failure that is neither transient (retried as it is), nor a database outage that
+    /// makes the worker leave the group, nor the task's cancellation.
     static func isRecordFailure(_ error: any Error) -> Bool {
-        !FailureClassification.isTransient(error) && !(error is CancellationError)
+        !FailureClassification.isTransient(error) && !(error is DatabaseOutage) && !(error is CancellationError)
     }
 
+    /// Commits the batch's offsets. Safe to retry: the records are processed, a redelivery
+    /// would find them in the inbox. Safe to give up when the group has moved on (a
+    /// rebalance, or this member dropped): the partitions' next owner reads the records
+    /// again and finds them in the inbox; retrying would wait for a rebalance that only
+    /// the next poll can serve.
     private func commitPersistently(_ batch: [InboundRecord]) async throws {
-        // Safe to retry: the records are already processed; a redelivery would find them in
-        // the inbox.
-        try await retryingTransient("commit offsets") { try await consumer.commit(after: batch) }
-    }
-
-    private func retryingTransient<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         var wait = Duration.milliseconds(200)
         while true {
             do {
+                return try await consumer.commit(after: batch)
+            } catch let error as KafkaError where error.isMembershipLost {
+                logger.warning(
+                    "offsets not committed: the group moved on; the records are read again by their next owner and found in the inbox",
+                    metadata: ["error": "\(error)"])
+                Counter(label: "hub_commits_abandoned_total").increment()
+                return
+            } catch  where FailureClassification.isTransient(error) {
+                logger.warning("cannot commit offsets yet; retrying", metadata: ["error": "\(error)", "retryIn": "\(wait)"])
+                Counter(label: "hub_transient_failures_total", dimensions: [("operation", "commit")]).increment()
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Runs `body` until it succeeds, retrying transient failures with backoff. A database
+    /// failure that has lasted `databaseOutageGrace` (counted from the start of the first
+    /// failed attempt: an attempt may itself wait for a reconnection) becomes a
+    /// `DatabaseOutage`, on which the worker leaves the group.
+    private func retryingTransient<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        var wait = Duration.milliseconds(200)
+        var failingSince: ContinuousClock.Instant?
+        while true {
+            let attempt = ContinuousClock.now
+            do {
                 return try await body()
             } catch  where FailureClassification.isTransient(error) {
+                if error is PostgresError {
+                    let since = failingSince ?? attempt
+                    failingSince = since
+                    if ContinuousClock.now - since >= databaseOutageGrace {
+                        throw DatabaseOutage(since: since, lastError: error)
+                    }
+                }
                 logger.warning("cannot \(what) yet; retrying", metadata: ["error": "\(error)", "retryIn": "\(wait)"])
                 Counter(label: "hub_transient_failures_total", dimensions: [("operation", what.components(separatedBy: " ").first ?? what)])
                     .increment()
@@ -201,6 +293,12 @@ public struct InboundProcessingService: Service {
                 wait = min(wait * 2, .seconds(5))
             }
         }
+    }
+
+    /// The database has failed transiently for longer than the grace.
+    struct DatabaseOutage: Error {
+        var since: ContinuousClock.Instant
+        var lastError: any Error
     }
 
     /// `hub_consumer_lag{topic,partition}`: records not yet read by this member.

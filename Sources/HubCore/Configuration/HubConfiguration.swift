@@ -22,8 +22,16 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
     /// each notification, byte for byte, to `hub.notifications.<region>` (contract v1.1), and
     /// `hub-admin topics create` creates those topics for the regions of the reference data.
     public var regionalTopics: Bool
+    /// `HUB_DATABASE_OUTAGE_GRACE` (seconds, default 10): how long the workers retry a batch
+    /// against an unreachable database before they leave the consumer group, so that members
+    /// that reach it take the partitions over; they rejoin when it answers again. Capped at
+    /// half of `max.poll.interval.ms` (`databaseOutageGraceInEffect`): past that interval the
+    /// group would drop the member anyway, with a commit that fails afterwards.
+    public var databaseOutageGrace: Duration
 
     public static let defaultBatchSize = 2000
+    public static let defaultDatabaseOutageGrace = Duration.seconds(10)
+    public static let databaseOutageGraces = 1...3600
     public static let batchSizes = 1...20_000
 
     public init(environment: HubEnvironment = HubEnvironment()) throws {
@@ -41,6 +49,22 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
             batchSize = size
         }
         regionalTopics = try Self.flag(Self.regionalTopicsVariable, in: environment)
+        databaseOutageGrace = Self.defaultDatabaseOutageGrace
+        if let text = environment["HUB_DATABASE_OUTAGE_GRACE"] {
+            guard let seconds = Int(text), Self.databaseOutageGraces.contains(seconds) else {
+                throw InvalidSetting(
+                    name: "HUB_DATABASE_OUTAGE_GRACE", value: text,
+                    expected: "a whole number of seconds from \(Self.databaseOutageGraces.lowerBound) to \(Self.databaseOutageGraces.upperBound)")
+            }
+            databaseOutageGrace = .seconds(seconds)
+        }
+    }
+
+    /// The grace the workers use: `databaseOutageGrace`, or half of the consumer's
+    /// `max.poll.interval.ms` (librdkafka's default 300,000) when that is shorter.
+    public var databaseOutageGraceInEffect: Duration {
+        let pollInterval = kafka.properties["max.poll.interval.ms"].flatMap { Int($0) } ?? 300_000
+        return min(databaseOutageGrace, .milliseconds(pollInterval / 2))
     }
 
     public static let regionalTopicsVariable = "HUB_REGIONAL_TOPICS"
@@ -68,6 +92,6 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
     /// Secrets redacted.
     public var description: String {
         "kafka: [\(kafka)] database: \(database) group: \(groupID) batch size: \(batchSize)"
-            + " regional topics: \(regionalTopics ? "on" : "off")"
+            + " regional topics: \(regionalTopics ? "on" : "off") database outage grace: \(databaseOutageGraceInEffect)"
     }
 }
