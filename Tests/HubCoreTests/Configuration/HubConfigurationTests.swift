@@ -29,6 +29,26 @@ struct HubConfigurationTests {
         }
     }
 
+    @Test("HUB_DATABASE_OUTAGE_GRACE: 10 s unless set, and never more than half of max.poll.interval.ms")
+    func databaseOutageGrace() throws {
+        func configuration(_ settings: [String: String]) throws -> HubConfiguration {
+            try HubConfiguration(environment: HubEnvironment(database.merging(settings) { $1 }))
+        }
+        #expect(try configuration([:]).databaseOutageGraceInEffect == .seconds(10))
+        #expect(try configuration(["HUB_DATABASE_OUTAGE_GRACE": "45"]).databaseOutageGraceInEffect == .seconds(45))
+        let shortPolls = try configuration(["HUB_DATABASE_OUTAGE_GRACE": "45", "HUB_KAFKA_MAX_POLL_INTERVAL_MS": "8000"])
+        #expect(shortPolls.databaseOutageGrace == .seconds(45))
+        #expect(shortPolls.databaseOutageGraceInEffect == .seconds(4))
+        #expect(shortPolls.description.contains("database outage grace: 4.0 seconds"))
+        for value in ["0", "-1", "ten", "3601"] {
+            #expect {
+                try configuration(["HUB_DATABASE_OUTAGE_GRACE": value])
+            } throws: { error in
+                "\(error)".contains("HUB_DATABASE_OUTAGE_GRACE=\(value)")
+            }
+        }
+    }
+
     @Test("HUB_REGIONAL_TOPICS: off unless set; true/false and their usual spellings; the relay of hub-workers reads the same")
     func regionalTopics() throws {
         let unset = try HubConfiguration(environment: HubEnvironment(database))
