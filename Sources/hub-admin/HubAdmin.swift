@@ -22,7 +22,7 @@ struct HubAdmin: AsyncParsableCommand {
         version: HubBuild.version,
         subcommands: [
             Migrate.self, Roles.self, Topics.self, Reference.self, Publish.self, Notifications.self, Health.self, Report.self,
-            Status.self, DeadLetters.self, Replay.self,
+            Status.self, DeadLetters.self, Replay.self, Purge.self,
         ]
     )
 

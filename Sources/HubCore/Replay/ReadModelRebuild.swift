@@ -11,7 +11,8 @@ import HubPostgres
 /// holds only events admitted when they came, by the sources registered then.
 ///
 /// The fold's notifications are compared with `hub_outbox`, never written to it: the
-/// replay guarantee is that they have exactly the ids already there. Nothing else is
+/// replay guarantee is that they have exactly the ids already there (but for the rows
+/// `hub-admin purge` deleted, which are not counted as missing, see `lastLogged(before:)`). Nothing else is
 /// touched: reference data, inbox, event log, outbox and dead letters stay as they are.
 ///
 /// The rebuilt state is written only when the fold agrees with history (same notification
@@ -101,13 +102,23 @@ public struct ReadModelRebuild: Sendable {
         var fold = IndexedFold(engine: engine, state: try await store.loadReference(on: connection))
         var changes = StateChangeSet()
         var report = Report(before: before, after: before)
+        // What hub-admin purge may have deleted is not lost: the outbox rows of events logged
+        // before the outbox's purge cutoff, the inbox rows of those logged before the inbox's
+        // (each row was written in its event's transaction, with the same now()).
+        let outboxPurgedThrough = try await lastLogged(before: .outbox, on: connection)
+        let inboxPurgedThrough = try await lastLogged(before: .inbox, on: connection)
         var foldIds: Set<String> = []
+        var purgedFoldIds: Set<String> = []
         try await eventLog.forEach(on: connection) { entry in
             do throws(EventRejection) {
                 let decision = try fold.process(entry.event)
                 changes.note(decision.changes, appliedTo: fold.state)
                 report.foldNotifications += decision.notifications.count
-                foldIds.formUnion(decision.notifications.map(\.notificationId))
+                if entry.sequence <= outboxPurgedThrough {
+                    purgedFoldIds.formUnion(decision.notifications.map(\.notificationId))
+                } else {
+                    foldIds.formUnion(decision.notifications.map(\.notificationId))
+                }
             } catch {
                 report.rejections.append(ReplayResult.Rejected(identity: entry.event.identity, rejection: error))
             }
@@ -121,9 +132,16 @@ public struct ReadModelRebuild: Sendable {
             ).map { try $0.decode(String.self, at: 0) })
         report.outboxNotifications = outboxIds.count
         report.onlyInFold = foldIds.subtracting(outboxIds).sorted()
-        report.onlyInOutbox = outboxIds.subtracting(foldIds).sorted()
+        report.onlyInOutbox = outboxIds.subtracting(foldIds).subtracting(purgedFoldIds).sorted()
+        // The inbox as it was before any purge: its rows, and the identities of the events
+        // logged before its cutoff.
         let inbox = Set(
-            try await connection.query("SELECT event_source, event_id FROM hub_inbox").map {
+            try await connection.query(
+                """
+                SELECT event_source, event_id FROM hub_inbox
+                UNION ALL SELECT event_source, event_id FROM hub_event_log WHERE sequence <= \(inboxPurgedThrough)
+                """
+            ).map {
                 EventIdentity(source: try $0.decode(at: 0), id: try $0.decode(at: 1))
             })
         report.inboxNotFolded = inbox.subtracting(fold.state.processedEvents).count
@@ -136,5 +154,14 @@ public struct ReadModelRebuild: Sendable {
         try await store.store(changes, from: fold.state, on: connection)
         report.after = try await StateChecksum.compute(on: connection)
         return report
+    }
+
+    /// The last event-log sequence recorded before `table`'s purge cutoff (0 when it was
+    /// never purged): that table's rows of the events up to it may have been deleted.
+    private func lastLogged(before table: RetentionTable, on connection: PostgresConnection) async throws -> Int64 {
+        guard let cutoff = try await RetentionPurge.purgedBefore(table, on: connection) else { return 0 }
+        return try await connection.query(
+            "SELECT coalesce(max(sequence), 0) FROM hub_event_log WHERE recorded_at < \(cutoff)::timestamptz"
+        ).scalar(Int64.self)
     }
 }

@@ -37,7 +37,7 @@ public enum HubRoles {
     /// processing's own bookkeeping, and the migrations.
     public static let notReadableByReporting: [String] = [
         "hub_inbox", "hub_event_log", "hub_outbox", "hub_outbox_relayed", "hub_outbox_parked", "hub_outbox_unsent",
-        "hub_outbox_deliveries", "hub_dead_letters", "hub_state_version", "hub_schema_migrations",
+        "hub_outbox_deliveries", "hub_dead_letters", "hub_state_version", "hub_schema_migrations", "hub_retention",
     ]
 
     /// The tables a workers' role reads but does not write: who may do what, and which

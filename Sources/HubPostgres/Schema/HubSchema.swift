@@ -351,6 +351,36 @@ public enum HubSchema {
                 -- row-level security (a view runs as its owner otherwise, who bypasses it).
                 ALTER VIEW clsm_articulation SET (security_invoker = true);
                 """),
+        Migration(
+            version: 10, name: "retention",
+            sql: """
+                -- hub-admin purge deletes, older than a horizon, inbox identities (those the event log
+                -- also holds), outbox rows the relay passed, relay positions but the last, parked
+                -- records and dead letters. It finds them by age: BRIN indexes, a few pages for
+                -- millions of rows on columns that grow with the table's order, and next to nothing
+                -- per insert (a B-tree on hub_inbox would cost the workers' insert throughput).
+                CREATE INDEX hub_inbox_processed_at ON hub_inbox USING brin (processed_at) WITH (autosummarize = on);
+                CREATE INDEX hub_outbox_created_at ON hub_outbox USING brin (created_at) WITH (autosummarize = on);
+                CREATE INDEX hub_dead_letters_recorded_at ON hub_dead_letters USING brin (recorded_at) WITH (autosummarize = on);
+
+                -- Each table's newest horizon purged: what is older may be missing, and replay rebuild
+                -- does not count it as lost (an event logged before the inbox's horizon may have no
+                -- inbox row; its notifications, when logged before the outbox's, no outbox row).
+                CREATE TABLE hub_retention (
+                    table_name text PRIMARY KEY,
+                    purged_before timestamptz NOT NULL,
+                    purged_at timestamptz NOT NULL DEFAULT now()
+                );
+
+                -- Deleting inbox identities no longer changes the state version. The resident
+                -- filter of processed events may hold more identities than stored (a Bloom filter
+                -- answers "maybe" and the inbox and the event log are looked up): a deletion cannot
+                -- make it wrong, while each purge chunk counted as a write would make every worker
+                -- load its resident state again. Inserts and updates still count.
+                DROP TRIGGER hub_state_written ON hub_inbox;
+                CREATE TRIGGER hub_state_written AFTER INSERT OR UPDATE ON hub_inbox
+                    FOR EACH STATEMENT EXECUTE FUNCTION hub_state_written();
+                """),
     ]
 
     /// Migration 9's read models under row-level security, each with the condition that

@@ -135,14 +135,20 @@ public struct StateStore: Sendable {
         return state
     }
 
+    /// Which of `events` were processed: those in the inbox and those in the event log.
+    /// `hub-admin purge` deletes inbox identities older than its horizon, never the event
+    /// log, which holds every event applied or stale: an event applied before the horizon and
+    /// redelivered after it is still found here, and takes no effect. The event log is read
+    /// only for the identities the inbox lacks (the second EXISTS is evaluated only when the
+    /// first fails), through its unique (event_source, event_id) index.
     private func processedEvents(_ events: Set<EventIdentity>, on connection: PostgresConnection) async throws -> Set<EventIdentity> {
         guard !events.isEmpty else { return [] }
         let list = Array(events)
         let rows = try await connection.query(
             """
-            SELECT i.event_source, i.event_id FROM hub_inbox i
-              JOIN unnest(\(list.map(\.source))::text[], \(list.map(\.id))::text[]) AS k(source, id)
-                ON i.event_source = k.source AND i.event_id = k.id
+            SELECT k.source, k.id FROM unnest(\(list.map(\.source))::text[], \(list.map(\.id))::text[]) AS k(source, id)
+             WHERE EXISTS (SELECT FROM hub_inbox i WHERE i.event_source = k.source AND i.event_id = k.id)
+                OR EXISTS (SELECT FROM hub_event_log l WHERE l.event_source = k.source AND l.event_id = k.id)
             """)
         return Set(try rows.map { EventIdentity(source: try $0.decode(at: 0), id: try $0.decode(at: 1)) })
     }
