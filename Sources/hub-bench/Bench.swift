@@ -120,10 +120,11 @@ final class Bench: @unchecked Sendable {
     /// throw-away consumer also reads what is there until the topics go quiet, and the end
     /// is the larger of the two.
     static func endOffsets(
-        admin: KafkaAdmin, configuration: HubConfiguration, group: String, logger: Logger
+        admin: KafkaAdmin, configuration: HubConfiguration, group: String, topics: [String] = HubTopics.inbound,
+        logger: Logger
     ) async throws -> [TopicPartitionOffset] {
         var ends: [TopicPartition: Int64] = [:]
-        for topic in HubTopics.inbound {
+        for topic in topics {
             for partition in try await admin.partitions(of: topic) {
                 let key = TopicPartition(topic: topic, partition: partition)
                 ends[key] = try await admin.watermarks(of: key).high
@@ -131,7 +132,7 @@ final class Bench: @unchecked Sendable {
         }
         let consumer = try KafkaConsumer(
             configuration: configuration.kafka, groupID: group + "-skip",
-            topics: HubTopics.inbound, logger: logger)
+            topics: topics, logger: logger)
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(600))
         var quietSince = clock.now
@@ -150,7 +151,7 @@ final class Bench: @unchecked Sendable {
             }
         }
         try await consumer.close()
-        if read > 0 { say("  read \(read) earlier records to find where the inbound partitions end") }
+        if read > 0 { say("  read \(read) earlier records to find where the partitions of \(topics.joined(separator: ", ")) end") }
         return ends.keys.sorted().map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: ends[$0]!) }
     }
 
