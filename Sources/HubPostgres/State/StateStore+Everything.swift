@@ -14,15 +14,37 @@ extension StateStore {
         return state
     }
 
-    /// A filter holding every identity in the inbox (`ResidentState.knowProcessedEvents`),
-    /// sized for twice as many or a million, whichever is more. Read in pages along the
-    /// primary key, so that a large inbox is never one result in memory.
+    /// A filter holding every identity of the inbox and of the event log
+    /// (`ResidentState.knowProcessedEvents`).
+    ///
+    /// Both tables, because the inbox may be purged of identities older than the redelivery
+    /// horizon (`hub-admin purge`) while the event log keeps every applied event: an applied
+    /// event stays recognised through the log's `UNIQUE (event_source, event_id)`, and a
+    /// filter without it would answer "certainly not" and let the event be applied twice. An
+    /// identity in both is added once (`ProcessedEventFilter.insert`).
+    ///
+    /// Its first layer is sized for twice the larger table or a million, whichever is more;
+    /// it grows past that as the worker processes more. Each table is read in pages along
+    /// its unique index, so that a large one is never one result in memory.
     public func loadProcessedEventFilter(on connection: PostgresConnection, pageSize: Int = 50_000) async throws -> ProcessedEventFilter {
-        let total = try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self)
-        var filter = ProcessedEventFilter(capacity: max(1_000_000, 2 * total))
+        let inbox = try await connection.query("SELECT count(*) FROM hub_inbox").scalar(Int.self)
+        let log = try await connection.query("SELECT count(*) FROM hub_event_log").scalar(Int.self)
+        var filter = ProcessedEventFilter(capacity: max(1_000_000, 2 * max(inbox, log)))
+        for table in ["hub_inbox", "hub_event_log"] {
+            try await addIdentities(of: table, to: &filter, pageSize: max(pageSize, 1), on: connection)
+        }
+        return filter
+    }
+
+    /// Adds the `(event_source, event_id)` of every row of `table` to `filter`, a page at a
+    /// time in the order of its unique index.
+    private func addIdentities(
+        of table: String, to filter: inout ProcessedEventFilter, pageSize: Int,
+        on connection: PostgresConnection
+    ) async throws {
         var after: EventIdentity?
         while true {
-            var query: PostgresQuery = "SELECT event_source, event_id FROM hub_inbox"
+            var query: PostgresQuery = "SELECT event_source, event_id FROM \(identifier: table)"
             if let after {
                 query.append(" WHERE (event_source, event_id) > (\(after.source), \(after.id))")
             }
@@ -33,7 +55,7 @@ extension StateStore {
                 filter.insert(identity)
                 after = identity
             }
-            if page.count < pageSize { return filter }
+            if page.count < pageSize { return }
         }
     }
 

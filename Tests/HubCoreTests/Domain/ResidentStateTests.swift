@@ -77,7 +77,8 @@ struct ResidentStateTests {
         let inserted = (0..<20_000).map { EventIdentity(source: "urn:hub:test:\($0 % 7)", id: "event-\($0)") }
         for identity in inserted { filter.insert(identity) }
         #expect(inserted.allSatisfy(filter.mightContain))
-        #expect(filter.count == 20_000)
+        // An identity the filter already answered "maybe" for is not added again: a few.
+        #expect(filter.count <= 20_000 && filter.count > 19_900)
         let others = (20_000..<40_000).map { EventIdentity(source: "urn:hub:test:\($0 % 7)", id: "event-\($0)") }
         let falseMaybes = others.filter(filter.mightContain).count
         #expect(falseMaybes < 600, "\(falseMaybes) of 20,000 (sized for about 1%)")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import HubPostgres
@@ -23,24 +24,59 @@ struct DecodedRecordMemoTests {
         #expect(memo.value(of: Int.self, from: #"{"id":"a"}"#) { _ in 7 } == 7)
     }
 
-    @Test("past its capacity the memo starts again from empty, and still answers right")
-    func bounded() {
-        let memo = DecodedRecordMemo()
+    @Test("past its byte budget the memo starts again from empty, and still answers right")
+    func boundedByBytes() {
+        // Room for ten entries of this size, not eleven.
+        let text = { (number: Int) in String(number) + String(repeating: " ", count: 1000 - String(number).count) }
+        let memo = DecodedRecordMemo(budget: 10 * DecodedRecordMemo.cost(ofText: text(0)) + 1)
         var decodings = 0
-        for number in 0...DecodedRecordMemo.capacity {
-            _ = memo.value(of: Int.self, from: String(number)) { text in
-                decodings += 1
-                return Int(text)!
-            }
+        func decode(_ text: String) -> Int {
+            decodings += 1
+            return Int(text.trimmingCharacters(in: .whitespaces)) ?? -1
         }
-        #expect(decodings == DecodedRecordMemo.capacity + 1)
-        // "0" was dropped when the memo filled up: decoded again, to the same value.
-        #expect(
-            memo.value(of: Int.self, from: "0") { text in
-                decodings += 1
-                return Int(text)!
-            } == 0)
-        #expect(decodings == DecodedRecordMemo.capacity + 2)
+        for number in 0..<10 { #expect(memo.value(of: Int.self, from: text(number), decode: decode) == number) }
+        #expect(memo.count == 10)
+        #expect(memo.heldBytes == 10 * DecodedRecordMemo.cost(ofText: text(0)))
+        #expect(memo.value(of: Int.self, from: text(3), decode: decode) == 3)
+        #expect(decodings == 10)
+        // The eleventh does not fit: the memo empties, then holds it alone.
+        #expect(memo.value(of: Int.self, from: text(10), decode: decode) == 10)
+        #expect(memo.count == 1)
+        #expect(memo.heldBytes <= memo.budget)
+        // "3" was dropped: decoded again, to the same value.
+        #expect(memo.value(of: Int.self, from: text(3), decode: decode) == 3)
+        #expect(decodings == 12)
+    }
+
+    @Test("large records keep the memo within its budget: a hundred texts of 1 MiB hold at most 64 MiB")
+    func largeRecords() {
+        let memo = DecodedRecordMemo()
+        let megabyte = String(repeating: "x", count: 1 << 20)
+        for number in 0..<100 {
+            let text = #"{"n":\#(number),"pad":""# + megabyte + #""}"#
+            #expect(memo.value(of: Int.self, from: text) { _ in number } == number)
+            #expect(memo.heldBytes <= DecodedRecordMemo.defaultBudget)
+        }
+        #expect(memo.count > 0)
+        #expect(memo.count < 100)
+    }
+
+    @Test("a text larger than an eighth of the budget is decoded every time, and pushes nothing out")
+    func oversizedTextNotRemembered() {
+        let memo = DecodedRecordMemo(budget: 80_000)
+        var decodings = 0
+        #expect(memo.value(of: Int.self, from: "small") { _ in 1 } == 1)
+        let huge = String(repeating: "y", count: 20_000)
+        for _ in 0..<3 {
+            #expect(
+                memo.value(of: Int.self, from: huge) { _ in
+                    decodings += 1
+                    return 2
+                } == 2)
+        }
+        #expect(decodings == 3)
+        #expect(memo.count == 1)
+        #expect(memo.value(of: Int.self, from: "small") { _ in 99 } == 1)
     }
 
     @Test("a decoding error reaches the caller and nothing is remembered")

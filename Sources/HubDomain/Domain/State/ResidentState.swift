@@ -48,7 +48,8 @@ public struct ResidentState: Sendable {
     }
 
     /// From now on, `filter` answers for processed events: it must hold every identity
-    /// processed in the state this was built from (the inbox it was read with), and
+    /// processed in the state this was built from (the inbox and the event log it was read
+    /// with: the inbox may have been purged of old identities the log still has), and
     /// `apply` adds those processed after.
     public mutating func knowProcessedEvents(_ filter: ProcessedEventFilter) {
         processedEvents = filter
