@@ -163,6 +163,43 @@ struct OutboxRelayTests {
         }
     }
 
+    @Test("a batch holds no more bytes than maxBatchBytes, but a row larger than that still goes, alone")
+    func batchesBoundedByBytes() async throws {
+        try await OutboxTestContext.with { context in
+            let topic = try await KafkaTestSupport.freshTopic("outbox_bytes")
+            // Rows of 10,000 bytes of value (and a 6-byte key), one of 100,000 in the middle:
+            // three small rows fit in 35,000 bytes, four do not.
+            var records = OutboxSamples.records(count: 12, topic: topic, recipients: 1, tag: "bytes")
+            for index in records.indices {
+                let size = index == 6 ? 100_000 : 10_000
+                records[index].message.value = Array(repeating: UInt8(ascii: "a") + UInt8(index), count: size)
+            }
+            try await context.append(records)
+            var configuration = context.relayConfiguration
+            configuration.maxBatchBytes = 35_000
+            let relay = RunningRelay(
+                OutboxRelay(
+                    database: context.database, kafka: try KafkaTestSupport.configuration(),
+                    configuration: configuration, logger: OutboxTestContext.logger))
+            #expect(try await Eventually.wait { try await context.unsentCount() == 0 })
+            try await relay.stop()
+
+            // One position per batch: where each batch ended, as an index into `records`.
+            let sequences = try await context.connection.query("SELECT sequence FROM hub_outbox ORDER BY sequence")
+                .map { try $0.decode(Int64.self, at: 0) }
+            let batchEnds = try await context.connection.query(
+                "SELECT sequence FROM hub_outbox_relayed WHERE writer_xact <> '0' ORDER BY batch"
+            ).map { sequences.firstIndex(of: try $0.decode(Int64.self, at: 0)) ?? -1 }
+            #expect(batchEnds == [2, 5, 6, 9, 11], "batches ended at rows \(batchEnds)")
+
+            let consumer = try KafkaTestSupport.consumer(group: TestServers.uniqueName("outbox_bytes"), topics: [topic])
+            let received = try await KafkaTestSupport.consume(consumer, count: records.count)
+            try await consumer.close()
+            #expect(received.compactMap(OutboxSamples.id) == records.map { $0.notificationId.uuidString.lowercased() })
+            #expect(received.map(\.value.count) == records.map(\.message.value.count))
+        }
+    }
+
     @Test("migration 5 starts the relay's position at the first row not sent under migration 4")
     func positionFromSentAt() async throws {
         try await PostgresTestDatabase.withSchema { connection, schema in

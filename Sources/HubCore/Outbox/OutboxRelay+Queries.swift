@@ -28,19 +28,35 @@ extension OutboxRelay {
     /// The rows after `position` whose transaction is older than any still running, in
     /// order, only if this session holds the lock (checked in the same statement, so a
     /// silently replaced session reads nothing).
+    ///
+    /// At most `batchSize` rows, and only the leading rows whose keys and values fit in
+    /// `maxBatchBytes` together; the first row always comes (`running = size`), however
+    /// large, so that a row larger than the bound still goes, alone. The bound is applied
+    /// in the statement, with a running sum over the rows in relay order, so that rows past
+    /// it are never read into memory; `octet_length` of a bytea reads its stored length, not
+    /// its content.
     func fetchUnsent(
         after position: OutboxPosition, on connection: PostgresConnection,
         lockKey: Int64
     ) async throws -> [OutboxRow] {
         let rows = try await connection.query(
             """
+            WITH candidates AS (
+                SELECT sequence, writer_xact, topic, kafka_key, headers, value,
+                       octet_length(value) + coalesce(octet_length(kafka_key), 0) AS size,
+                       sum(octet_length(value) + coalesce(octet_length(kafka_key), 0))
+                           OVER (ORDER BY writer_xact, sequence ROWS UNBOUNDED PRECEDING) AS running
+                  FROM hub_outbox
+                 WHERE (writer_xact, sequence) > (\(String(position.transaction))::text::xid8, \(position.sequence))
+                   AND writer_xact < pg_snapshot_xmin(pg_current_snapshot())
+                   AND \(Self.holdsLockCondition(lockKey))
+                 ORDER BY writer_xact, sequence
+                 LIMIT \(configuration.batchSize)
+            )
             SELECT sequence, writer_xact::text::bigint AS xact, topic, kafka_key, headers::text AS headers, value
-              FROM hub_outbox
-             WHERE (writer_xact, sequence) > (\(String(position.transaction))::text::xid8, \(position.sequence))
-               AND writer_xact < pg_snapshot_xmin(pg_current_snapshot())
-               AND \(Self.holdsLockCondition(lockKey))
-             ORDER BY hub_outbox.writer_xact, hub_outbox.sequence
-             LIMIT \(configuration.batchSize)
+              FROM candidates
+             WHERE running <= \(configuration.maxBatchBytes) OR running = size
+             ORDER BY writer_xact, sequence
             """)
         return try rows.map { row in
             guard let value = try row.bytea(at: "value") else {

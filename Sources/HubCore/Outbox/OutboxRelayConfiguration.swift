@@ -11,8 +11,14 @@ public struct OutboxRelayConfiguration: Sendable {
     /// every relay of one hub shares it and hubs in other schemas of the same database do
     /// not wait for one another.
     public var lockKey: Int64?
-    /// Rows read and sent per batch.
+    /// Rows read and sent per batch, at most.
     public var batchSize: Int = 500
+    /// Bytes (keys and values) read and sent per batch, at most, but for a batch's first row,
+    /// which always goes. 16 MiB by default: with a few large records among small ones, 500
+    /// rows could otherwise be hundreds of MiB held at once by the relay (the rows read, then
+    /// the producer's copies); 16 MiB still makes batches of hundreds of ordinary
+    /// notifications (1 to 2 KiB each).
+    public var maxBatchBytes: Int = 16 << 20
     /// Longest wait for a notification before looking at the table anyway (notifications
     /// sent while the session was broken are lost; rows are not).
     public var pollInterval: Duration = .seconds(1)
