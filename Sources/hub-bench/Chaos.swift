@@ -207,7 +207,7 @@ final class ChaosRun: @unchecked Sendable {
         var (setup, next) = Bench.take(bench.stream.makeIterator(), setupCount, mix: bench.hostileMix)
         try await bench.publish(setup, with: producer)
         setup = []
-        try await waitUntilDrained(label: "set-up", stall: .seconds(300))
+        try await bench.waitUntilDrained(label: "set-up", stall: .seconds(300), timeout: timeout) { self.workers?.logTails() ?? "" }
         say("  set-up: \(setupCount) records processed in \(Bench.seconds(clock.now - setupStart)) s, before any fault")
 
         let activity = plan.events - setupCount
@@ -230,7 +230,7 @@ final class ChaosRun: @unchecked Sendable {
         publishDuration = clock.now - activityStart
         say("  activity published in \(Bench.seconds(publishDuration)) s; waiting for the last faults")
         await faultTask.value
-        try await waitUntilDrained(label: "drain", stall: .seconds(600))
+        try await bench.waitUntilDrained(label: "drain", stall: .seconds(600), timeout: timeout) { self.workers?.logTails() ?? "" }
         drained = clock.now - activityStart
     }
 
@@ -293,59 +293,6 @@ final class ChaosRun: @unchecked Sendable {
         }
     }
 
-    // MARK: - Drained
-
-    /// Where the run's records end in each inbound partition (one past the last offset).
-    private func ledgerEnds() -> [TopicPartition: Int64] {
-        var ends: [TopicPartition: Int64] = [:]
-        for entry in bench.ledger.entries {
-            let key = TopicPartition(topic: entry.position.topic, partition: entry.position.partition)
-            ends[key] = max(ends[key] ?? 0, entry.position.offset + 1)
-        }
-        return ends
-    }
-
-    /// Waits until the group has committed past every published record and the outbox has
-    /// no unsent row. Servers may be down for a moment: a failed read is retried. Fails
-    /// when nothing moves for `stall` or the run's timeout passes.
-    func waitUntilDrained(label: String, stall: Duration) async throws {
-        let ends = ledgerEnds()
-        let partitions = Array(ends.keys)
-        let deadline = clock.now.advanced(by: timeout)
-        var lastChange = clock.now
-        var lastReport = clock.now
-        var last: (lag: Int64, unsent: Int) = (-1, -1)
-        while true {
-            do {
-                let committed = try await bench.admin.committedOffsets(group: bench.group, partitions: partitions)
-                let lag = ends.reduce(Int64(0)) { $0 + max(0, $1.value - (committed[$1.key] ?? 0)) }
-                let unsent = try await bench.database.query("SELECT count(*) FROM hub_outbox_unsent").scalar(Int.self)
-                if lag == 0, unsent == 0 { return }
-                if lag != last.lag || unsent != last.unsent { lastChange = clock.now }
-                last = (lag, unsent)
-                if clock.now - lastReport >= .seconds(10) {
-                    say("  [\(label)] \(lag) records not yet committed by the group, \(unsent) notifications to relay")
-                    lastReport = clock.now
-                }
-            } catch {
-                if clock.now - lastReport >= .seconds(10) {
-                    say("  [\(label)] progress not readable now (\(error)); trying again")
-                    lastReport = clock.now
-                }
-            }
-            guard clock.now < deadline else {
-                throw ChaosFailure(
-                    failures: ["\(label): timed out (lag \(last.lag), unsent \(last.unsent))"], logs: workers?.logTails() ?? "")
-            }
-            guard clock.now - lastChange < stall else {
-                throw ChaosFailure(
-                    failures: ["\(label): no progress for \(stall) (lag \(last.lag), unsent \(last.unsent))"],
-                    logs: workers?.logTails() ?? "")
-            }
-            try await Task.sleep(for: .seconds(1))
-        }
-    }
-
     // MARK: - Checks and report
 
     func check() async throws {
@@ -359,7 +306,7 @@ final class ChaosRun: @unchecked Sendable {
             group: bench.group + "-notifications-read", logger: bench.logger)
         try await checks.checkNotificationsTopic(topic, on: bench.database)
         report(checks, stopped: stopped)
-        if !checks.failures.isEmpty { throw ChaosFailure(failures: checks.failures, logs: "") }
+        if !checks.failures.isEmpty { throw RunVerdictFailure(failures: checks.failures, logs: "") }
     }
 
     func stop() async {
@@ -404,11 +351,12 @@ final class ChaosRun: @unchecked Sendable {
     }
 }
 
-/// The chaos run's verdict when something was lost, applied twice, or never drained.
-struct ChaosFailure: Error, CustomStringConvertible {
+/// The verdict of a chaos or soak run when something was lost, applied twice, never
+/// drained, or did not hold.
+struct RunVerdictFailure: Error, CustomStringConvertible {
     var failures: [String]
     var logs: String
     var description: String {
-        "hub-bench chaos failed: " + failures.joined(separator: "; ") + (logs.isEmpty ? "" : "\nworkers' logs:\n" + logs)
+        "hub-bench failed: " + failures.joined(separator: "; ") + (logs.isEmpty ? "" : "\nworkers' logs:\n" + logs)
     }
 }

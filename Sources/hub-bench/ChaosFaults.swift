@@ -151,36 +151,9 @@ struct PostgresServerControl: Sendable {
             getuid() == 0
             ? ["/usr/sbin/runuser", "-u", "postgres", "--", pgCtl, "-D", dataDirectory] + arguments
             : [pgCtl, "-D", dataDirectory] + arguments
-        let status = await Self.runToExit(command)
+        let status = await ChildProcess.run(command)
         guard status == 0 else {
             throw Failure(description: "pg_ctl \(arguments.joined(separator: " ")) exited with \(status) (see \(logFile))")
-        }
-    }
-
-    /// Runs `command` (output discarded: the server's own log is `logFile`) and returns its
-    /// exit status, waiting on a thread of its own. posix_spawn and waitpid, not Foundation's
-    /// Process: its waitUntilExit never returned here once pg_ctl had exited (the pg_ctl left
-    /// a zombie and the chaos run hung).
-    static func runToExit(_ command: [String]) async -> Int32 {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var actions = posix_spawn_file_actions_t()
-                posix_spawn_file_actions_init(&actions)
-                defer { posix_spawn_file_actions_destroy(&actions) }
-                posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-                posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-                let argv = command.map { strdup($0) } + [nil]
-                defer { argv.forEach { free($0) } }
-                var pid: pid_t = 0
-                let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
-                guard spawned == 0 else { return continuation.resume(returning: -spawned) }
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) == -1 {
-                    guard errno == EINTR else { return continuation.resume(returning: -errno) }
-                }
-                // WIFEXITED / WEXITSTATUS, which Swift does not import.
-                continuation.resume(returning: status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
-            }
         }
     }
 

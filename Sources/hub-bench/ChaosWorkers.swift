@@ -106,6 +106,11 @@ final class ChaosWorkers: @unchecked Sendable {
         }
     }
 
+    /// Each running member's name and pid.
+    var running: [(name: String, pid: Int32)] {
+        lock.withLock { slots.filter { $0.process.isRunning }.map { ($0.name, $0.process.processIdentifier) } }
+    }
+
     /// Whether every member runs now.
     var allRunning: Bool { lock.withLock { slots.allSatisfy { $0.process.isRunning } } }
 
@@ -120,7 +125,7 @@ final class ChaosWorkers: @unchecked Sendable {
         }
         return processes.map { name, process in
             if process.isRunning {
-                // Not waitUntilExit: it can hang in an async context (see PostgresServerControl.runToExit).
+                // Not waitUntilExit: it can hang in an async context (see ChildProcess).
                 kill(process.processIdentifier, SIGKILL)
                 return "\(name): did not stop within \(timeout), killed"
             }

@@ -16,7 +16,7 @@ struct HubBench: AsyncParsableCommand {
             executables; works in a fresh PostgreSQL schema and a fresh consumer group, with \
             the real hub-workers executable as a child process.
             """,
-        subcommands: [Run.self, Generate.self, Core.self, Chaos.self]
+        subcommands: [Run.self, Generate.self, Core.self, Chaos.self, Soak.self]
     )
 }
 
