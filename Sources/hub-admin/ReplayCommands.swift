@@ -85,6 +85,9 @@ extension Replay {
                         : "same as stored"))
             add("notifications of the fold", .init(report.foldNotifications))
             add("notifications in hub_outbox", .init(report.outboxNotifications))
+            if report.purgedFromOutbox > 0 {
+                add("notifications purged (not compared)", .init(report.purgedFromOutbox))
+            }
             add("same notification ids", .boolean(report.sameNotificationIds))
             if !report.sameNotificationIds {
                 add("ids only in the fold", .text(summary(report.onlyInFold)))

@@ -43,6 +43,9 @@ public struct ReadModelRebuild: Sendable {
         /// Notification ids the fold gives that hub_outbox does not hold, and the reverse (sorted).
         public var onlyInFold: [String] = []
         public var onlyInOutbox: [String] = []
+        /// Notification ids of the fold whose outbox rows hub-admin purge deleted (events
+        /// logged before the outbox's purge cutoff): not compared.
+        public var purgedFromOutbox = 0
         /// Identities in hub_inbox that the fold did not process (missing from the event
         /// log, or refused now), and the reverse.
         public var inboxNotFolded = 0
@@ -133,6 +136,7 @@ public struct ReadModelRebuild: Sendable {
         report.outboxNotifications = outboxIds.count
         report.onlyInFold = foldIds.subtracting(outboxIds).sorted()
         report.onlyInOutbox = outboxIds.subtracting(foldIds).subtracting(purgedFoldIds).sorted()
+        report.purgedFromOutbox = purgedFoldIds.subtracting(outboxIds).count
         // The inbox as it was before any purge: its rows, and the identities of the events
         // logged before its cutoff.
         let inbox = Set(

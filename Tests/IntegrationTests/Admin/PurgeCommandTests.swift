@@ -44,7 +44,8 @@ struct PurgeCommandTests {
             headers: ExampleEvents.structuredHeaders, timestampMilliseconds: nil)
     }
 
-    @Test("rows older than the horizon go, newer ones, outbox rows not yet relayed and the relay's position stay; a dry run deletes nothing")
+    @Test(
+        "rows older than the horizon go, newer ones, outbox rows not yet relayed and the relay's position stay; a dry run deletes nothing")
     func purgesOnlyWhatIsOld() async throws {
         try await Self.withPreparedSchema { db, schema in
             // Two batches, each with a dead letter: the first's inbox rows and dead letter are
@@ -96,7 +97,10 @@ struct PurgeCommandTests {
                 "hub_inbox": oldIdentities, "hub_outbox": middle, "hub_outbox_parked": 1,
                 "hub_outbox_relayed": relayedBefore - 1, "hub_dead_letters": 1,
             ]
-            let totals = "SELECT (SELECT count(*) FROM hub_inbox) + (SELECT count(*) FROM hub_outbox) + (SELECT count(*) FROM hub_outbox_parked) + (SELECT count(*) FROM hub_outbox_relayed) + (SELECT count(*) FROM hub_dead_letters)"
+            let totals = """
+                SELECT (SELECT count(*) FROM hub_inbox) + (SELECT count(*) FROM hub_outbox) + (SELECT count(*) FROM hub_outbox_parked)
+                     + (SELECT count(*) FROM hub_outbox_relayed) + (SELECT count(*) FROM hub_dead_letters)
+                """
             let totalBefore = try await Self.count(totals, on: db)
 
             let dryRun = try await AdminProcess.run(["purge", "--older-than", "30d", "--dry-run", "--format", "json"], schema: schema)
@@ -124,7 +128,8 @@ struct PurgeCommandTests {
             #expect(kept == Set(outbox[(middle + 1)...].map(\.1) + [outbox[1].1]))
             let position = try await db.query("SELECT writer_xact::text, sequence FROM hub_outbox_relayed")
             #expect(position.count == 1)
-            #expect(try position[0].decode(String.self, at: 0) == outbox[middle].0 && position[0].decode(Int64.self, at: 1) == outbox[middle].1)
+            #expect(
+                try position[0].decode(String.self, at: 0) == outbox[middle].0 && position[0].decode(Int64.self, at: 1) == outbox[middle].1)
             #expect(try await Self.count("SELECT count(*) FROM hub_outbox_unsent", on: db) == outbox.count - middle - 1)
             #expect(try await Self.count("SELECT sequence FROM hub_outbox_parked", on: db) == Int(outbox[outbox.count - 1].1))
             #expect(try await Self.count("SELECT kafka_offset FROM hub_dead_letters", on: db) == 2)
@@ -168,6 +173,8 @@ struct PurgeCommandTests {
             // not counted as missing.
             let rebuild = try await AdminProcess.run(["replay", "rebuild", "--dry-run"], schema: schema)
             #expect(rebuild.status == 0, "\(rebuild)")
+            let purgedLine = rebuild.standardOutput.split(separator: "\n").first { $0.hasPrefix("notifications purged (not compared)") }
+            #expect(purgedLine?.hasSuffix(" \(first.notifications)") == true, "\(rebuild)")
 
             func snapshot() async throws -> [String] {
                 try await db.query(
@@ -207,7 +214,8 @@ struct PurgeCommandTests {
     @Test("a horizon that is not <number><m|h|d>, zero, too long, or under a day without --force is refused (65) and deletes nothing")
     func refusedHorizons() async throws {
         try await Self.withPreparedSchema { db, schema in
-            try await db.execute("INSERT INTO hub_outbox_relayed (writer_xact, sequence, sent_at) VALUES ('0', 0, now() - interval '40 days')")
+            try await db.execute(
+                "INSERT INTO hub_outbox_relayed (writer_xact, sequence, sent_at) VALUES ('0', 0, now() - interval '40 days')")
             let relayed = try await Self.count("SELECT count(*) FROM hub_outbox_relayed", on: db)
             for horizon in ["30", "d", "0d", "1.5d", "30 d", "5M", "1w", "36501d", "99999999999999999999m", "٣d"] {
                 let refused = try await AdminProcess.run(["purge", "--older-than", horizon], schema: schema)
