@@ -47,12 +47,10 @@ struct WorkersApplication {
             logger: Logger(label: "hub.outbox.relay"))
         let health = HealthState()
         health.register(relay: relay)
-        // The consumer is healthy while its loop polls: not while stuck retrying a batch.
+        // The consumer is ready while its loop polls: not while stuck retrying a batch, nor
+        // while out of its group during a database outage (/readyz; /livez stays ok).
         let lastPoll = Locked<ContinuousClock.Instant?>(nil)
-        health.register("consumer") {
-            guard let last = lastPoll.current else { return .unhealthy("not polled yet") }
-            return ContinuousClock.now - last < .seconds(30) ? .healthy(nil) : .unhealthy("no poll for 30 s")
-        }
+        health.registerConsumer(lastPoll: lastPoll)
         // Its own connection: it looks up the next batch's rows while the first one writes.
         let lookups = try await ServerConnections.connectDatabase(configuration.database, logger: logger)
         let processing = InboundProcessingService(

@@ -65,7 +65,7 @@ extension SharedTopicsTests {
                 #expect(stored.sismProposals == expected.state.sismProposals)
                 #expect(stored.processedEvents == expected.state.processedEvents)
 
-                // What operators see: the metrics count what happened, the health says ok.
+                // What operators see: the metrics count what happened, the probes say ok.
                 let port = try await worker.metricsPort()
                 let metrics = try await HTTPProbe.get(port: port, path: "/metrics")
                 #expect(metrics.status == 200)
@@ -82,8 +82,13 @@ extension SharedTopicsTests {
                 #expect(buildInfo?.contains(#"version="\#(HubBuild.version)""#) == true, "\(buildInfo ?? "no hub_build_info line")")
                 #expect(buildInfo?.contains(#"swift="\#(HubBuild.swiftCompiler)""#) == true, "\(buildInfo ?? "no hub_build_info line")")
                 #expect(buildInfo.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } } == 1, "\(buildInfo ?? "no line")")
-                let health = try await HTTPProbe.get(port: port, path: "/health")
-                #expect(health.status == 200 && health.body.contains(#""status":"ok""#), "\(health)")
+                // Live and ready, each part ready; /health is still /readyz for the older probes.
+                for path in ["/livez", "/readyz", "/health"] {
+                    let probe = try await HTTPProbe.get(port: port, path: path)
+                    #expect(probe.status == 200 && probe.body.contains(#""status":"ok""#), "\(path): \(probe)")
+                    #expect(probe.body.contains(#""consumer":{"status":"ready""#), "\(path): \(probe)")
+                    #expect(probe.body.contains(#""outbox-relay":{"detail":"active"#), "\(path): \(probe)")
+                }
                 // No source registered: the start-up log says the hub runs open.
                 #expect(worker.log.contains("no source registered: the hub runs open"), "\(worker.log.prefix(3000))")
             } catch {

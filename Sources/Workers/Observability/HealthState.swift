@@ -2,29 +2,69 @@ import Foundation
 import HubCore
 import HubDomain
 
-/// What `/health` answers from: each part of the workers says whether it is well, either by
-/// pushing (`update`) or by being asked (`register`). Healthy when every part is.
+/// What `/livez` and `/readyz` answer from: each part of the workers says how it is, either
+/// by pushing (`update`) or by being asked (`register`).
+///
+/// Three conditions, because orchestrators ask two questions:
+/// - **ready**: the part can do its work now;
+/// - **not ready**: it cannot for now, and will recover by itself (PostgreSQL or the broker
+///   unreachable, the consumer out of its group during an outage, a relay failing);
+/// - **fatal**: it never will without a restart of the process.
+///
+/// `/readyz` is ok when every part is ready; `/livez` when none is fatal. An outage makes
+/// the workers not ready, never not live: a liveness probe that failed on it would restart
+/// every worker of the group at once, during the outage, for nothing.
 ///
 /// ```swift
-/// health.update("consumer", healthy: true)          // e.g. once partitions are assigned
-/// health.register("outbox-relay") { relay.status.isHealthy() ? .healthy : .unhealthy(...) }
+/// health.update("consumer", .ready)                    // e.g. once partitions are assigned
+/// health.register("outbox-relay") { relay.status.isHealthy() ? .ready : .notReady(...) }
 /// ```
 final class HealthState: Sendable {
     enum Condition: Sendable, Equatable {
-        case healthy(String?)
-        case unhealthy(String)
+        case ready(String?)
+        case notReady(String)
+        case fatal(String)
 
-        static var healthy: Condition { .healthy(nil) }
+        static var ready: Condition { .ready(nil) }
 
-        var isHealthy: Bool {
-            if case .healthy = self { return true }
+        var isReady: Bool {
+            if case .ready = self { return true }
             return false
+        }
+
+        var isFatal: Bool {
+            if case .fatal = self { return true }
+            return false
+        }
+
+        /// "ready", "not ready" or "fatal", as the JSON says it.
+        var name: String {
+            switch self {
+            case .ready: "ready"
+            case .notReady: "not ready"
+            case .fatal: "fatal"
+            }
         }
 
         var detail: String? {
             switch self {
-            case .healthy(let detail): return detail
-            case .unhealthy(let detail): return detail
+            case .ready(let detail): detail
+            case .notReady(let detail), .fatal(let detail): detail
+            }
+        }
+    }
+
+    /// The two questions of an orchestrator.
+    enum Probe: Sendable {
+        /// Does the process work (else: restart it)? `/livez`.
+        case liveness
+        /// Can it process now (else: do not count on it for now)? `/readyz`.
+        case readiness
+
+        func passes(_ condition: Condition) -> Bool {
+            switch self {
+            case .liveness: !condition.isFatal
+            case .readiness: condition.isReady
             }
         }
     }
@@ -37,24 +77,16 @@ final class HealthState: Sendable {
         pushed.withLock { $0[component] = condition }
     }
 
-    func update(_ component: String, healthy: Bool, detail: String? = nil) {
-        update(component, healthy ? .healthy(detail) : .unhealthy(detail ?? "not ready"))
-    }
-
-    /// `check` is asked at every `/health` request; keep it cheap (no I/O).
+    /// `check` is asked at every probe; keep it cheap (no I/O): a probe must answer even
+    /// while the servers do not.
     func register(_ component: String, check: @escaping @Sendable () -> Condition) {
         checks.withLock { $0[component] = check }
     }
 
-    /// Convenience for the consumer's readiness (component "consumer").
-    var consumerReady: Bool {
-        get { pushed.current["consumer"]?.isHealthy ?? false }
-        set { update("consumer", healthy: newValue, detail: newValue ? nil : "not consuming") }
-    }
-
     struct Report: Encodable, Sendable {
         struct Component: Encodable, Sendable {
-            var healthy: Bool
+            /// "ready", "not ready" or "fatal".
+            var status: String
             var detail: String?
         }
 
@@ -62,21 +94,29 @@ final class HealthState: Sendable {
         var status: String
         var components: [String: Component]
 
-        var isHealthy: Bool { status == "ok" }
+        var isOK: Bool { status == "ok" }
     }
 
-    func report() -> Report {
+    /// Every part's condition, and whether `probe` passes: ok when it passes for every part.
+    func report(for probe: Probe) -> Report {
+        let conditions = self.conditions()
+        let components = conditions.mapValues { Report.Component(status: $0.name, detail: $0.detail) }
+        let passes = conditions.values.allSatisfy(probe.passes)
+        return Report(status: passes ? "ok" : "unavailable", components: components)
+    }
+
+    private func conditions() -> [String: Condition] {
         var conditions = pushed.current
         for (name, check) in checks.current { conditions[name] = check() }
-        let components = conditions.mapValues { Report.Component(healthy: $0.isHealthy, detail: $0.detail) }
-        let healthy = components.values.allSatisfy(\.healthy)
-        return Report(status: healthy ? "ok" : "unavailable", components: components)
+        return conditions
     }
 }
 
 extension HealthState {
-    /// Registers an outbox relay: unhealthy once it has been failing for `tolerance`
-    /// seconds (or stopped); the detail says its role and last success.
+    /// Registers an outbox relay: not ready once it has been failing for `tolerance` seconds
+    /// (PostgreSQL or the broker unreachable: it retries by itself); fatal once its loop has
+    /// ended (it publishes nothing more in this process; only a graceful shutdown ends it).
+    /// The detail says its role and last success.
     func register(relay: OutboxRelay, tolerance: TimeInterval = 30) {
         register("outbox-relay") {
             let status = relay.status
@@ -84,8 +124,22 @@ extension HealthState {
             let summary =
                 "\(status.role.rawValue), last success \(lastSuccess)"
                 + (status.backlog.map { ", backlog \($0)" } ?? "")
-            if status.isHealthy(tolerance: tolerance) { return .healthy(summary) }
-            return .unhealthy(summary + (status.lastError.map { ": \($0)" } ?? ""))
+            if status.role == .stopped { return .fatal(summary) }
+            if status.isHealthy(tolerance: tolerance) { return .ready(summary) }
+            return .notReady(summary + (status.lastError.map { ": \($0)" } ?? ""))
+        }
+    }
+
+    /// Registers the consumer's loop: ready while it polls (at least every `limit`), not
+    /// ready otherwise: stuck retrying a batch, or out of its group while the database does
+    /// not answer (`InboundProcessingService` calls `onPolled` only when its loop really
+    /// polls for records). Never fatal: the loop recovers when the servers do.
+    func registerConsumer(lastPoll: Locked<ContinuousClock.Instant?>, limit: Duration = .seconds(30)) {
+        register("consumer") {
+            guard let last = lastPoll.current else { return .notReady("not polled yet") }
+            let since = ContinuousClock.now - last
+            if since < limit { return .ready }
+            return .notReady("no poll for \(since.components.seconds) s (limit \(limit.components.seconds) s)")
         }
     }
 }

@@ -11,8 +11,14 @@ import ServiceLifecycle
 ///
 /// - `GET /metrics`: every swift-metrics metric of the process, Prometheus text format,
 ///   `hub_build_info` among them.
-/// - `GET /health`: `200 {"status":"ok","components":{…}}` when every part reports healthy
-///   (see `HealthState`), `503` with `"status":"unavailable"` otherwise.
+/// - `GET /livez`: whether the process works: `200 {"status":"ok","components":{…}}` unless
+///   a part reports a fatal state (see `HealthState`), `503` with `"status":"unavailable"`
+///   then. A PostgreSQL or broker outage does not fail it: restarting would not help.
+/// - `GET /readyz`: whether it can process now: `200` when every part is ready (the consumer
+///   polled in the last 30 s, the relay not failing for 30 s), `503` otherwise, with the same
+///   JSON detail.
+/// - `GET /health`: the same as `/readyz`, kept for the configurations written before
+///   `/livez` and `/readyz` (deprecated; to be removed in a later version).
 ///
 /// `HUB_METRICS_PORT` (default 9464) and `HUB_METRICS_HOST` (default `127.0.0.1`, loopback
 /// only; set `0.0.0.0` to serve other machines, e.g. a Prometheus in another container).
@@ -55,7 +61,8 @@ enum WorkersObservability {
         var description: String
     }
 
-    /// The HTTP service serving `/metrics` and `/health`, to run in the workers' ServiceGroup.
+    /// The HTTP service serving `/metrics`, `/livez`, `/readyz` and `/health`, to run in the
+    /// workers' ServiceGroup.
     static func makeServices(health: HealthState, settings: Settings, logger: Logger) -> [any Service] {
         let registry = bootstrapMetrics()
         let router = Router()
@@ -65,16 +72,9 @@ enum WorkersObservability {
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
-        router.get("health") { _, _ -> Response in
-            let report = health.report()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let body = (try? encoder.encode(report)) ?? Data(#"{"status":"unavailable"}"#.utf8)
-            return Response(
-                status: report.isHealthy ? .ok : .serviceUnavailable,
-                headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
-        }
+        router.get("livez") { _, _ in probeResponse(health.report(for: .liveness)) }
+        router.get("readyz") { _, _ in probeResponse(health.report(for: .readiness)) }
+        router.get("health") { _, _ in probeResponse(health.report(for: .readiness)) }
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)  // no line per scrape
         let application = Application(
@@ -89,5 +89,17 @@ enum WorkersObservability {
             },
             logger: httpLogger)
         return [application]
+    }
+
+    /// A probe's answer: 200 when it passes, 503 otherwise, the report as JSON either way
+    /// (keys sorted, so that two answers compare as text).
+    static func probeResponse(_ report: HealthState.Report) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = (try? encoder.encode(report)) ?? Data(#"{"status":"unavailable"}"#.utf8)
+        return Response(
+            status: report.isOK ? .ok : .serviceUnavailable,
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

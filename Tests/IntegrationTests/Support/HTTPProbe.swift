@@ -4,8 +4,8 @@ import Foundation
     import Glibc
 #endif
 
-/// A plain HTTP/1.0 GET on 127.0.0.1 over a POSIX socket, for the workers' `/metrics` and
-/// `/health` (no HTTP client library needed in the tests).
+/// A plain HTTP/1.0 GET on 127.0.0.1 over a POSIX socket, for the workers' `/metrics`,
+/// `/livez` and `/readyz` (no HTTP client library needed in the tests).
 enum HTTPProbe {
     struct Response {
         var status: Int
@@ -37,7 +37,9 @@ enum HTTPProbe {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw Failure(description: "connect to 127.0.0.1:\(port): errno \(errno)") }
-        let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        // "Connection: close": Hummingbird keeps even an HTTP/1.0 connection open without it,
+        // and the read below would wait for the receive timeout (10 s) to see the end.
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         guard send(socket, request, request.count, 0) == request.count else {
             throw Failure(description: "send to 127.0.0.1:\(port): errno \(errno)")
         }

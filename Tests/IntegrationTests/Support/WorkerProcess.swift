@@ -71,8 +71,8 @@ final class WorkerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// The port of the worker's `/metrics` and `/health` (it was started with port 0), from
-    /// the line its endpoint logs once listening.
+    /// The port of the worker's `/metrics`, `/livez` and `/readyz` (it was started with port
+    /// 0), from the line its endpoint logs once listening.
     func metricsPort(within timeout: Duration = .seconds(30)) async throws -> Int {
         let end = ContinuousClock.now.advanced(by: timeout)
         while ContinuousClock.now < end {
