@@ -192,11 +192,14 @@ final class Bench: @unchecked Sendable {
     }
 
     /// The libpq URL with `search_path` set through the `options` parameter.
-    static func url(_ url: String, searchPath schema: String) -> String {
+    /// `settings` (name, value; plain words) are set the same way, after `search_path`.
+    static func url(_ url: String, searchPath schema: String, settings: [(String, String)] = []) -> String {
+        let options = [("search_path", schema)] + settings
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            return url + (url.contains("?") ? "&" : "?") + "options=-c%20search_path%3D" + schema
+            return url + (url.contains("?") ? "&" : "?") + "options="
+                + options.map { "-c%20\($0.0)%3D\($0.1)" }.joined(separator: "%20")
         }
-        return url + " options='-c search_path=\(schema)'"
+        return url + " options='" + options.map { "-c \($0.0)=\($0.1)" }.joined(separator: " ") + "'"
     }
 
     static func freePort() throws -> Int {
