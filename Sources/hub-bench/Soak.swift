@@ -35,6 +35,9 @@ struct Soak: AsyncParsableCommand {
     @Option(help: "Size of a large record's value in bytes (padded JSON).")
     var largeBytes: Int = 100_000
 
+    @Option(help: "Share of invalid records (dead letters, which the purge deletes too), 0...1.")
+    var invalidFraction: Double = 0.02
+
     @Option(help: "hub-workers processes in the group.")
     var workers: Int = 1
 
@@ -75,7 +78,9 @@ struct Soak: AsyncParsableCommand {
         guard minutes > 0, rate > 0, workers > 0, sampleEvery > 0, purgeEvery >= 0, rssReferenceMinute >= 0 else {
             throw ValidationError("--minutes, --rate, --workers and --sample-every must be positive")
         }
-        guard (0...1).contains(largeFraction) else { throw ValidationError("--large-fraction must be in 0...1") }
+        guard (0...1).contains(largeFraction), (0...1).contains(invalidFraction) else {
+            throw ValidationError("--large-fraction and --invalid-fraction must be in 0...1")
+        }
         guard (1...InboundDecoder.defaultMaxRecordBytes - 4096).contains(largeBytes) else {
             throw ValidationError("--large-bytes must leave room for the headers under the record limit")
         }
@@ -102,7 +107,9 @@ struct Soak: AsyncParsableCommand {
         }
         // Enough records for the whole run; publishing stops when the time is up.
         let events = rate * minutes * 60 + 2000
-        let data = try DataOptions.parse(["--events", String(events), "--seed", String(seed)])
+        let data = try DataOptions.parse([
+            "--events", String(events), "--seed", String(seed), "--invalid-fraction", String(invalidFraction),
+        ])
         var logger = Logger(label: "hub.bench.soak")
         logger.logLevel = .warning
         let bench = try await Bench.prepare(
@@ -416,7 +423,7 @@ final class SoakRun: @unchecked Sendable {
         say("## hub-bench soak (seed \(options.seed))")
         say("")
         say(
-            "\(published) activity records published in \(options.minutes) min at \(options.rate)/s, \(large) large (\(Bench.mebibytes(largeBytes)) of large values); \(options.workers) hub-workers; purge --older-than \(options.purgeOlderThan) every \(options.purgeEvery) s"
+            "\(published) activity records published in \(options.minutes) min at \(options.rate)/s (\(Int(options.invalidFraction * 100))% invalid), \(large) large (\(Bench.mebibytes(largeBytes)) of large values); \(options.workers) hub-workers; purge --older-than \(options.purgeOlderThan) every \(options.purgeEvery) s"
         )
         say("")
         say(
