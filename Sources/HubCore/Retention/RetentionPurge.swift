@@ -13,8 +13,9 @@ import HubPostgres
 /// The horizon is turned into a cutoff instant once, on PostgreSQL's clock (the one that
 /// wrote the timestamps), and the same cutoff is used for every table.
 public struct RetentionPurge: Sendable {
-    public var horizon: RetentionHorizon
-    public var chunkSize: Int
+    public let horizon: RetentionHorizon
+    /// At least 1 (a chunk of 0 rows would never end the loop).
+    public let chunkSize: Int
 
     public static let defaultChunkSize = 10_000
 
