@@ -8,13 +8,25 @@ import Logging
     import Darwin
 #endif
 
-/// One libpq session (`PGconn`), used synchronously. libpq calls block, so a session is
-/// confined to the serial queue of the `PostgresConnection` that owns it: it is neither
-/// Sendable nor thread-safe, on purpose. Its only cross-thread part is `cancelHandle`.
+/// One libpq session (`PGconn`), used synchronously. Its calls block the calling thread, so a
+/// session is confined to the serial queue of the `PostgresConnection` that owns it: it is
+/// neither Sendable nor thread-safe, on purpose. Its only cross-thread part is `cancelHandle`.
+///
+/// Statements go out with libpq's asynchronous calls on a non-blocking socket (PQsend…,
+/// PQflush, PQconsumeInput, PQgetResult), waiting with poll(2), so that every wait has a
+/// deadline: when the server neither takes nor sends a byte for `replyTimeout`, the session
+/// is given up as lost instead of waiting for ever on a connection that a partition cut
+/// silently (TCP keepalives cannot tell when something on the way still acknowledges).
 final class LibpqSession {
     private let handle: OpaquePointer
     private let configuration: PostgresConfiguration
     private let noticeSink: NoticeSink
+    /// How long a request waits for the socket to take or give a byte; nil: for ever.
+    private let replyTimeout: Duration?
+    /// Set when the server stopped answering: libpq still sees a working connection, but an
+    /// answer may yet come and would be read as the next statement's, so the session is not
+    /// used again (`isBroken`).
+    private var abandoned = false
     /// Prepared statements that exist on this server session (a new session has none).
     var preparedNames: Set<String> = []
     /// For PQcancel from another thread when the waiting task is cancelled.
@@ -39,12 +51,20 @@ final class LibpqSession {
             PQfinish(handle)
             throw Self.connectError(reason, configuration: configuration)
         }
+        // Non-blocking: a send that the socket cannot take returns instead of blocking, so
+        // that sending, like receiving, waits in poll(2) with the reply deadline.
+        guard PQsetnonblocking(handle, 1) == 0 else {
+            let reason = configuration.scrub(Self.clean(String(cString: PQerrorMessage(handle))))
+            PQfinish(handle)
+            throw PostgresError(.connectionFailed, "\(configuration): cannot make the socket non-blocking: \(reason)")
+        }
         return LibpqSession(handle: handle, configuration: configuration, logger: logger)
     }
 
     private init(handle: OpaquePointer, configuration: PostgresConfiguration, logger: Logger) {
         self.handle = handle
         self.configuration = configuration
+        self.replyTimeout = configuration.replyTimeout
         self.noticeSink = NoticeSink(logger: logger)
         self.cancelHandle = LibpqCancelHandle(PQgetCancel(handle))
         // Without this libpq prints NOTICEs ("schema … does not exist, skipping") on stderr.
@@ -58,7 +78,7 @@ final class LibpqSession {
 
     var processID: Int32 { PQbackendPID(handle) }
 
-    var isBroken: Bool { PQstatus(handle) == CONNECTION_BAD }
+    var isBroken: Bool { abandoned || PQstatus(handle) == CONNECTION_BAD }
 
     /// True while a transaction block is open (or failed and not yet rolled back).
     var isInTransaction: Bool {
@@ -83,13 +103,13 @@ final class LibpqSession {
     /// Extended protocol, text parameters and results: one statement, values as `$n`.
     func execute(_ sql: String, _ parameters: [PostgresValue]) throws -> PostgresRows {
         try withParameters(parameters, statement: sql) { count, types, values in
-            outcome(of: PQexecParams(handle, sql, count, types, values, nil, nil, 0), statement: sql)
+            try request(sql) { PQsendQueryParams(handle, sql, count, types, values, nil, nil, 0) }
         }
     }
 
     /// Simple protocol: several statements, no parameters (migration scripts).
     func executeScript(_ sql: String) throws -> PostgresRows {
-        try consume(PQexec(handle, sql), statement: sql)
+        try request(sql) { PQsendQuery(handle, sql) }
     }
 
     func prepare(name: String, sql: String) throws {
@@ -97,44 +117,160 @@ final class LibpqSession {
             _ = try executeScript("DEALLOCATE " + PostgresIdentifier.quote(name))
             preparedNames.remove(name)
         }
-        _ = try consume(PQprepare(handle, name, sql, 0, nil), statement: sql)
+        _ = try request(sql) { PQsendPrepare(handle, name, sql, 0, nil) }
         preparedNames.insert(name)
     }
 
     func executePrepared(name: String, sql: String, _ parameters: [PostgresValue]) throws -> PostgresRows {
         try withParameters(parameters, statement: sql) { count, _, values in
-            outcome(of: PQexecPrepared(handle, name, count, values, nil, nil, 0), statement: sql)
+            try request(sql) { PQsendQueryPrepared(handle, name, count, values, nil, nil, 0) }
         }
     }
 
-    /// Runs `COPY … FROM STDIN` and streams `chunks` (text format, already escaped).
+    /// Runs `COPY … FROM STDIN` and streams `chunks` (text format, already escaped). Each
+    /// chunk is handed to the socket before the next is made, so a server that stops reading
+    /// holds back at most one chunk, for at most the reply deadline.
     func copyIn(_ sql: String, chunks: (([UInt8]) throws -> Void) throws -> Void) throws -> PostgresRows {
-        guard let start = PQexec(handle, sql) else { throw failure(statement: sql) }
+        try send(sql) { PQsendQuery(handle, sql) }
+        guard let start = try nextResult(statement: sql) else { throw failure(statement: sql) }
         guard PQresultStatus(start) == PGRES_COPY_IN else {
-            defer { PQclear(start) }
-            throw error(from: start, statement: sql)
+            let refusal = error(from: start, statement: sql)
+            PQclear(start)
+            try drainResults(statement: sql)
+            throw refusal
         }
         PQclear(start)
         do {
             try chunks { bytes in
-                let sent = bytes.withUnsafeBufferPointer { buffer in
-                    buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
+                try queueCopy(statement: sql) {
+                    bytes.withUnsafeBufferPointer { buffer in
+                        buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
+                    }
                 }
-                guard sent == 1 else { throw failure(statement: sql) }
             }
+        } catch let error as PostgresError where error.kind == .connectionLost {
+            throw error
         } catch {
             // Abort the COPY so the session stays usable, then report the first problem.
-            PQputCopyEnd(handle, "aborted by the client")
-            drainResults()
+            if (try? queueCopy(statement: sql, { PQputCopyEnd(handle, "aborted by the client") })) != nil {
+                try? drainResults(statement: sql)
+            }
             throw error
         }
-        guard PQputCopyEnd(handle, nil) == 1 else { throw failure(statement: sql) }
-        var outcome: Result<PostgresRows, PostgresError> = .failure(failure(statement: sql))
-        while let result = PQgetResult(handle) {
-            outcome = Result { try read(result) }.mapError { _ in error(from: result, statement: sql) }
-            PQclear(result)
+        try queueCopy(statement: sql) { PQputCopyEnd(handle, nil) }
+        return try results(statement: sql)
+    }
+
+    /// Queues COPY data or its end with `put` (PQputCopyData, PQputCopyEnd) and sends it.
+    /// A non-blocking session may answer 0, buffers full: wait until the socket takes more.
+    private func queueCopy(statement: String, _ put: () -> Int32) throws {
+        while true {
+            switch put() {
+            case 1: return try flush(statement: statement)
+            case 0:
+                // Nothing left to send means the buffer could not grow: out of memory.
+                guard PQflush(handle) == 1 else { throw failure(statement: statement) }
+                _ = try waitForSocket(writable: true, statement: statement)
+            default: throw failure(statement: statement)
+            }
         }
-        return try outcome.get()
+    }
+
+    // MARK: Sending and waiting, with the reply deadline
+
+    /// Sends one request with `submit` (a PQsend… call) and returns what it gave.
+    private func request(_ statement: String, _ submit: () -> Int32) throws -> PostgresRows {
+        try send(statement, submit)
+        return try results(statement: statement)
+    }
+
+    /// Queues a request with `submit` and waits until the socket has taken all of it.
+    private func send(_ statement: String, _ submit: () -> Int32) throws {
+        guard submit() == 1 else { throw failure(statement: statement) }
+        try flush(statement: statement)
+    }
+
+    /// Waits until libpq's output buffer is on the wire. Input is read meanwhile (libpq's
+    /// advice: a server blocked writing to us would never read the rest of our request).
+    private func flush(statement: String) throws {
+        while true {
+            switch PQflush(handle) {
+            case 0: return
+            case 1:
+                let ready = try waitForSocket(writable: true, statement: statement)
+                if ready.readable, PQconsumeInput(handle) == 0 { throw failure(statement: statement) }
+            default: throw failure(statement: statement)
+            }
+        }
+    }
+
+    /// Every result of the request in flight, until libpq has no more: the last one read
+    /// as rows, or the first failure (the server skips the rest of a script after an error).
+    private func results(statement: String) throws -> PostgresRows {
+        var outcome: Result<PostgresRows, PostgresError>?
+        while let result = try nextResult(statement: statement) {
+            defer { PQclear(result) }
+            let status = PQresultStatus(result)
+            if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH {
+                // Not a statement for this call (COPY goes through `copyIn`): the session is in
+                // the middle of a COPY that this call cannot finish.
+                abandoned = true
+                throw PostgresError(.queryFailed, "COPY can only run through copy(into:…)", statement: statement)
+            }
+            if case .failure = outcome { continue }
+            outcome = self.outcome(of: result, statement: statement)
+        }
+        return try (outcome ?? .failure(failure(statement: statement))).get()
+    }
+
+    /// The next result of the request in flight, nil when there is no more; waits for input
+    /// as long as libpq needs more to make it.
+    private func nextResult(statement: String) throws -> OpaquePointer? {
+        while PQisBusy(handle) == 1 {
+            _ = try waitForSocket(writable: false, statement: statement)
+            guard PQconsumeInput(handle) == 1 else { throw failure(statement: statement) }
+        }
+        return PQgetResult(handle)
+    }
+
+    /// Reads and frees what is left of the request in flight.
+    private func drainResults(statement: String) throws {
+        while let result = try nextResult(statement: statement) { PQclear(result) }
+    }
+
+    /// poll(2) until the socket is readable (or writable, when asked), for at most the
+    /// reply deadline; past it the session is abandoned and the error is `connectionLost`.
+    private func waitForSocket(writable: Bool, statement: String) throws -> (readable: Bool, writable: Bool) {
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { throw failure(statement: statement) }
+        let events = Int16(POLLIN) | (writable ? Int16(POLLOUT) : 0)
+        var descriptor = pollfd(fd: socket, events: events, revents: 0)
+        let deadline = replyTimeout.map { ContinuousClock.now + $0 }
+        while true {
+            let milliseconds = deadline.map { Int32(clamping: max(0, ($0 - ContinuousClock.now).clampedMilliseconds)) } ?? -1
+            let ready = poll(&descriptor, 1, milliseconds)
+            if ready > 0 {
+                // An error or a hang-up counts as readable: PQconsumeInput then reports it.
+                let readable = descriptor.revents & Int16(POLLIN | POLLERR | POLLHUP) != 0
+                return (readable, descriptor.revents & Int16(POLLOUT) != 0)
+            }
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return (true, false)  // let PQconsumeInput report the failure
+            }
+            abandoned = true
+            throw PostgresError(
+                .connectionLost,
+                "the server did not answer within \(Self.describe(replyTimeout ?? .zero)) (the reply deadline, "
+                    + "HUB_DATABASE_REPLY_TIMEOUT): the connection is taken as lost",
+                statement: statement)
+        }
+    }
+
+    /// `35 s`, or `1500 ms` when not whole seconds.
+    static func describe(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return attoseconds == 0 ? "\(seconds) s" : "\(duration.clampedMilliseconds) ms"
     }
 
     // MARK: Notifications
@@ -172,7 +308,7 @@ final class LibpqSession {
 
     private func withParameters(
         _ parameters: [PostgresValue], statement: String,
-        _ body: (Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?) -> Result<PostgresRows, PostgresError>
+        _ body: (Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?) throws -> PostgresRows
     ) throws -> PostgresRows {
         var texts: [UnsafeMutablePointer<CChar>?] = []
         texts.reserveCapacity(parameters.count)
@@ -196,19 +332,14 @@ final class LibpqSession {
         let pointers: [UnsafePointer<CChar>?] = texts.map { $0.map { UnsafePointer($0) } }
         return try types.withUnsafeBufferPointer { typeBuffer in
             try pointers.withUnsafeBufferPointer { valueBuffer in
-                try body(Int32(parameters.count), typeBuffer.baseAddress, valueBuffer.baseAddress).get()
+                try body(Int32(parameters.count), typeBuffer.baseAddress, valueBuffer.baseAddress)
             }
         }
     }
 
-    private func outcome(of result: OpaquePointer?, statement: String) -> Result<PostgresRows, PostgresError> {
-        guard let result else { return .failure(failure(statement: statement)) }
-        defer { PQclear(result) }
-        return Result { try read(result) }.mapError { _ in error(from: result, statement: statement) }
-    }
-
-    private func consume(_ result: OpaquePointer?, statement: String) throws -> PostgresRows {
-        try outcome(of: result, statement: statement).get()
+    /// A result read as rows, or as the error it reports. Does not free it.
+    private func outcome(of result: OpaquePointer, statement: String) -> Result<PostgresRows, PostgresError> {
+        Result { try read(result) }.mapError { _ in error(from: result, statement: statement) }
     }
 
     private struct NotASuccess: Error {}
@@ -251,7 +382,10 @@ final class LibpqSession {
         if isBroken || PostgresError.isConnectionLevel(sqlState: sqlState) {
             kind = .connectionLost
         } else if sqlState == "57014" {
-            kind = message.contains("timeout") ? .timeout : .cancelled
+            // query_canceled: statement_timeout, or a cancel request. Which one is not told
+            // by the message (it is translated on servers that speak French); the connection
+            // knows when the cancel was its own and makes that one `cancelled`.
+            kind = .timeout
         } else {
             kind = .queryFailed
         }
@@ -265,10 +399,6 @@ final class LibpqSession {
         let reason = configuration.scrub(Self.clean(String(cString: PQerrorMessage(handle))))
         let kind: PostgresError.Kind = isBroken ? .connectionLost : .queryFailed
         return PostgresError(kind, reason.isEmpty ? "libpq failed without a message" : reason, statement: statement)
-    }
-
-    private func drainResults() {
-        while let result = PQgetResult(handle) { PQclear(result) }
     }
 
     /// libpq's multi-line messages (`FATAL:  …\n\tIs the server running…`) on one line.

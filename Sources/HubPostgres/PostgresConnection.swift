@@ -191,6 +191,11 @@ public final class PostgresConnection: @unchecked Sendable {
         do {
             defer { state.sessionWasInTransaction = !session.isBroken && session.isInTransaction }
             return try work(session)
+        } catch var error as PostgresError where error.sqlState == "57014" && flag.isSet {
+            // The server cancelled the statement because this connection asked it to, its
+            // task being cancelled: the work stops (any other 57014 is a timeout, retried).
+            error.kind = .cancelled
+            throw error
         } catch let error as PostgresError where error.kind == .connectionLost {
             state.sessionWasInTransaction = !outsideTransaction
             guard outsideTransaction, configuration.retriesStatementAfterReconnect else { throw error }

@@ -17,14 +17,18 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         /// a CA of `sslrootcert`, does not name the host, the CA or client files are missing, or
         /// the server has no TLS. Not transient: waiting does not change a certificate.
         case tlsRefused
-        /// The connection broke while it was in use. Inside a transaction it is not
-        /// re-established for you: run the whole transaction again.
+        /// The connection broke while it was in use, or the server did not answer within the
+        /// reply deadline (`PostgresConfiguration.replyTimeout`). Inside a transaction it is
+        /// not re-established for you: run the whole transaction again.
         case connectionLost
         /// The server refused a statement; see `sqlState`.
         case queryFailed
-        /// A wait ran out of time (reconnection window, notification wait is not an error).
+        /// A wait ran out of time: the server's `statement_timeout` (SQLSTATE 57014) or a
+        /// cancel request that was not the hub's own (an administrator's). A notification
+        /// wait that ends empty is not an error.
         case timeout
-        /// The statement was cancelled because its task was cancelled.
+        /// The statement was cancelled because its task was cancelled (the connection's
+        /// own cancel request, or the task was cancelled before the statement started).
         case cancelled
         /// A column could not be read as the requested Swift type.
         case decodingFailed
@@ -87,7 +91,16 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     ///   - `40001` serialization_failure, `40P01` deadlock_detected;
     ///   - class `53`, insufficient resources (disk full, out of memory, too many connections);
     ///   - `55P03` lock_not_available (`lock_timeout`, `NOWAIT`);
-    ///   - `57P01` admin_shutdown, `57P02` crash_shutdown, `57P03` cannot_connect_now;
+    ///   - `57014` query_canceled: `statement_timeout` ran out, typically while the
+    ///     statement waited for a lock that a session cut from its client still held (until
+    ///     the server ends that session, `idle_in_transaction_session_timeout`), or an
+    ///     administrator cancelled it (`pg_cancel_backend`); either way the record is not at
+    ///     fault and must be retried, never dead-lettered. The hub's own cancel request,
+    ///     sent when the waiting task is cancelled, is the exception: the connection makes
+    ///     that one kind `cancelled`, which is not transient (the task stops);
+    ///   - `57P01` admin_shutdown, `57P02` crash_shutdown, `57P03` cannot_connect_now,
+    ///     `57P05` idle_session_timeout, `25P03` idle_in_transaction_session_timeout (the
+    ///     server ended the session; see `isConnectionLevel`);
     ///   - `25006` read_only_sql_transaction (a standby, during a failover).
     ///
     /// Not transient: authentication, configuration, decoding, migration, a statement the
@@ -105,14 +118,15 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public static func isTransient(sqlState: String?) -> Bool {
         guard let sqlState else { return false }
         return isConnectionLevel(sqlState: sqlState) || sqlState.hasPrefix("53")
-            || ["40001", "40P01", "55P03", "25006"].contains(sqlState)
+            || ["40001", "40P01", "55P03", "57014", "25006"].contains(sqlState)
     }
 
-    /// SQLSTATE class 08 (connection exception) and the 57P0x shutdown codes mean the
-    /// session is gone, not that the statement is wrong: such a failure is `connectionLost`.
+    /// SQLSTATE class 08 (connection exception), the 57P0x shutdown codes and the idle
+    /// timeouts after which the server closes the session (25P03, 57P05) mean the session
+    /// is gone, not that the statement is wrong: such a failure is `connectionLost`.
     static func isConnectionLevel(sqlState: String?) -> Bool {
         guard let sqlState else { return false }
-        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03", "57P05", "25P03"].contains(sqlState)
     }
 
     static func firstLine(_ statement: String) -> String {

@@ -51,7 +51,11 @@ struct AdminContext {
 
     init() throws {
         do {
-            configuration = try HubConfiguration()
+            var configuration = try HubConfiguration()
+            // Rebuilds, reports and purges run long statements and transactions: no statement
+            // or idle-in-transaction timeout unless HUB_DATABASE_* sets one (operations.md, Timeouts).
+            configuration.database = configuration.database.forLongCommands()
+            self.configuration = configuration
         } catch {
             throw ValidationError("\(error)")
         }

@@ -18,7 +18,37 @@ public struct BatchProcessor: Sendable {
     public static let processingLockKey: Int64 = 0x434C_534D
 
     /// Takes the processing lock of this schema for the rest of `connection`'s transaction.
-    public static func takeProcessingLock(on connection: PostgresConnection) async throws {
+    ///
+    /// When another session holds it, that session is first ended if it has been stuck in
+    /// the middle of a statement, waiting for its client, for longer than the statement
+    /// timeout: a worker cut off while it streamed a COPY. The server would keep it, and the
+    /// lock, until the network heals whenever something on the way still acknowledges
+    /// packets (a proxy, a load balancer): `statement_timeout` does not interrupt a COPY
+    /// waiting for data, the idle timeouts do not apply to a running statement, and TCP
+    /// keepalives are answered by the proxy. Such a session's transaction is lost anyway
+    /// (its client gave it up at its reply deadline); its records are processed again.
+    public static func takeProcessingLock(on connection: PostgresConnection, logger: Logger? = nil) async throws {
+        let taken = try await connection.query(
+            "SELECT pg_try_advisory_xact_lock(\(processingLockKey)::integer, hashtext(current_schema()))"
+        ).scalar(Bool.self)
+        guard !taken else { return }
+        let stuckFor = (connection.configuration.effectiveStatementTimeout ?? .seconds(30)).components.seconds
+        let ended = try await connection.query(
+            """
+            SELECT count(*) FILTER (WHERE pg_terminate_backend(a.pid))
+              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+               AND l.classid = \(processingLockKey)::integer::oid AND l.objid = hashtext(current_schema())::oid
+               AND a.datname = current_database() AND a.state = 'active' AND a.wait_event = 'ClientRead'
+               AND a.state_change < clock_timestamp() - \(max(1, stuckFor)) * interval '1 second'
+               AND pg_has_role(a.usesysid, 'MEMBER')
+            """
+        ).scalar(Int.self)
+        if ended > 0 {
+            logger?.warning(
+                "ended a session stuck in a statement, waiting for its client, that held the processing lock",
+                metadata: ["sessions": "\(ended)", "stuckFor": "\(stuckFor) s"])
+        }
         try await connection.execute("SELECT pg_advisory_xact_lock(\(processingLockKey)::integer, hashtext(current_schema()))")
     }
 
@@ -83,7 +113,7 @@ public struct BatchProcessor: Sendable {
     /// Processes a prepared batch in one transaction on `database`.
     public func process(_ batch: PreparedBatch, on database: PostgresConnection) async throws -> BatchOutcome {
         let (total, resident, version) = try await database.transaction { connection in
-            try await Self.takeProcessingLock(on: connection)
+            try await Self.takeProcessingLock(on: connection, logger: logger)
             let versionAtStart = try await StateVersion.read(on: connection)
             var resident = try await residentState(storedVersion: versionAtStart, on: connection)
             var outcome = BatchOutcome()
@@ -231,7 +261,7 @@ public struct BatchProcessor: Sendable {
         let outcome: BatchOutcome?
         do {
             outcome = try await database.transaction { connection in
-                try await Self.takeProcessingLock(on: connection)
+                try await Self.takeProcessingLock(on: connection, logger: logger)
                 let versionAtStart = try await StateVersion.read(on: connection)
                 guard versionAtStart == decided.expectedVersion, keeper.isCurrent(decided.generation) else { return nil }
                 var total = decided.timing

@@ -6,17 +6,22 @@ import Logging
 /// yet (containers start in any order); a wrong password or an unknown property is not
 /// something waiting fixes, so it fails at once.
 public enum ServerConnections {
-    /// Connects to PostgreSQL, retrying while the server is unreachable for up to `patience`.
+    /// Connects to PostgreSQL, retrying while the server is unreachable for up to `patience`,
+    /// and logs the timeouts the session runs with (operations.md, "Timeouts").
     public static func connectDatabase(
         _ configuration: PostgresConfiguration, logger: Logger,
         patience: Duration = .seconds(60)
     ) async throws -> PostgresConnection {
-        try await retrying(
+        let connection = try await retrying(
             "connect to PostgreSQL \(configuration)", logger: logger, patience: patience,
             isTransient: FailureClassification.isTransient
         ) {
             try await PostgresConnection.connect(configuration, logger: logger)
         }
+        logger.info(
+            "connected to PostgreSQL",
+            metadata: ["database": "\(configuration)", "timeouts": "\(configuration.timeoutsDescription)"])
+        return connection
     }
 
     /// Waits until a Kafka broker answers a metadata request.

@@ -18,7 +18,9 @@ struct FailureClassificationTests {
         "40P01",  // deadlock_detected
         "53000", "53100", "53200", "53300", "53400",  // insufficient resources
         "55P03",  // lock_not_available
+        "57014",  // query_canceled: statement_timeout (a lock held by a cut session) or an administrator
         "57P01", "57P02", "57P03",  // admin_shutdown, crash_shutdown, cannot_connect_now
+        "57P05", "25P03",  // idle_session_timeout, idle_in_transaction_session_timeout: the session ended
         "25006",  // read_only_sql_transaction (a standby)
     ]
 
@@ -29,7 +31,6 @@ struct FailureClassificationTests {
         "40002",  // transaction_integrity_constraint_violation: not a serialization failure
         "25P02",  // in_failed_sql_transaction: the caller's bug
         "55000", "55006",  // other class 55 codes
-        "57014",  // query_canceled
         "57000", "57P04",  // other class 57 codes
         "28P01", "3D000", "XX000",  // authentication, unknown database, internal error
     ]
@@ -60,8 +61,8 @@ struct FailureClassificationTests {
         for kind in transient { #expect(FailureClassification.isTransient(PostgresError(kind, "x")), "\(kind)") }
         for kind in permanent { #expect(!FailureClassification.isTransient(PostgresError(kind, "x")), "\(kind)") }
         #expect(!PostgresError.isTransient(sqlState: nil))
-        // A cancelled statement stops, whatever SQLSTATE it carries; a closed connection was
-        // closed on purpose.
+        // A statement the hub cancelled itself (its task was) stops, whatever SQLSTATE it
+        // carries; a closed connection was closed on purpose.
         #expect(!PostgresError(.cancelled, "x", sqlState: "57014").isTransient)
         #expect(!PostgresError(.connectionClosed, "x", sqlState: "08003").isTransient)
     }
