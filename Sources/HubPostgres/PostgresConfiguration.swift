@@ -307,6 +307,12 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             ]
         }
         if let tcpUserTimeout { settings.append(("tcp_user_timeout", String(Self.milliseconds(tcpUserTimeout)))) }
+        // The workers commit Kafka offsets once their transaction has committed: a commit
+        // the server acknowledged before flushing it (a server or role set to
+        // synchronous_commit=off) would vanish in a crash after the offsets moved on, and the
+        // records with it (seen: kill -9 of PostgreSQL lost hundreds). PostgreSQL's own
+        // default; a URI that sets another level (remote_apply...) keeps it.
+        settings.append(("synchronous_commit", "on"))
         return settings
     }
 

@@ -42,6 +42,15 @@ struct PostgresTimeoutSettingsTests {
         #expect(try #require(configuration.idleInTransactionTimeout) < .seconds(60))
     }
 
+    @Test("every session commits synchronously (offsets follow commits that must survive a crash), unless the URI sets a level")
+    func synchronousCommit() throws {
+        #expect(Self.options(try PostgresConfiguration(url: Self.url))["synchronous_commit"] == "on")
+        let remote = try PostgresConfiguration(url: Self.url + "?options=-c%20synchronous_commit%3Dremote_apply")
+        let options = try #require(Self.parameters(remote)["options"])
+        #expect(options.components(separatedBy: "synchronous_commit=").count == 2, "\(options)")
+        #expect(Self.options(remote)["synchronous_commit"] == "remote_apply")
+    }
+
     @Test("what the URI sets wins: libpq keywords and -c settings of its options are not added again")
     func uriWins() throws {
         let url =
