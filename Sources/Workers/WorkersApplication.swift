@@ -55,7 +55,8 @@ struct WorkersApplication {
         let lookups = try await ServerConnections.connectDatabase(configuration.database, logger: logger)
         let processing = InboundProcessingService(
             consumer: consumer, database: database, lookups: lookups, processor: BatchProcessor(logger: logger),
-            maxBatchSize: configuration.batchSize, databaseOutageGrace: configuration.databaseOutageGraceInEffect, logger: logger,
+            maxBatchSize: configuration.batchSize, databaseOutageGrace: configuration.databaseOutageGraceInEffect,
+            batchBudget: BatchByteBudget(maxBytes: configuration.batchMaxBytes), logger: logger,
             onPolled: { lastPoll.withLock { $0 = .now } })
         return WorkersApplication(
             services: [processing, relay]

@@ -26,6 +26,8 @@ public struct InboundProcessingService: Service {
     public var maxBatchSize: Int
     /// How long a database failure is retried before the worker leaves the group.
     public var databaseOutageGrace: Duration
+    /// The most bytes of records in one batch (the rest of a poll waits for the next).
+    public var batchBudget: BatchByteBudget
     public var logger: Logger
     /// Told after each committed batch (health, progress).
     public var onBatchCommitted: @Sendable (BatchOutcome) -> Void
@@ -36,7 +38,8 @@ public struct InboundProcessingService: Service {
     public init(
         consumer: KafkaConsumer, database: PostgresConnection, lookups: PostgresConnection? = nil,
         processor: BatchProcessor, maxBatchSize: Int = 500,
-        databaseOutageGrace: Duration = HubConfiguration.defaultDatabaseOutageGrace, logger: Logger,
+        databaseOutageGrace: Duration = HubConfiguration.defaultDatabaseOutageGrace,
+        batchBudget: BatchByteBudget = BatchByteBudget(), logger: Logger,
         onBatchCommitted: @escaping @Sendable (BatchOutcome) -> Void = { _ in },
         onPolled: @escaping @Sendable () -> Void = {}
     ) {
@@ -46,6 +49,7 @@ public struct InboundProcessingService: Service {
         self.processor = processor
         self.maxBatchSize = maxBatchSize
         self.databaseOutageGrace = databaseOutageGrace
+        self.batchBudget = batchBudget
         self.logger = logger
         self.onBatchCommitted = onBatchCommitted
         self.onPolled = onPolled
@@ -63,6 +67,9 @@ public struct InboundProcessingService: Service {
         // The batch in hand: polled and prepared, not yet processed. A graceful shutdown
         // stops polling but lets the batch in hand finish and commit.
         var inHand: BatchInHand?
+        // Records polled beyond a batch's byte budget: they are the next batches, before
+        // anything newer is polled.
+        var carried: [InboundRecord] = []
         while true {
             if ContinuousClock.now - lagReported > .seconds(5) {
                 lagReported = .now
@@ -73,8 +80,8 @@ public struct InboundProcessingService: Service {
                 current = batch
             } else {
                 guard !Task.isShuttingDownGracefully else { break }
-                let batch = try await consumer.poll(maxCount: maxBatchSize, timeout: .milliseconds(250))
-                onPolled()
+                let batch: [InboundRecord]
+                (batch, carried) = try await nextRecords(after: carried, waiting: .milliseconds(250))
                 guard !batch.isEmpty else { continue }
                 current = BatchInHand(prepared: processor.prepare(batch))
             }
@@ -90,19 +97,33 @@ public struct InboundProcessingService: Service {
             // processed by another member after a rebalance is found in the inbox. Safe
             // with respect to the state: the next batch's transaction writes its decisions
             // only if the stored state is the one they were made on (`BatchProcessor.write`).
-            let upcoming =
-                Task.isShuttingDownGracefully
-                ? [] : try await consumer.poll(maxCount: maxBatchSize, timeout: .zero)
-            if !upcoming.isEmpty { onPolled() }
+            var upcoming: [InboundRecord] = []
+            if !Task.isShuttingDownGracefully {
+                (upcoming, carried) = try await nextRecords(after: carried, waiting: .zero)
+            }
             do {
                 inHand = try await process(current, thenPrepare: upcoming)
             } catch let outage as DatabaseOutage {
+                // Nothing held is committed: after the rejoin the group's offsets bring it back.
                 inHand = nil
+                carried = []
                 try await waitOutsideTheGroup(during: outage)
             }
         }
         logger.info("shutting down: leaving the group")
         try await consumer.close()
+    }
+
+    /// The next batch within the byte budget: from the records carried over if any, else
+    /// polled (waiting up to `timeout`); and what is left for the batches after it.
+    private func nextRecords(
+        after carried: [InboundRecord], waiting timeout: Duration
+    ) async throws -> (batch: [InboundRecord], rest: [InboundRecord]) {
+        if !carried.isEmpty { return batchBudget.split(carried) }
+        let polled = try await consumer.poll(maxCount: maxBatchSize, timeout: timeout)
+        // Told on every poll that waited (the loop is alive), and on one that brought records.
+        if timeout > .zero || !polled.isEmpty { onPolled() }
+        return batchBudget.split(polled)
     }
 
     /// Processes and commits `current` while `upcoming` is prepared; returns the prepared

@@ -28,10 +28,15 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
     /// half of `max.poll.interval.ms` (`databaseOutageGraceInEffect`): past that interval the
     /// group would drop the member anyway, with a commit that fails afterwards.
     public var databaseOutageGrace: Duration
+    /// `HUB_BATCH_MAX_BYTES` (default 32 MiB): the most bytes of records (keys, values,
+    /// headers) in one batch; a poll's records past it wait for the next batch, so that
+    /// large records cannot make a batch of `HUB_BATCH_SIZE` hold hundreds of MiB.
+    public var batchMaxBytes: Int
 
     public static let defaultBatchSize = 2000
     public static let defaultDatabaseOutageGrace = Duration.seconds(10)
     public static let databaseOutageGraces = 1...3600
+    public static let batchMaxByteRange = 1024...(1 << 30)
     public static let batchSizes = 1...20_000
 
     public init(environment: HubEnvironment = HubEnvironment()) throws {
@@ -49,6 +54,15 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
             batchSize = size
         }
         regionalTopics = try Self.flag(Self.regionalTopicsVariable, in: environment)
+        batchMaxBytes = BatchByteBudget.defaultMaxBytes
+        if let text = environment["HUB_BATCH_MAX_BYTES"] {
+            guard let bytes = Int(text), Self.batchMaxByteRange.contains(bytes) else {
+                throw InvalidSetting(
+                    name: "HUB_BATCH_MAX_BYTES", value: text,
+                    expected: "a number of bytes from \(Self.batchMaxByteRange.lowerBound) to \(Self.batchMaxByteRange.upperBound)")
+            }
+            batchMaxBytes = bytes
+        }
         databaseOutageGrace = Self.defaultDatabaseOutageGrace
         if let text = environment["HUB_DATABASE_OUTAGE_GRACE"] {
             guard let seconds = Int(text), Self.databaseOutageGraces.contains(seconds) else {
@@ -91,7 +105,7 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
 
     /// Secrets redacted.
     public var description: String {
-        "kafka: [\(kafka)] database: \(database) group: \(groupID) batch size: \(batchSize)"
+        "kafka: [\(kafka)] database: \(database) group: \(groupID) batch size: \(batchSize) (\(batchMaxBytes) bytes at most)"
             + " regional topics: \(regionalTopics ? "on" : "off") database outage grace: \(databaseOutageGraceInEffect)"
     }
 }

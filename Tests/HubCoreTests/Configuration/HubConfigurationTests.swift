@@ -29,6 +29,22 @@ struct HubConfigurationTests {
         }
     }
 
+    @Test("HUB_BATCH_MAX_BYTES: 32 MiB unless set; out of range or not a number refused with its name")
+    func batchMaxBytes() throws {
+        func configuration(_ settings: [String: String]) throws -> HubConfiguration {
+            try HubConfiguration(environment: HubEnvironment(database.merging(settings) { $1 }))
+        }
+        #expect(try configuration([:]).batchMaxBytes == 32 << 20)
+        #expect(try configuration(["HUB_BATCH_MAX_BYTES": "4096"]).batchMaxBytes == 4096)
+        for value in ["0", "1023", "2GiB", "\(1 << 31)"] {
+            #expect {
+                try configuration(["HUB_BATCH_MAX_BYTES": value])
+            } throws: { error in
+                "\(error)".contains("HUB_BATCH_MAX_BYTES=\(value)")
+            }
+        }
+    }
+
     @Test("HUB_DATABASE_OUTAGE_GRACE: 10 s unless set, and never more than half of max.poll.interval.ms")
     func databaseOutageGrace() throws {
         func configuration(_ settings: [String: String]) throws -> HubConfiguration {
