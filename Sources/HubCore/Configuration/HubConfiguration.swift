@@ -68,7 +68,8 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
             guard let seconds = Int(text), Self.databaseOutageGraces.contains(seconds) else {
                 throw InvalidSetting(
                     name: "HUB_DATABASE_OUTAGE_GRACE", value: text,
-                    expected: "a whole number of seconds from \(Self.databaseOutageGraces.lowerBound) to \(Self.databaseOutageGraces.upperBound)")
+                    expected:
+                        "a whole number of seconds from \(Self.databaseOutageGraces.lowerBound) to \(Self.databaseOutageGraces.upperBound)")
             }
             databaseOutageGrace = .seconds(seconds)
         }
