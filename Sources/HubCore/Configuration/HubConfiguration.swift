@@ -44,35 +44,14 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
         database = try PostgresConfiguration.fromEnvironment(environment)
         groupID = environment["HUB_GROUP_ID"] ?? Self.defaultGroupID
         logLevel = environment["HUB_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
-        batchSize = Self.defaultBatchSize
-        if let text = environment["HUB_BATCH_SIZE"] {
-            guard let size = Int(text), Self.batchSizes.contains(size) else {
-                throw InvalidSetting(
-                    name: "HUB_BATCH_SIZE", value: text,
-                    expected: "an integer from \(Self.batchSizes.lowerBound) to \(Self.batchSizes.upperBound)")
-            }
-            batchSize = size
-        }
+        batchSize = try Self.integer("HUB_BATCH_SIZE", in: Self.batchSizes, unit: "", in: environment) ?? Self.defaultBatchSize
         regionalTopics = try Self.flag(Self.regionalTopicsVariable, in: environment)
-        batchMaxBytes = BatchByteBudget.defaultMaxBytes
-        if let text = environment["HUB_BATCH_MAX_BYTES"] {
-            guard let bytes = Int(text), Self.batchMaxByteRange.contains(bytes) else {
-                throw InvalidSetting(
-                    name: "HUB_BATCH_MAX_BYTES", value: text,
-                    expected: "a number of bytes from \(Self.batchMaxByteRange.lowerBound) to \(Self.batchMaxByteRange.upperBound)")
-            }
-            batchMaxBytes = bytes
-        }
-        databaseOutageGrace = Self.defaultDatabaseOutageGrace
-        if let text = environment["HUB_DATABASE_OUTAGE_GRACE"] {
-            guard let seconds = Int(text), Self.databaseOutageGraces.contains(seconds) else {
-                throw InvalidSetting(
-                    name: "HUB_DATABASE_OUTAGE_GRACE", value: text,
-                    expected:
-                        "a whole number of seconds from \(Self.databaseOutageGraces.lowerBound) to \(Self.databaseOutageGraces.upperBound)")
-            }
-            databaseOutageGrace = .seconds(seconds)
-        }
+        batchMaxBytes =
+            try Self.integer("HUB_BATCH_MAX_BYTES", in: Self.batchMaxByteRange, unit: " bytes", in: environment)
+            ?? BatchByteBudget.defaultMaxBytes
+        databaseOutageGrace =
+            try Self.integer("HUB_DATABASE_OUTAGE_GRACE", in: Self.databaseOutageGraces, unit: " seconds", in: environment)
+            .map { .seconds($0) } ?? Self.defaultDatabaseOutageGrace
     }
 
     /// The grace the workers use: `databaseOutageGrace`, or half of the consumer's
@@ -83,6 +62,16 @@ public struct HubConfiguration: Sendable, CustomStringConvertible {
     }
 
     public static let regionalTopicsVariable = "HUB_REGIONAL_TOPICS"
+
+    /// A whole-number setting within `range`; nil when unset. Anything else is refused with
+    /// the variable's name and the range.
+    static func integer(_ name: String, in range: ClosedRange<Int>, unit: String, in environment: HubEnvironment) throws -> Int? {
+        guard let text = environment[name] else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw InvalidSetting(name: name, value: text, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)\(unit)")
+        }
+        return value
+    }
 
     /// A yes/no setting: `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`, any case);
     /// unset or empty is `false`. Anything else is refused rather than read as off: a typo
