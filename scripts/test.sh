@@ -32,4 +32,8 @@ swift test --skip-build --filter OutboxFrozenBrokerTests
 swift test --skip-build --filter SharedTopicsTests
 # The chaos run's short form (issue 18): 20,000 records while workers are killed with -9,
 # PostgreSQL is killed with -9 and the broker frozen; fails unless 0 lost, 0 duplicated effects.
+# It compares the notification ids on hub.notifications since its start with its outbox: on
+# an empty broker, because Tansu's high watermark can lag behind the last records of the
+# tests before it (their Saint-Denis notifications were read back as the run's own).
+scripts/env.sh restart-kafka
 "$(swift build "${HUB_BUILD_FLAGS[@]}" --show-bin-path)/hub-bench" chaos --short
