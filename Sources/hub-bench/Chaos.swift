@@ -59,14 +59,19 @@ struct Chaos: AsyncParsableCommand {
 
     @Option(
         help: """
-            synchronous_commit of the workers' sessions: on (the server default PostgreSQL ships with, \
-            set in their session options), or server (whatever the server says; scripts/env.sh runs it off, \
-            and a crash then loses the last commits the workers had acknowledged to Kafka).
+            synchronous_commit of the workers' sessions: hub (their own: on, unless their URL's options say), \
+            or on or off set in their URL's options (off shows what a crash does to the commits the workers \
+            had already acknowledged to Kafka).
             """)
-    var synchronousCommit: SynchronousCommit = .on
+    var synchronousCommit: SynchronousCommit = .hub
 
     enum SynchronousCommit: String, ExpressibleByArgument, Sendable {
-        case on, server
+        case hub, on, off
+
+        /// What the workers' URL sets.
+        var settings: [(String, String)] { self == .hub ? [] : [("synchronous_commit", rawValue)] }
+
+        var description: String { self == .hub ? "the hub's own (on)" : "\(rawValue), set by the run" }
     }
 
     @Option(help: "Seconds to wait for the hub to drain after the last record.")
@@ -160,7 +165,7 @@ final class ChaosRun: @unchecked Sendable {
     var workers: ChaosWorkers?
     var supervisor: Task<Void, Never>?
     var notificationsStart: [TopicPartitionOffset] = []
-    var synchronousCommit = Chaos.SynchronousCommit.on
+    var synchronousCommit = Chaos.SynchronousCommit.hub
     private let lock = NSLock()
     private var records: [ChaosFaultRecord] = []
     var activityStart = ContinuousClock.now
@@ -195,7 +200,7 @@ final class ChaosRun: @unchecked Sendable {
         workerEnvironment["HUB_GROUP_ID"] = bench.group
         workerEnvironment["HUB_DATABASE_URL"] = Bench.url(
             bench.databaseURL, searchPath: bench.schema,
-            settings: synchronousCommit == .on ? [("synchronous_commit", "on")] : [])
+            settings: synchronousCommit.settings)
         workerEnvironment["HUB_METRICS_PORT"] = "0"
         workerEnvironment["HUB_BATCH_SIZE"] = String(batchSize)
         workerEnvironment["HUB_LOG_LEVEL"] = "info"
@@ -317,13 +322,8 @@ final class ChaosRun: @unchecked Sendable {
         await stopSupervisor()
         let stopped = await workers?.stopAll() ?? []
         var checks = ChaosChecks()
-        let durability = try await bench.database.query(
-            "SELECT current_setting('synchronous_commit'), current_setting('fsync')")
-        let serverSynchronousCommit = durability.first?[0].text ?? "?"
-        let workersSynchronousCommit = synchronousCommit == .on ? "on" : serverSynchronousCommit
-        checks.note(
-            "PostgreSQL synchronous_commit: workers' sessions / server; fsync",
-            "\(workersSynchronousCommit) / \(serverSynchronousCommit); \(durability.first?[1].text ?? "?")")
+        let fsync = try await bench.database.query("SELECT current_setting('fsync')").first?[0].text ?? "?"
+        checks.note("PostgreSQL: the workers' synchronous_commit; fsync", "\(synchronousCommit.description); \(fsync)")
         try await checks.checkEveryRecord(bench)
         try await checks.checkStateIsTheFold(on: bench.database)
         let topic = try await NotificationsRead.read(
@@ -331,7 +331,7 @@ final class ChaosRun: @unchecked Sendable {
             group: bench.group + "-notifications-read", logger: bench.logger)
         try await checks.checkNotificationsTopic(topic, on: bench.database)
         report(checks, stopped: stopped)
-        if !checks.failures.isEmpty, workersSynchronousCommit == "off", plan.postgresRestarts > 0 {
+        if !checks.failures.isEmpty, synchronousCommit == .off, plan.postgresRestarts > 0 {
             // Seen on 2026-12-03: batches committed just before a crash were gone after
             // recovery while their offsets were committed to Kafka.
             say(
