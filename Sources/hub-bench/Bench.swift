@@ -119,6 +119,20 @@ final class Bench: @unchecked Sendable {
     /// that can lag behind the last record of a partition (by up to a produce batch). So a
     /// throw-away consumer also reads what is there until the topics go quiet, and the end
     /// is the larger of the two.
+    /// The hub's configuration from the environment, and the database URL as given (each
+    /// run makes its own schema on it); a usage error naming what is wrong otherwise.
+    static func configurationFromEnvironment() throws -> (configuration: HubConfiguration, databaseURL: String) {
+        let environment = HubEnvironment()
+        let configuration: HubConfiguration
+        do {
+            configuration = try HubConfiguration(environment: environment)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        guard let databaseURL = environment["HUB_DATABASE_URL"] else { throw ValidationError("HUB_DATABASE_URL is not set") }
+        return (configuration, databaseURL)
+    }
+
     static func endOffsets(
         admin: KafkaAdmin, configuration: HubConfiguration, group: String, topics: [String] = HubTopics.inbound,
         logger: Logger

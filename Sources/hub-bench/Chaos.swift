@@ -108,13 +108,7 @@ struct Chaos: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let configuration: HubConfiguration
-        do {
-            configuration = try HubConfiguration(environment: HubEnvironment())
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        guard let databaseURL = environment["HUB_DATABASE_URL"] else { throw ValidationError("HUB_DATABASE_URL is not set") }
+        let (configuration, databaseURL) = try Bench.configurationFromEnvironment()
         let plan = self.plan
         let postgres = try PostgresServerControl.fromEnvironment(environment).get()
         let broker = try BrokerControl.fromEnvironment(environment).get()

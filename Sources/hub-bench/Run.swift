@@ -57,17 +57,11 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = HubEnvironment()
-        let configuration: HubConfiguration
-        do {
-            configuration = try HubConfiguration(environment: environment)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        let (configuration, databaseURL) = try Bench.configurationFromEnvironment()
         var logger = Logger(label: "hub.bench")
         logger.logLevel = .warning
         let bench = try await Bench.prepare(
-            configuration: configuration, databaseURL: environment["HUB_DATABASE_URL"]!, data: data,
+            configuration: configuration, databaseURL: databaseURL, data: data,
             hostileMix: HostileMix(seed: data.seed, fraction: hostileFraction), logger: logger)
         var failure: Error?
         do {

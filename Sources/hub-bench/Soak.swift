@@ -91,13 +91,7 @@ struct Soak: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let configuration: HubConfiguration
-        do {
-            configuration = try HubConfiguration(environment: HubEnvironment())
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        guard let databaseURL = environment["HUB_DATABASE_URL"] else { throw ValidationError("HUB_DATABASE_URL is not set") }
+        let (configuration, databaseURL) = try Bench.configurationFromEnvironment()
         let admin =
             adminBinary.map { URL(fileURLWithPath: $0) }
             ?? Bench.defaultWorkersBinary.deletingLastPathComponent()

@@ -269,21 +269,15 @@ public struct InboundProcessingService: Service {
     /// again and finds them in the inbox; retrying would wait for a rebalance that only
     /// the next poll can serve.
     private func commitPersistently(_ batch: [InboundRecord]) async throws {
-        var wait = Duration.milliseconds(200)
-        while true {
+        try await retryingTransient("commit offsets") {
             do {
-                return try await consumer.commit(after: batch)
+                try await consumer.commit(after: batch)
             } catch let error as KafkaError where error.isMembershipLost {
+                // Checked before the retry: a rebalance in progress is also transient.
                 logger.warning(
                     "offsets not committed: the group moved on; the records are read again by their next owner and found in the inbox",
                     metadata: ["error": "\(error)"])
                 Counter(label: "hub_commits_abandoned_total").increment()
-                return
-            } catch  where FailureClassification.isTransient(error) {
-                logger.warning("cannot commit offsets yet; retrying", metadata: ["error": "\(error)", "retryIn": "\(wait)"])
-                Counter(label: "hub_transient_failures_total", dimensions: [("operation", "commit")]).increment()
-                try await Task.sleep(for: wait)
-                wait = min(wait * 2, .seconds(5))
             }
         }
     }
