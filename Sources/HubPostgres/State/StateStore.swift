@@ -127,9 +127,12 @@ public struct StateStore: Sendable {
         var state = HubState()
         state.processedEvents = try await processedEvents(requirements.events, on: connection)
         if !requirements.qpvActions.isEmpty {
+            // Not through the memo: QPV actions grow with the stream and a batch reads only
+            // the few it names, rarely the same ones again, so remembering them only filled
+            // the memo (the soak's steady RSS rise, BENCHMARKS.md).
             let actions = try await documents(
                 StateTables.qpvActions, where: "\(StateTables.qpvActions.table["id"]) = ANY(\(Array(requirements.qpvActions)))",
-                on: connection)
+                on: connection, remembering: false)
             for record in actions { state.qpvActions[record.id] = record }
         }
         return state
@@ -153,14 +156,18 @@ public struct StateStore: Sendable {
         return Set(try rows.map { EventIdentity(source: try $0.decode(at: 0), id: try $0.decode(at: 1)) })
     }
 
-    /// The documents of `table`'s rows that meet `condition`, decoded through the memo.
+    /// The documents of `table`'s rows that meet `condition`, decoded through the memo when
+    /// `remembering` (rows that most segments read again: reference rows, CLSMs, PTSMs,
+    /// proposals), else decoded each time.
     private func documents<Row, Document>(
         _ table: StoredTable<Row, Document>, where condition: PostgresQuery,
-        on connection: PostgresConnection
+        on connection: PostgresConnection, remembering: Bool = true
     ) async throws -> [Document] {
         let column = table.table.document.name
         return try await connection.query(table.table.selectDocuments(where: condition)).map {
-            try RecordCoding.decode(Document.self, from: $0, column: column, memo: memo)
+            remembering
+                ? try RecordCoding.decode(Document.self, from: $0, column: column, memo: memo)
+                : try RecordCoding.decode(Document.self, from: $0, column: column)
         }
     }
 }
