@@ -53,7 +53,7 @@ public struct ReadModelTable: Sendable {
 /// A SHA-256 of the read models, equal for equal states whatever process wrote them.
 ///
 /// Definition (the one place it is defined): SHA-256 over the UTF-8 lines
-/// `<table>\t<row>\n`, tables of `ReadModelTable.all` in that order (clsms, ptsm_diagnostics,
+/// `<table>\t<row>\n`, tables of `ReadModelTable.all` in that order (clsm_activity_reports, clsms, ptsm_diagnostics,
 /// ptsms, qpv_actions, sism_programmes, sism_proposals), rows by primary key (text in byte order), where
 /// `<row>` is a JSON object of the row's columns except `updated_at`/`recorded_at`: the
 /// plain columns as PostgreSQL's `jsonb_build_object` gives them (text arrays keep their

@@ -27,7 +27,8 @@ public enum HubRoles {
     /// of the schema is either here or in `notReadableByReporting`, so that a new table is a
     /// decision, not an accident.
     public static let readableByReporting: [String] = [
-        "clsms", "ptsms", "ptsm_diagnostics", "sism_proposals", "sism_programmes", "qpv_actions", "clsm_articulation",
+        "clsms", "ptsms", "ptsm_diagnostics", "sism_proposals", "sism_programmes", "qpv_actions", "clsm_activity_reports",
+        "clsm_articulation",
         "ref_regions", "ref_departements", "ref_communes", "ref_qpvs", "ref_cls", "ref_asvs", "ref_sism_editions", "ref_sources",
         "hub_region_grants", "hub_processing_roles",
     ]

@@ -381,6 +381,7 @@ public enum HubSchema {
                 CREATE TRIGGER hub_state_written AFTER INSERT OR UPDATE ON hub_inbox
                     FOR EACH STATEMENT EXECUTE FUNCTION hub_state_written();
                 """),
+        activityReportsMigration,
     ]
 
     /// Migration 9's read models under row-level security, each with the condition that

@@ -117,10 +117,20 @@ public enum StateTables {
         document: "record", bookkeeping: "updated_at", source: .rules, isResident: false
     ) { $0.qpvActions[$1.id] = $1 }
 
+    /// The latest activity report of each CLSM and year (migration 11).
+    public static let activityReports = StoredTable<ActivityReportRecord, ActivityReportRecord>(
+        "clsm_activity_reports",
+        [
+            .key("clsm_id", .text) { .text($0.report.clsmId) }, .key("year", .integer) { .int(Int64($0.report.year)) },
+            .search("region", .text) { .text($0.region) }, .search("version", .integer) { .int(Int64($0.report.version)) },
+        ],
+        document: "record", bookkeeping: "updated_at", source: .rules, isResident: true
+    ) { $0.activityReports[$1.id] = $1 }
+
     /// Every state table: the reference data, then the read models by name.
     public static let all: [StateTable] = [
         regions.table, departements.table, communes.table, qpvs.table, cls.table, asvs.table, sismEditions.table,
-        sources.table, clsms.table, ptsmDiagnostics.table, ptsms.table, qpvActions.table, sismProgrammes.table, sismProposals.table,
+        sources.table, activityReports.table, clsms.table, ptsmDiagnostics.table, ptsms.table, qpvActions.table, sismProgrammes.table, sismProposals.table,
     ]
 
     /// The tables the rules derive from the event log, by name: what `ReadModelRebuild`

@@ -8,6 +8,7 @@ public struct StateChangeSet: Sendable {
     public private(set) var sismProposals: Set<String> = []
     public private(set) var sismProgrammes: Set<SismProgrammeId> = []
     public private(set) var qpvActions: Set<String> = []
+    public private(set) var activityReports: Set<ActivityReportKey> = []
     /// PTSM diagnostic versions to keep (all versions are kept), with their cause.
     public private(set) var ptsmVersions: [(record: PtsmRecord, event: EventIdentity)] = []
     /// Changes that name a record the loaded state did not hold; applied by key in SQL.
@@ -18,7 +19,8 @@ public struct StateChangeSet: Sendable {
     public init() {}
 
     public var isEmpty: Bool {
-        clsms.isEmpty && ptsms.isEmpty && sismProposals.isEmpty && sismProgrammes.isEmpty && qpvActions.isEmpty && ptsmVersions.isEmpty
+        clsms.isEmpty && ptsms.isEmpty && sismProposals.isEmpty && sismProgrammes.isEmpty && qpvActions.isEmpty && activityReports.isEmpty
+            && ptsmVersions.isEmpty
             && overlapsByKey.isEmpty && clashesByKey.isEmpty && referenceImports.isEmpty
     }
 
@@ -51,6 +53,8 @@ public struct StateChangeSet: Sendable {
                 sismProgrammes.insert(tally.id)
             case .putQpvAction(let record):
                 qpvActions.insert(record.id)
+            case .putActivityReport(let record):
+                activityReports.insert(record.id)
             case .importReference(let document):
                 referenceImports.append(document)
             }

@@ -26,6 +26,9 @@ extension StateStore {
                 """)
         }
         try await write(changes.qpvActions.sorted().compactMap { state.qpvActions[$0] }, into: StateTables.qpvActions, on: connection)
+        try await write(
+            changes.activityReports.sorted().compactMap { state.activityReports[$0] }, into: StateTables.activityReports,
+            on: connection)
         let clsms = StateTables.clsms.table
         for overlap in changes.overlapsByKey {
             let communes = try RecordCoding.encode(overlap.communes.sorted())

@@ -118,6 +118,18 @@ public struct StateStore: Sendable {
                 """, on: connection)
         for tally in tallies { state.sismProgrammes[tally.id] = tally }
 
+        if !requirements.activityReports.isEmpty {
+            let keys = requirements.activityReports.sorted()
+            let reportTable = StateTables.activityReports.table
+            let reports = try await documents(
+                StateTables.activityReports,
+                where: """
+                    (\(reportTable["clsm_id"]), \(reportTable["year"]))
+                        IN (SELECT * FROM unnest(\(keys.map(\.clsmId))::text[], \(PostgresValue.intArray(keys.map { Int64($0.year) }))::integer[]))
+                    """, on: connection)
+            for record in reports { state.activityReports[record.id] = record }
+        }
+
         return state
     }
 

@@ -25,18 +25,24 @@ public enum NotificationRule: String, Sendable, Hashable, Codable, CaseIterable 
     case asvQpvActionRecorded = "asv.qpv.actionRecorded"
     case clsQpvActionRecorded = "cls.qpv.actionRecorded"
     case arsQpvActionOutsideTerritory = "ars.qpv.actionOutsideTerritory"
+    // clsm.activity.reported (contract v1.1; rule names are the project's)
+    case arsActivityReported = "ars.activity.reported"
+    case clsmGovernanceInactive = "clsm.governance.inactive"
+    case arsCoordinatorVacant = "ars.coordinator.vacant"
+    case clsmQuatreQuartsNotInvolved = "clsm.quatreQuarts.notInvolved"
 
     /// `info`: for the record; `warning`: something to look at; `action`: someone should act.
     public var severity: Severity {
         switch self {
         case .clsmRegistered, .clsmUpdated, .ptsmClsmOnTerritory, .clsClsmOverlap, .asvClsmCoversQpv,
             .sismProposalAccepted, .sismProgrammeUpdated, .asvSismInQpv, .arsPtsmPublished,
-            .asvQpvActionRecorded, .clsQpvActionRecorded:
+            .asvQpvActionRecorded, .clsQpvActionRecorded, .arsActivityReported:
             .info
         case .clsmChildPsychiatryAbsent, .arsQpvWithoutAsv, .clsmTerritoryOverlap, .sismScheduleClash,
-            .arsPtsmPriorityUncovered, .arsQpvActionOutsideTerritory:
+            .arsPtsmPriorityUncovered, .arsQpvActionOutsideTerritory, .clsmQuatreQuartsNotInvolved:
             .warning
-        case .clsmGovernanceIncomplete, .sismProposalRejected, .ptsmDiagnosticAvailable:
+        case .clsmGovernanceIncomplete, .sismProposalRejected, .ptsmDiagnosticAvailable, .clsmGovernanceInactive,
+            .arsCoordinatorVacant:
             .action
         }
     }
@@ -53,6 +59,8 @@ public enum NotificationRule: String, Sendable, Hashable, Codable, CaseIterable 
             .ptsmDiagnosticPublished
         case .asvQpvActionRecorded, .clsQpvActionRecorded, .arsQpvActionOutsideTerritory:
             .qpvActionRecorded
+        case .arsActivityReported, .clsmGovernanceInactive, .arsCoordinatorVacant, .clsmQuatreQuartsNotInvolved:
+            .clsmActivityReported
         }
     }
 

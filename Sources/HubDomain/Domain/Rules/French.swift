@@ -130,4 +130,24 @@ enum French {
     static func date(_ date: CalendarDate) -> String {
         "\(Digits.padded(date.day, 2))/\(Digits.padded(date.month, 2))/\(date.year)"
     }
+
+    /// Why a member of the "quatre quarts" is not involved, as the 2022 survey puts it.
+    static func involvement(_ status: InvolvementStatus) -> String {
+        switch status {
+        case .involved: "impliqués"
+        case .notAsked: "pas sollicités"
+        case .declined: "absents malgré les sollicitations"
+        case .absentFromTerritory: "pas présents sur le territoire"
+        }
+    }
+
+    /// A full-time equivalent with a decimal comma and at most two decimals: "0,5", "1".
+    static func fte(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let whole = hundredths / 100
+        let fraction = hundredths % 100
+        if fraction == 0 { return "\(whole)" }
+        let digits = fraction % 10 == 0 ? "\(fraction / 10)" : Digits.padded(fraction, 2)
+        return "\(whole),\(digits)"
+    }
 }

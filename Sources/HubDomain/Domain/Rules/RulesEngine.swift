@@ -57,6 +57,9 @@ public struct RulesEngine: Sendable {
             case .asv: requirements.asvs = [payload.recordedBy.id]
             case .cls: requirements.cls = [payload.recordedBy.id]
             }
+        case .clsmActivityReported(let payload):
+            requirements.clsms = [payload.clsmId]
+            requirements.activityReports = [payload.key]
         }
         return requirements
     }
@@ -82,6 +85,10 @@ public struct RulesEngine: Sendable {
             if result.stale { outcome = .stale }
         case .qpvActionRecorded(let payload):
             output = try QpvActionRules.decide(payload, event: event, state: state)
+        case .clsmActivityReported(let payload):
+            let result = try ActivityRules.decide(payload, event: event, state: state)
+            output = result.output
+            if result.stale { outcome = .stale }
         }
         let cause = NotificationCause(topic: event.topic.rawValue, source: event.identity.source, id: event.identity.id)
         let notifications = output.drafts

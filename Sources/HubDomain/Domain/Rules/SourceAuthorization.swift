@@ -58,7 +58,7 @@ enum SourceAuthorization {
                 message: "qpv.action.recorded \(action.actionId) from \(action.recordedBy.kind.rawValue) \(action.recordedBy.id): "
                     + "the action belongs to \(ownerText) (an action id is owned by its first recorder)",
                 violations: [Violation(path: "recordedBy", reason: "action \(action.actionId) belongs to \(ownerText)")])
-        case .clsmDeclared, .ptsmDiagnosticPublished:
+        case .clsmDeclared, .ptsmDiagnosticPublished, .clsmActivityReported:
             return
         }
     }
@@ -100,6 +100,11 @@ enum SourceAuthorization {
                 let communes = reference.qpvs[action.qpv]?.communes ?? []
                 regions = Set(communes.compactMap { reference.region(ofCommune: $0) })
                 label = "qpv.action.recorded \(action.actionId)"
+            case .clsmActivityReported(let report):
+                entity = SpokenEntity(.clsm, report.clsmId)
+                entityPath = "clsmId"
+                regions = Set([state.clsms[report.clsmId]?.declaration.region].compactMap { $0 })
+                label = "clsm.activity.reported \(report.clsmId) \(report.year)"
             }
         }
     }

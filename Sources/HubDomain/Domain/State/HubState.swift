@@ -12,13 +12,15 @@ public struct HubState: Sendable, Hashable, Codable {
     /// alongside so that the rules need not read a whole programme, see `SismProgrammeTally`).
     public var sismProgrammes: [SismProgrammeId: SismProgrammeTally]
     public var qpvActions: [String: QpvActionRecord]
+    /// The latest activity report of each CLSM and year (`clsm.activity.reported`).
+    public var activityReports: [ActivityReportKey: ActivityReportRecord]
     /// Identities of events already processed (delivered twice, an event takes effect once).
     public var processedEvents: Set<EventIdentity>
 
     public init(
         reference: ReferenceData = ReferenceData(), clsms: [String: ClsmRecord] = [:], ptsms: [String: PtsmRecord] = [:],
         sismProposals: [String: SismProposalRecord] = [:], sismProgrammes: [SismProgrammeId: SismProgrammeTally] = [:],
-        qpvActions: [String: QpvActionRecord] = [:],
+        qpvActions: [String: QpvActionRecord] = [:], activityReports: [ActivityReportKey: ActivityReportRecord] = [:],
         processedEvents: Set<EventIdentity> = []
     ) {
         self.reference = reference
@@ -27,6 +29,7 @@ public struct HubState: Sendable, Hashable, Codable {
         self.sismProposals = sismProposals
         self.sismProgrammes = sismProgrammes
         self.qpvActions = qpvActions
+        self.activityReports = activityReports
         self.processedEvents = processedEvents
     }
 
@@ -54,6 +57,8 @@ public enum StateChange: Sendable, Hashable {
     /// Insert or replace the counts of a regional SISM programme (remove them when empty).
     case putSismProgramme(SismProgrammeTally)
     case putQpvAction(QpvActionRecord)
+    /// Insert or replace the activity report of a CLSM and year.
+    case putActivityReport(ActivityReportRecord)
     /// Upsert reference data (what `hub-admin reference import` does).
     case importReference(ReferenceDataDocument)
 }
@@ -80,6 +85,8 @@ extension HubState {
                 sismProgrammes[tally.id] = tally.isEmpty ? nil : tally
             case .putQpvAction(let record):
                 qpvActions[record.id] = record
+            case .putActivityReport(let record):
+                activityReports[record.id] = record
             case .importReference(let document):
                 reference.importing(document)
             }

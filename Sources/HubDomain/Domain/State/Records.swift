@@ -121,3 +121,21 @@ public struct QpvActionRecord: Sendable, Hashable, Codable {
 
     public var id: String { action.actionId }
 }
+
+/// The latest activity report of a CLSM for one year (`clsm.activity.reported`): a report
+/// replaces the stored one only with a newer `version`.
+public struct ActivityReportRecord: Sendable, Hashable, Codable {
+    public var report: ClsmActivityReported
+    /// The CLSM's region when the report was recorded (which ARS it belongs to).
+    public var region: String
+    /// The event that recorded this version.
+    public var lastEvent: EventIdentity
+
+    public init(report: ClsmActivityReported, region: String, lastEvent: EventIdentity) {
+        self.report = report
+        self.region = region
+        self.lastEvent = lastEvent
+    }
+
+    public var id: ActivityReportKey { report.key }
+}

@@ -80,7 +80,7 @@ public struct ResidentState: Sendable {
             case .putSismProposal(let record):
                 if let old = state.sismProposals[record.id] { index(old, adding: false) }
                 index(record, adding: true)
-            case .recordOverlap, .recordClash, .putSismProgramme, .importReference, .markProcessed, .putQpvAction:
+            case .recordOverlap, .recordClash, .putSismProgramme, .putActivityReport, .importReference, .markProcessed, .putQpvAction:
                 break  // no indexed field changes (reference: re-indexed below; the last two are not held)
             }
             state.apply([change])

@@ -36,6 +36,8 @@ public struct StateRequirements: Sendable, Hashable {
     public var sismProposals: Set<String> = []
     /// QPV action records by id.
     public var qpvActions: Set<String> = []
+    /// Activity report records by CLSM and year.
+    public var activityReports: Set<ActivityReportKey> = []
 
     // Neighbourhoods.
     /// For each commune code: the commune row with its département row; the QPV rows lying
@@ -78,6 +80,7 @@ public struct StateRequirements: Sendable, Hashable {
         ptsms.formUnion(other.ptsms)
         sismProposals.formUnion(other.sismProposals)
         qpvActions.formUnion(other.qpvActions)
+        activityReports.formUnion(other.activityReports)
         communeSurroundings.formUnion(other.communeSurroundings)
         qpvSurroundings.formUnion(other.qpvSurroundings)
         clsmsInDepartements.formUnion(other.clsmsInDepartements)
@@ -181,6 +184,7 @@ extension HubState {
         slice.reference.someSourceRegistered = reference.someSourceRegistered
         for id in requirements.clsms { slice.clsms[id] = clsms[id] }
         for id in requirements.ptsms { slice.ptsms[id] = ptsms[id] }
+        for key in requirements.activityReports { slice.activityReports[key] = activityReports[key] }
         for id in requirements.sismProposals {
             guard let record = sismProposals[id] else { continue }
             slice.sismProposals[id] = record

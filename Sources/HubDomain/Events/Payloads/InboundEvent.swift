@@ -1,9 +1,11 @@
-/// The four inbound topics, their CloudEvents types and payloads.
+/// The inbound topics, their CloudEvents types and payloads (`clsm.activity.reported` since
+/// contract v1.1).
 public enum InboundTopic: String, Sendable, Hashable, Codable, CaseIterable {
     case clsmDeclared = "clsm.declared"
     case sismEventProposed = "sism.event.proposed"
     case ptsmDiagnosticPublished = "ptsm.diagnostic.published"
     case qpvActionRecorded = "qpv.action.recorded"
+    case clsmActivityReported = "clsm.activity.reported"
 
     /// The `ce_type` expected on this topic.
     public var eventType: String { rawValue + ".v1" }
@@ -28,6 +30,7 @@ public enum InboundEvent: Sendable, Hashable {
     case sismEventProposed(SismEventProposed)
     case ptsmDiagnosticPublished(PtsmDiagnosticPublished)
     case qpvActionRecorded(QpvActionRecorded)
+    case clsmActivityReported(ClsmActivityReported)
 
     public var topic: InboundTopic {
         switch self {
@@ -35,10 +38,11 @@ public enum InboundEvent: Sendable, Hashable {
         case .sismEventProposed: .sismEventProposed
         case .ptsmDiagnosticPublished: .ptsmDiagnosticPublished
         case .qpvActionRecorded: .qpvActionRecorded
+        case .clsmActivityReported: .clsmActivityReported
         }
     }
 
-    /// The Kafka key the contract expects producers to use (clsmId, clsmId, ptsmId, qpv):
+    /// The Kafka key the contract expects producers to use (clsmId, clsmId, ptsmId, qpv, clsmId):
     /// it keeps the events of one subject in one partition, hence in order.
     public var partitionKey: String {
         switch self {
@@ -46,6 +50,7 @@ public enum InboundEvent: Sendable, Hashable {
         case .sismEventProposed(let payload): payload.clsmId
         case .ptsmDiagnosticPublished(let payload): payload.ptsmId
         case .qpvActionRecorded(let payload): payload.qpv
+        case .clsmActivityReported(let payload): payload.clsmId
         }
     }
 
@@ -59,6 +64,7 @@ public enum InboundEvent: Sendable, Hashable {
             case .sismEventProposed(let payload): try JSONStreamEncoder.encode(payload)
             case .ptsmDiagnosticPublished(let payload): try JSONStreamEncoder.encode(payload)
             case .qpvActionRecorded(let payload): try JSONStreamEncoder.encode(payload)
+            case .clsmActivityReported(let payload): try JSONStreamEncoder.encode(payload)
             }
         } catch {
             preconditionFailure("encoding a \(topic.eventType) payload to JSON failed: \(error)")
@@ -81,6 +87,8 @@ public enum InboundEvent: Sendable, Hashable {
         case .sismEventProposed: .sismEventProposed(try SismEventProposed.strictDecode(json, typeName: topic.eventType))
         case .ptsmDiagnosticPublished: .ptsmDiagnosticPublished(try PtsmDiagnosticPublished.strictDecode(json, typeName: topic.eventType))
         case .qpvActionRecorded: .qpvActionRecorded(try QpvActionRecorded.strictDecode(json, typeName: topic.eventType))
+        case .clsmActivityReported:
+            .clsmActivityReported(try ClsmActivityReported.strictDecode(json, typeName: topic.eventType))
         }
     }
 }
