@@ -32,11 +32,12 @@ extension EventGenerator {
     // MARK: - Activity
 
     mutating func activityEvent() -> SyntheticEvent {
-        let shares = [options.sismShare, options.qpvActionShare, options.clsmUpdateShare, options.ptsmShare]
+        let shares = [options.sismShare, options.qpvActionShare, options.clsmUpdateShare, options.ptsmShare, options.activityReportShare]
         switch random.weightedIndex(shares) {
         case 0: return sismEvent()
         case 1: return qpvActionEvent() ?? sismEvent()
         case 2: return clsmUpdateEvent()
+        case 4: return activityReportEvent()
         default:
             let departement = random.pick(reference.departements).code
             let current = ptsmVersions[departement] ?? 0
@@ -44,6 +45,23 @@ extension EventGenerator {
             let version = current >= 2 && random.chance(0.1) ? random.int(1...(current - 1)) : current + 1
             return ptsmEvent(departement: departement, version: version, phase: .activity)
         }
+    }
+
+    // MARK: Activity reports
+
+    /// A CLSM's report on the year before the current edition's: a new version of its report
+    /// for that year each time (the first is version 1).
+    mutating func activityReportEvent() -> SyntheticEvent {
+        let clsmId = random.pick(clsmIds)
+        let year = epoch(of: sequence).0.year - 1
+        let key = ActivityReportKey(clsmId: clsmId, year: year)
+        let version = (reportVersions[key] ?? 0) + 1
+        reportVersions[key] = version
+        var report = SyntheticActivityReports.report(for: clsmId, year: year, random: &random)
+        report.version = version
+        report.reportedOn = SyntheticTime.parisDate(epochSeconds: time(of: sequence))
+        if report.reportedOn.year < year { report.reportedOn = CalendarDate(year: year, month: 12, day: 31)! }
+        return event(.clsmActivityReported(report), source: Self.clsmSource(clsmId), phase: .activity)
     }
 
     // MARK: SISM

@@ -35,6 +35,8 @@ struct EventGenerator: Sendable {
     var schedule: [SismScheduleKey: [String]] = [:]
     var proposalLimits: [String: Int] = [:]
     var ptsmVersions: [String: Int] = [:]
+    /// The last version of each CLSM's report for a year.
+    var reportVersions: [ActivityReportKey: Int] = [:]
     /// The last valid activity records (duplicates are re-sends of these).
     var recent: [SyntheticEvent] = []
     /// Recent QPV actions (updates take one of these).

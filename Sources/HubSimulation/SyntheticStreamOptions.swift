@@ -15,6 +15,10 @@ public struct SyntheticStreamOptions: Sendable, Hashable {
     public var qpvActionShare: Double
     public var clsmUpdateShare: Double
     public var ptsmShare: Double
+    /// Share of yearly CLSM activity reports (`clsm.activity.reported`, answers drawn at the
+    /// 2022 survey's rates, `SyntheticActivityReports`); 0 by default, which leaves the
+    /// streams of the other shares exactly as they were.
+    public var activityReportShare: Double
     /// Most distinct SISM proposals one CLSM makes for one edition (each CLSM draws its own
     /// limit in 3...this). Beyond it, its SISM records update or cancel earlier proposals:
     /// the regional programme of an (edition, region), which the rules read on every
@@ -24,7 +28,7 @@ public struct SyntheticStreamOptions: Sendable, Hashable {
     public init(
         invalidFraction: Double = 0, duplicateFraction: Double = 0, sismShare: Double = 0.40,
         qpvActionShare: Double = 0.54, clsmUpdateShare: Double = 0.04, ptsmShare: Double = 0.02,
-        maxProposalsPerClsmAndEdition: Int = 12
+        maxProposalsPerClsmAndEdition: Int = 12, activityReportShare: Double = 0
     ) {
         precondition((0...1).contains(invalidFraction) && (0...1).contains(duplicateFraction) && invalidFraction + duplicateFraction <= 1)
         precondition(maxProposalsPerClsmAndEdition >= 3)
@@ -34,6 +38,7 @@ public struct SyntheticStreamOptions: Sendable, Hashable {
         self.qpvActionShare = qpvActionShare
         self.clsmUpdateShare = clsmUpdateShare
         self.ptsmShare = ptsmShare
+        self.activityReportShare = activityReportShare
         self.maxProposalsPerClsmAndEdition = maxProposalsPerClsmAndEdition
     }
 }

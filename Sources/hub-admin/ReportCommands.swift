@@ -9,7 +9,7 @@ import HubPostgres
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reports for a regional health agency (ARS): articulation, SISM programme, QPV coverage.",
-        subcommands: [Articulation.self, Sism.self, Coverage.self]
+        subcommands: [Articulation.self, Sism.self, Coverage.self, Survey.self]
     )
 
     struct Articulation: AsyncParsableCommand {

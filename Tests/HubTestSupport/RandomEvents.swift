@@ -50,15 +50,41 @@ package struct RandomEvents {
         counter += 1
         let time = "2026-09-\(Digits.padded(1 + counter % 28, 2))T\(Digits.padded(counter % 24, 2)):00:00+02:00"
         let payload: InboundEvent
-        switch Int.random(in: 0..<10, using: &rng) {
+        switch Int.random(in: 0..<11, using: &rng) {
         case 0..<3: payload = .clsmDeclared(randomClsm())
         case 3..<6: payload = .sismEventProposed(randomProposal())
         case 6..<8: payload = .ptsmDiagnosticPublished(randomPtsm())
-        default: payload = .qpvActionRecorded(randomAction())
+        case 8..<10: payload = .qpvActionRecorded(randomAction())
+        default: payload = .clsmActivityReported(randomReport())
         }
         let event = Fixture.event(payload, id: "r-\(counter)", source: pick(["urn:a", "urn:b"]), time: time)
         sent.append(event)
         return event
+    }
+
+    /// An activity report of a random CLSM (some never declared: unknown_reference), year and
+    /// version (older versions are stale).
+    package mutating func randomReport() -> ClsmActivityReported {
+        let involvement: [InvolvementStatus] = [.involved, .involved, .involved, .notAsked, .declined, .absentFromTerritory]
+        return ClsmActivityReported(
+            clsmId: pick(Self.clsmIds + ["c9"]), year: pick([2025, 2026]), version: pick([1, 2, 3]),
+            reportedOn: CalendarDate("2026-09-15")!,
+            meetings: .init(
+                copil: pick([0, 1, 2]), plenaryAssembly: pick([0, 1]), technicalCommittee: pick([0, 3]), workingGroups: pick([0, 10])),
+            involvement: .init(
+                elected: pick(involvement), adultPsychiatry: pick(involvement), childPsychiatry: pick(involvement),
+                users: pick(involvement), carers: pick(involvement)),
+            userParticipation: pick(UserParticipation.allCases),
+            coordinator: .init(
+                fte: pick([0.2, 0.5, 1]), vacant: chance(20), clsmsCoordinated: pick([1, 1, 3]), employer: pick([nil, .localAuthority]),
+                funders: subset(CoordinatorFunder.allCases)),
+            ownBudget: chance(50), needsDiagnostic: pick(NeedsDiagnostic.allCases),
+            articulation: .init(
+                ptsm: pick(ArticulationAnswer.allCases), cls: .yes, clspd: .no, asv: pick(ArticulationAnswer.allCases), cpts: .no,
+                pre: .notOnTerritory, dac: .yes, contratDeVille: pick(ArticulationAnswer.allCases)),
+            actions: subset([ThemeCode.sism, .housing, .adolescents]).map { .init(theme: $0, count: 1 + counter % 5) },
+            sismParticipation: chance(70),
+            crisis: chance(20) ? .init(bodiesSuspended: true, remoteWorking: true, listeningLine: false) : nil)
     }
 
     package mutating func randomClsm() -> ClsmDeclared {

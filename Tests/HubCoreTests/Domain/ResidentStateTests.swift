@@ -138,7 +138,7 @@ struct ResidentStateTests {
         let territory = SyntheticTerritory.make(seed: 3, clsmCount: 30, qpvCount: 150)
         let stream = SyntheticEventStream(
             territory: territory, seed: 3, count: 2_000,
-            options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
+            options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02, activityReportShare: 0.03))
         let messages = stream.enumerated().map { index, event in event.consumed(at: Int64(index)) }
         var state = HubState(reference: territory.reference)
         var expected = BatchOutcome()

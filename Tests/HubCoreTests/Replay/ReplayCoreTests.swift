@@ -124,7 +124,7 @@ struct ReplayCoreTests {
             territory: territory, seed: seed, count: 2500,
             options: SyntheticStreamOptions(
                 duplicateFraction: 0.02, clsmUpdateShare: 0.06,
-                ptsmShare: 0.04, maxProposalsPerClsmAndEdition: 4))
+                ptsmShare: 0.04, maxProposalsPerClsmAndEdition: 4, activityReportShare: 0.03))
         let events = stream.compactMap { event -> DecodedEvent? in
             let message = event.outboundRecord()
             return try? InboundDecoder().decode(topic: message.topic, headers: message.headers, value: message.value)

@@ -84,7 +84,8 @@ struct NotificationTests {
 
     @Test("every rule has a severity and belongs to one inbound topic")
     func ruleTable() {
-        #expect(NotificationRule.allCases.count == 20)
+        #expect(NotificationRule.allCases.count == 24)
+        #expect(NotificationRule.allCases.filter { $0.causeTopic == .clsmActivityReported }.count == 4)
         #expect(NotificationRule.allCases.filter { $0.causeTopic == .clsmDeclared }.count == 9)
         #expect(NotificationRule.sismProposalRejected.severity == .action)
         #expect(Set(NotificationRule.allCases.map(\.severity)) == Set(Severity.allCases))

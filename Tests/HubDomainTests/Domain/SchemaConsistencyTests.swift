@@ -27,6 +27,7 @@ struct SchemaConsistencyTests {
             case .sismEventProposed: SismEventProposed.fields
             case .ptsmDiagnosticPublished: PtsmDiagnosticPublished.fields
             case .qpvActionRecorded: QpvActionRecorded.fields
+            case .clsmActivityReported: ClsmActivityReported.fields
             }
         #expect(Self.properties(schema) == fields)
     }
@@ -43,6 +44,22 @@ struct SchemaConsistencyTests {
         let action = try Self.schema("qpv.action.recorded.v1")
         #expect(Self.enumValues(action["properties"]?["type"]) == QpvActionType.allCases.map(\.rawValue))
         #expect(Self.enumValues(action["properties"]?["recordedBy"]?["properties"]?["kind"]) == RecorderKind.allCases.map(\.rawValue))
+        let activity = try Self.schema("clsm.activity.reported.v1")["properties"]
+        #expect(Self.enumValues(activity?["userParticipation"]) == UserParticipation.allCases.map(\.rawValue))
+        #expect(Self.enumValues(activity?["needsDiagnostic"]) == NeedsDiagnostic.allCases.map(\.rawValue))
+        #expect(Self.enumValues(activity?["actions"]?["items"]?["properties"]?["theme"]) == ThemeCode.allCases.map(\.rawValue))
+        #expect(Self.enumValues(activity?["coordinator"]?["properties"]?["funders"]) == CoordinatorFunder.allCases.map(\.rawValue))
+        #expect(
+            Self.enumValues(activity?["coordinator"]?["properties"]?["employer"]) == CoordinatorEmployer.allCases.map(\.rawValue))
+        #expect(Self.properties(activity?["articulation"] ?? .null) == Set(ArticulatedDispositif.allCases.map(\.rawValue)))
+        for dispositif in ArticulatedDispositif.allCases {
+            #expect(
+                Self.enumValues(activity?["articulation"]?["properties"]?[dispositif.rawValue])
+                    == ArticulationAnswer.allCases.map(\.rawValue))
+        }
+        for member in ["elected", "adultPsychiatry", "childPsychiatry", "users", "carers"] {
+            #expect(Self.enumValues(activity?["involvement"]?["properties"]?[member]) == InvolvementStatus.allCases.map(\.rawValue))
+        }
         let notification = try Self.schema("hub.notification.v1")
         #expect(Self.enumValues(notification["properties"]?["rule"]) == NotificationRule.allCases.map(\.rawValue))
         #expect(Self.enumValues(notification["properties"]?["severity"]) == Severity.allCases.map(\.rawValue))

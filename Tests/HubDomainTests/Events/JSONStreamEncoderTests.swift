@@ -40,8 +40,9 @@ struct JSONStreamEncoderTests {
     @Test("every payload of a synthetic stream encodes as JSONEncoder encodes it, and its canonical bytes too")
     func payloads() throws {
         let territory = SyntheticTerritory.make(seed: 5, clsmCount: 40, qpvCount: 200)
-        let events = SyntheticEventStream.decodedEvents(territory: territory, seed: 5, count: 500)
-        #expect(Set(events.map(\.event.topic)).count == 4, "every topic's payload")
+        let events = SyntheticEventStream.decodedEvents(
+            territory: territory, seed: 5, count: 500, options: SyntheticStreamOptions(activityReportShare: 0.05))
+        #expect(Set(events.map(\.event.topic)).count == InboundTopic.allCases.count, "every topic's payload")
         for event in events {
             let foundation: JSONValue
             switch event.event {
@@ -55,6 +56,9 @@ struct JSONStreamEncoderTests {
                 try expectSameJSON(payload)
                 foundation = .encoding(payload)
             case .qpvActionRecorded(let payload):
+                try expectSameJSON(payload)
+                foundation = .encoding(payload)
+            case .clsmActivityReported(let payload):
                 try expectSameJSON(payload)
                 foundation = .encoding(payload)
             }

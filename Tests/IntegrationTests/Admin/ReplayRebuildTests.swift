@@ -19,7 +19,7 @@ struct ReplayRebuildTests {
         try await StateStore().importReference(Self.territory.reference, on: connection)
         let stream = SyntheticEventStream(
             territory: Self.territory, seed: 23, count: 1500,
-            options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02))
+            options: SyntheticStreamOptions(invalidFraction: 0.02, duplicateFraction: 0.02, activityReportShare: 0.03))
         let messages = stream.enumerated().map { index, event in event.consumed(at: Int64(index)) }
         let processor = BatchProcessor(logger: Logger(label: "tests.replay"))
         for start in stride(from: 0, to: messages.count, by: 200) {
