@@ -242,6 +242,7 @@ report() {
 report articulation --region "$region"
 report sism --region "$region" --edition "$edition"
 report coverage --region "$region"
+report survey --year 2025 --region "$region"
 ics=$envdir/demo-sism.ics
 say "The SISM $edition programme as an iCalendar file"
 if HUB_DATABASE_URL=$reports_url admin report sism --region "$region" --edition "$edition" --format ics --output "$ics"; then

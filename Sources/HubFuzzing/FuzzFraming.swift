@@ -27,7 +27,10 @@ public struct FuzzRecord: Sendable, Hashable {
 ///     input   = record*                       at most `maximumRecords`; ends with the bytes
 ///     record  = flags:u8 [key:bytes] headerCount:u8 header* value:bytes
 ///     flags   : bits 0-1 topic (InboundTopic.allCases order), bit 2 key present,
-///               bits 3-7 all set: small size limit (rare, or most records would be too large)
+///               bits 3-7 all set: small size limit (rare, or most records would be too large);
+///               otherwise bit 3 adds 4 to the topic's index (the fifth topic since contract
+///               v1.1; indexes past the last wrap around), so inputs framed before keep their
+///               topic. A fifth-topic record cannot have the small size limit.
 ///     header  = name:bytes value:(u16 length, 0xFFFF for a null value; then the bytes)
 ///     bytes   = u16 big-endian length, then that many bytes (fewer if the input ends)
 ///
@@ -40,6 +43,7 @@ public enum FuzzFraming {
 
     private enum Flag {
         static let topicMask: UInt8 = 0b11
+        static let topicHigh: UInt8 = 1 << 3
         static let keyPresent: UInt8 = 1 << 2
         static let smallSizeLimit: UInt8 = 0b1111_1000
     }
@@ -57,7 +61,11 @@ public enum FuzzFraming {
         var out: [UInt8] = []
         for record in records {
             let topicIndex = UInt8(InboundTopic.allCases.firstIndex(of: record.topic)!)
-            var flags = topicIndex
+            var flags = topicIndex & Flag.topicMask
+            if topicIndex > Flag.topicMask {
+                precondition(!record.smallSizeLimit, "a record of \(record.topic.rawValue) cannot be framed with the small size limit")
+                flags |= Flag.topicHigh
+            }
             if record.key != nil { flags |= Flag.keyPresent }
             if record.smallSizeLimit { flags |= Flag.smallSizeLimit }
             out.append(flags)
@@ -79,7 +87,9 @@ public enum FuzzFraming {
 
     private static func readRecord(_ reader: inout ByteReader) -> FuzzRecord {
         let flags = reader.byte()
-        let topic = InboundTopic.allCases[Int(flags & Flag.topicMask)]
+        let small = flags & Flag.smallSizeLimit == Flag.smallSizeLimit
+        let high = !small && flags & Flag.topicHigh != 0 ? 4 : 0
+        let topic = InboundTopic.allCases[(Int(flags & Flag.topicMask) + high) % InboundTopic.allCases.count]
         let key = flags & Flag.keyPresent != 0 ? reader.bytes(length: Int(reader.length())) : nil
         let headerCount = Int(reader.byte()) % (maximumHeaders + 1)
         var headers: [RecordHeader] = []
@@ -92,7 +102,7 @@ public enum FuzzFraming {
         let value = reader.bytes(length: Int(reader.length()))
         return FuzzRecord(
             topic: topic, key: key, headers: headers, value: value,
-            smallSizeLimit: flags & Flag.smallSizeLimit == Flag.smallSizeLimit)
+            smallSizeLimit: small)
     }
 
     private static func headerName(_ bytes: [UInt8]) -> String {

@@ -43,7 +43,7 @@ struct ProcessingTests {
             let outcome = try await processor.process(try ExampleEvents.consumedMessages(), on: connection)
             let expected = try expectedNotificationIds()
             #expect(expected.count > 20)
-            #expect(outcome.applied == 9)
+            #expect(outcome.applied == 11)
             #expect(outcome.notifications == expected.count)
             #expect(outcome.deadLettered == 0, "\(outcome.deadLetters)")
             #expect(try await outboxIds(connection) == expected)

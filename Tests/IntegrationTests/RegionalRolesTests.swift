@@ -19,7 +19,7 @@ struct RegionalRolesTests {
             _ = try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema).migrate(on: connection)
             try await StateStore().importReference(try ExampleEvents.referenceDocument(), on: connection)
             let outcome = try await processor.process(try ExampleEvents.consumedMessages(), on: connection)
-            try #require(outcome.applied == 9)
+            try #require(outcome.applied == 11)
             try await connection.executeScript(Self.otherRegion)
             try await body(connection, schema)
         }
@@ -41,6 +41,8 @@ struct RegionalRolesTests {
             SELECT id || '-lyon', clsm_id || '-lyon', edition, '69123', '84', accepted, cancelled, record FROM sism_proposals;
         INSERT INTO sism_programmes (edition, region, tally) SELECT edition, '84', tally FROM sism_programmes;
         INSERT INTO qpv_actions (id, qpv, record) SELECT id || '-lyon', 'QN06901M', record FROM qpv_actions;
+        INSERT INTO clsm_activity_reports (clsm_id, year, region, version, record)
+            SELECT clsm_id || '-lyon', year, '84', version, record FROM clsm_activity_reports;
         """
 
     private func strings(_ sql: PostgresQuery, on connection: PostgresConnection) async throws -> [String] {
@@ -77,6 +79,8 @@ struct RegionalRolesTests {
                 #expect(try await strings("SELECT DISTINCT region FROM sism_programmes", on: reader) == ["11"])
                 #expect(try await count("sism_programmes", on: owner) == 2 * count("sism_programmes", on: reader))
                 #expect(try await strings("SELECT DISTINCT ptsm_id FROM ptsm_diagnostics", on: reader) == ["ptsm-93"])
+                #expect(try await strings("SELECT DISTINCT region FROM clsm_activity_reports", on: reader) == ["11"])
+                #expect(try await count("clsm_activity_reports", on: owner) == 2 * count("clsm_activity_reports", on: reader))
                 let actions = try await strings("SELECT DISTINCT qpv FROM qpv_actions", on: reader)
                 #expect(!actions.isEmpty && !actions.contains("QN06901M"))
                 #expect(try await count("qpv_actions", on: owner) == 2 * count("qpv_actions", on: reader))
@@ -138,6 +142,19 @@ struct RegionalRolesTests {
                 #expect(programme.status == 0, "\(programme)")
                 #expect(programme.standardOutput.contains("\"events\""))
 
+                // The survey: the reader's national report is its region's, as the owner sees it.
+                let surveyArguments = ["report", "survey", "--year", "2025", "--format", "csv"]
+                let surveyByOwner = try await AdminProcess.run(surveyArguments + ["--region", "11"], schema: schema)
+                let surveyByReader = try await AdminProcess.run(surveyArguments + ["--region", "11"], schema: schema, extra: asReader)
+                let nationalByReader = try await AdminProcess.run(surveyArguments, schema: schema, extra: asReader)
+                #expect(surveyByReader.status == 0 && nationalByReader.status == 0, "\(surveyByReader) \(nationalByReader)")
+                #expect(surveyByReader.standardOutput == surveyByOwner.standardOutput)
+                #expect(nationalByReader.standardOutput == surveyByReader.standardOutput)
+                #expect(surveyByReader.standardOutput.contains("\r\ngovernance,governance.copil,"))
+                let surveyElsewhere = try await AdminProcess.run(
+                    ["report", "survey", "--year", "2025", "--region", "84"], schema: schema, extra: asReader)
+                #expect(surveyElsewhere.status == 65, "\(surveyElsewhere)")
+
                 // A region the role may not read is refused, not shown empty.
                 let elsewhere = try await AdminProcess.run(
                     ["report", "articulation", "--region", "84"], schema: schema, extra: asReader)
@@ -168,10 +185,10 @@ struct RegionalRolesTests {
                 let latest = HubSchema.migrations.map(\.version).max()
                 #expect(try await PostgresMigrator(migrations: HubSchema.migrations).requireCurrent(on: workers) == latest)
                 let processed = try await processor.process(try ExampleEvents.consumedMessages(), on: workers)
-                #expect(processed.applied == 9)
+                #expect(processed.applied == 11)
                 #expect(try await count("clsms", on: workers) == 2)
                 #expect(try await count("hub_outbox", on: owner) > 0)
-                #expect(try await count("hub_event_log", on: workers) == 9)
+                #expect(try await count("hub_event_log", on: workers) == 11)
 
                 for statement in [
                     "CREATE TABLE \(PostgresIdentifier.quote(schema)).intruder (x int)",
@@ -279,7 +296,7 @@ struct RegionalRolesTests {
                 Set(secured)
                     == [
                         "clsms", "ptsms", "ptsm_diagnostics", "sism_proposals", "sism_programmes", "qpv_actions", "hub_region_grants",
-                        "hub_processing_roles",
+                        "hub_processing_roles", "clsm_activity_reports",
                     ])
         }
     }

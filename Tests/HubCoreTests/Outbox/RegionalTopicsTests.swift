@@ -44,7 +44,7 @@ struct RegionalTopicsTests {
         let names = HubTopics.specifications(regions: ["11", "84", "x.y"]).map(\.name)
         #expect(names.contains("hub.notifications.11") && names.contains("hub.notifications.84"))
         #expect(!names.contains { $0.hasSuffix("x.y") })
-        #expect(HubTopics.specifications().count == 6, "no region, no regional topic: the six contract topics")
+        #expect(HubTopics.specifications().count == 7, "no region, no regional topic: the seven contract topics")
     }
 
     @Test("the region is the value's top-level region, not one inside data")

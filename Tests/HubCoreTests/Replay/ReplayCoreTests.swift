@@ -92,10 +92,11 @@ struct ReplayCoreTests {
                     sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
     }
 
-    @Test("the read models are the six derived tables, in name order")
+    @Test("the read models are the seven derived tables, in name order")
     func readModels() {
         let names = ReadModelTable.all.map(\.name)
-        #expect(names == ["clsms", "ptsm_diagnostics", "ptsms", "qpv_actions", "sism_programmes", "sism_proposals"])
+        #expect(
+            names == ["clsm_activity_reports", "clsms", "ptsm_diagnostics", "ptsms", "qpv_actions", "sism_programmes", "sism_proposals"])
         #expect(names == names.sorted())
         for table in ReadModelTable.all {
             #expect(!table.selectSQL.contains("updated_at") && !table.selectSQL.contains("recorded_at"))
@@ -124,7 +125,7 @@ struct ReplayCoreTests {
             territory: territory, seed: seed, count: 2500,
             options: SyntheticStreamOptions(
                 duplicateFraction: 0.02, clsmUpdateShare: 0.06,
-                ptsmShare: 0.04, maxProposalsPerClsmAndEdition: 4, activityReportShare: 0.03))
+                ptsmShare: 0.04, maxProposalsPerClsmAndEdition: 4, activityReportShare: 0.01))
         let events = stream.compactMap { event -> DecodedEvent? in
             let message = event.outboundRecord()
             return try? InboundDecoder().decode(topic: message.topic, headers: message.headers, value: message.value)

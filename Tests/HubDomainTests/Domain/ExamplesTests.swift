@@ -70,5 +70,15 @@ struct ExamplesTests {
                 "asv.qpv.actionRecorded -> asv:asv-bobigny", "cls.qpv.actionRecorded -> cls:cls-bobigny",
                 "ars.qpv.actionOutsideTerritory -> ars:11",
             ])
+        #expect(
+            routing["10-clsm-activity-reported-saint-denis.json"] == [
+                "ars.activity.reported -> ars:11", "ars.coordinator.vacant -> ars:11",
+                "clsm.quatreQuarts.notInvolved -> clsm:clsm-saint-denis",
+            ])
+        #expect(
+            routing["11-clsm-activity-reported-aubervilliers.json"] == [
+                "ars.activity.reported -> ars:11", "clsm.governance.inactive -> ars:11",
+                "clsm.governance.inactive -> clsm:clsm-aubervilliers",
+            ])
     }
 }

@@ -12,8 +12,8 @@ import Testing
 /// of the public contract (consumers see different bytes), update the constants knowingly.
 @Suite("Golden bytes")
 struct GoldenBytesTests {
-    static let expectedDigest = "543863c4-791e-5cb1-8c03-b4ff56860ceb"
-    static let expectedRandomDigest = "f7e29c48-98f5-58a2-a377-bacd8638bd6d"
+    static let expectedDigest = "e1ec0e58-37b8-5027-b312-377923f1065d"
+    static let expectedRandomDigest = "9a4c2c32-f2fb-53a4-afa2-a74974ef55c9"
 
     @Test("the example story produces the same notification bytes in every process")
     func golden() throws {

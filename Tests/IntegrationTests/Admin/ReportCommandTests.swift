@@ -18,7 +18,7 @@ struct ReportCommandTests {
             _ = try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema).migrate(on: connection)
             try await StateStore().importReference(try ExampleEvents.referenceDocument(), on: connection)
             let outcome = try await processor.process(try ExampleEvents.consumedMessages(), on: connection)
-            try #require(outcome.applied == 9)
+            try #require(outcome.applied == 11)
             try await body(connection, schema)
         }
     }
