@@ -130,7 +130,8 @@ public enum StateTables {
     /// Every state table: the reference data, then the read models by name.
     public static let all: [StateTable] = [
         regions.table, departements.table, communes.table, qpvs.table, cls.table, asvs.table, sismEditions.table,
-        sources.table, activityReports.table, clsms.table, ptsmDiagnostics.table, ptsms.table, qpvActions.table, sismProgrammes.table, sismProposals.table,
+        sources.table, activityReports.table, clsms.table, ptsmDiagnostics.table, ptsms.table, qpvActions.table, sismProgrammes.table,
+        sismProposals.table,
     ]
 
     /// The tables the rules derive from the event log, by name: what `ReadModelRebuild`
