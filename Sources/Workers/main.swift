@@ -3,7 +3,7 @@ import HubCore
 import Logging
 import ServiceLifecycle
 
-// hub-workers: consumes the hub's four inbound topics in one consumer group.
+// hub-workers: consumes the hub's five inbound topics in one consumer group.
 // Configuration comes from the environment (HUB_KAFKA_BROKERS, HUB_DATABASE_URL,
 // HUB_GROUP_ID, HUB_KAFKA_*, HUB_LOG_LEVEL); SIGTERM or SIGINT stops it gracefully.
 // Its only argument is `--version`: prints the version (as `hub-admin --version` does) and exits.

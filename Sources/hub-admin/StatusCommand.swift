@@ -37,7 +37,7 @@ struct Status: AsyncParsableCommand {
 
     @Option(
         name: .customLong("topic"),
-        help: "An inbound topic to report lag and the last event for (repeatable; default: the four inbound topics of the contract).")
+        help: "An inbound topic to report lag and the last event for (repeatable; default: the five inbound topics of the contract).")
     var topics: [String] = []
 
     func run() async throws {

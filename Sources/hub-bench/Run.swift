@@ -14,7 +14,7 @@ struct Run: AsyncParsableCommand {
         discussion: """
             Steps: fresh schema bench_<timestamp> (migrated, synthetic reference data imported), \
             topics created, a fresh consumer group whose offsets start at the current end of the \
-            four inbound topics, hub-workers started on them; then the set-up records (CLSM \
+            five inbound topics, hub-workers started on them; then the set-up records (CLSM \
             declarations, PTSM diagnostics) are published and awaited, then the activity records \
             as fast as the idempotent producer acknowledges them. The run ends when every record \
             is in hub_inbox or hub_dead_letters (duplicates aside) and the outbox is drained.

@@ -17,7 +17,7 @@ public enum ConsumerGroupRewind {
         public var description: String { message }
     }
 
-    /// One of the four inbound topics, or a refusal naming them.
+    /// One of the five inbound topics, or a refusal naming them.
     public static func inboundTopic(_ name: String) throws -> InboundTopic {
         guard let topic = InboundTopic(rawValue: name) else {
             throw InputRefusal(

@@ -4,6 +4,6 @@ public enum HubTopics {
     public static let notifications = HubTopic.notifications
     public static let deadLetter = HubTopic.deadLetter
 
-    /// The four topics the workers consume.
+    /// The topics the workers consume (every `InboundTopic`).
     public static let inbound = InboundTopic.allCases.map(\.rawValue)
 }

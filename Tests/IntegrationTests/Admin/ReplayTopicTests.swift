@@ -15,13 +15,14 @@ struct ReplayTopicInputTests {
             schema: nil, group: TestServers.uniqueName("replay-refused"))
     }
 
-    @Test("a topic other than the four inbound ones is refused, naming them")
+    @Test("a topic other than the five inbound ones is refused, naming them")
     func unknownTopic() async throws {
         for topic in ["hub.notifications", "hub.deadletter", "clsm.declare"] {
             let result = try await replay(topic, from: "2026-03-01T00:00:00Z", execute: topic == "clsm.declare")
             #expect(result.status == 65, "\(result)")
             #expect(
-                result.standardError.contains("clsm.declared, sism.event.proposed, ptsm.diagnostic.published, qpv.action.recorded"),
+                result.standardError.contains(
+                    "clsm.declared, sism.event.proposed, ptsm.diagnostic.published, qpv.action.recorded, clsm.activity.reported"),
                 "\(result)")
         }
     }
