@@ -125,3 +125,22 @@ struct ActivityRulesTests {
         #expect(ResidentState(hub.state).slice(engine.requirements(for: event)) == hub.state.slice(engine.requirements(for: event)))
     }
 }
+
+/// Who may report a CLSM's activity: its own tool, or the ARS of its region.
+@Suite("Rules: clsm.activity.reported sources")
+struct ActivitySourceTests {
+    @Test(
+        "a CLSM's tool reports for its CLSM only; the ARS of its region may, another region's may not",
+        arguments: [
+            (SourceAuthorizationTests.clsmTool, "a", nil),
+            (SourceAuthorizationTests.otherTool, "a", DeadLetterCode.unauthorized),
+            (SourceAuthorizationTests.ars11, "a", nil),
+            (SourceAuthorizationTests.ars84, "a", .unauthorized),
+            ("urn:nobody", "a", .unauthorized),
+        ] as [(String, String, DeadLetterCode?)])
+    func sources(source: String, clsmId: String, code: DeadLetterCode?) throws {
+        let hub = try SourceAuthorizationTests.hub()
+        let refusal = SourceAuthorizationTests.refusal(hub, .clsmActivityReported(ActivityRulesTests.report(clsmId)), from: source)
+        #expect(refusal?.code == code, "\(String(describing: refusal))")
+    }
+}
