@@ -37,6 +37,11 @@ public enum CodeFormat {
         }
     }
 
+    /// SIREN (an EPCI's, for instance): nine digits.
+    public static func isSiren(_ code: String) -> Bool {
+        code.utf8.count == 9 && code.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
     /// Region code (INSEE, e.g. `11` Île-de-France, `84` Auvergne-Rhône-Alpes): two digits.
     public static func isRegion(_ code: String) -> Bool {
         let bytes = Array(code.utf8)
@@ -48,5 +53,6 @@ extension Strict {
     public static let commune = Strict.code("an INSEE commune code (5 characters, e.g. 93066)", CodeFormat.isCommune)
     public static let departement = Strict.code("a département code (e.g. 93, 2A, 974)", CodeFormat.isDepartement)
     public static let qpv = Strict.code("a QPV code (e.g. QN09301M)", CodeFormat.isQpv)
+    public static let siren = Strict.code("a SIREN (9 digits, e.g. 200057867)", CodeFormat.isSiren)
     public static let region = Strict.code("an INSEE region code (2 digits, e.g. 11)", CodeFormat.isRegion)
 }

@@ -11,10 +11,18 @@
 /// - the QPV list: a code column (`code_qp`, `code_qpv`, `Code du quartier`...), a name
 ///   column (`lib_qp`, `nom_qp`, `Nom du quartier`...) and a commune column (`insee_com`,
 ///   `code_insee`, `depcom`, `Code commune`...) that may hold several codes separated by
-///   `,`, `;`, `/` or spaces; several rows for one QPV are merged.
+///   `,`, `;`, `/` or spaces; several rows for one QPV are merged;
+/// - the INSEE EPCI composition (`CODGEO,LIBGEO,EPCI,LIBEPCI,DEP,REG`, one row per commune):
+///   EPCIs by SIREN with their communes (`ZZZZZZZZZ`, a commune in no EPCI, is skipped);
+/// - the hub's dispositifs layout (`kind,id,name,communes`, optional `qpvs`, `departements`,
+///   `nature`, `establishment`, `ptsm`): one row per CLSPD, CPTS, DAC, PRE, contrat de ville
+///   (`kind` as in the JSON's `dispositifs`), EPCI (`epci`, `id` its SIREN), psychiatric sector
+///   (`adultSector`, `childSector`, with `establishment`) or PTSM territory (`ptsmTerritory`,
+///   with `departements` instead of `communes`). Lists of codes are separated like the QPV
+///   list's.
 public enum ReferenceCSVImport {
     public enum Layout: String, Sendable, Hashable {
-        case inseeRegions, inseeDepartements, inseeCommunes, qpvList
+        case inseeRegions, inseeDepartements, inseeCommunes, qpvList, inseeEpcis, hubDispositifs
     }
 
     static let qpvCode = ["code_qp", "code_qpv", "codeqp", "code du quartier", "code quartier", "code_quartier"]
@@ -26,6 +34,8 @@ public enum ReferenceCSVImport {
     /// Which layout a table has, if any.
     public static func layout(of table: CSVTable) -> Layout? {
         let has = { (name: String) in table.column([name]) != nil }
+        if has("kind"), has("id"), has("name"), has("communes") || has("departements") { return .hubDispositifs }
+        if has("CODGEO"), has("EPCI"), has("LIBEPCI") { return .inseeEpcis }
         if has("TYPECOM"), has("COM"), has("LIBELLE") { return .inseeCommunes }
         if has("DEP"), has("REG"), has("LIBELLE"), !has("COM") { return .inseeDepartements }
         if has("REG"), has("LIBELLE"), !has("DEP") { return .inseeRegions }
@@ -50,7 +60,7 @@ public enum ReferenceCSVImport {
             throw EventRejection(
                 code: .schemaViolation,
                 message:
-                    "reference CSV header not recognised (expected the INSEE region, département or commune layout, or the QPV list): \(table.header.prefix(20).joined(separator: ","))"
+                    "reference CSV header not recognised (expected the INSEE region, département, commune or EPCI layout, the QPV list, or the hub's dispositifs layout kind,id,name,communes): \(table.header.prefix(20).joined(separator: ","))"
             )
         }
         var rows = Rows(table: table)
@@ -60,6 +70,8 @@ public enum ReferenceCSVImport {
         case .inseeDepartements: document.departements = rows.departements()
         case .inseeCommunes: document.communes = rows.communes()
         case .qpvList: document.qpvs = rows.qpvs()
+        case .inseeEpcis: document.epcis = rows.inseeEpcis()
+        case .hubDispositifs: rows.dispositifs(into: &document)
         }
         guard rows.violations.isEmpty else {
             throw EventRejection(
@@ -94,7 +106,9 @@ public enum ReferenceCSVImport {
         }
 
         /// The trimmed cell of `row` in `column`; empty when the row is shorter.
-        func cell(_ row: [String], _ column: Int?) -> String {
+        func cell(_ row: [String], _ column: Int?) -> String { Self.cellText(row, column) }
+
+        static func cellText(_ row: [String], _ column: Int?) -> String {
             guard let column, column < row.count else { return "" }
             return String(row[column].trimmingWhitespace())
         }
@@ -161,6 +175,102 @@ public enum ReferenceCSVImport {
                 communes.append(Commune(code: code, name: label, departement: departement))
             }
             return communes
+        }
+
+        /// One EPCI per SIREN, its communes in the order of the rows.
+        mutating func inseeEpcis() -> [Epci] {
+            let com = table.column(["CODGEO"]), siren = table.column(["EPCI"]), name = table.column(["LIBEPCI"])
+            var epcis: [Epci] = []
+            var positions: [String: Int] = [:]
+            for (line, row) in table.rows {
+                let code = cell(row, com), id = cell(row, siren), label = cell(row, name)
+                if id == "ZZZZZZZZZ" { continue }  // the commune belongs to no EPCI
+                guard check(CodeFormat.isCommune(code), line, "CODGEO", "not an INSEE commune code: \(quoted(code))"),
+                    check(CodeFormat.isSiren(id), line, "EPCI", "not a SIREN (9 digits): \(quoted(id))"),
+                    checkName(label, line, "LIBEPCI")
+                else { continue }
+                if let position = positions[id] {
+                    if !epcis[position].communes.contains(code) { epcis[position].communes.append(code) }
+                } else {
+                    positions[id] = epcis.count
+                    epcis.append(Epci(siren: id, name: label, communes: [code]))
+                }
+            }
+            return epcis
+        }
+
+        /// The hub's dispositifs layout: each row goes to the section of its kind.
+        mutating func dispositifs(into document: inout ReferenceDataDocument) {
+            let table = self.table
+            let column = { (name: String) in table.column([name]) }
+            let kindColumn = column("kind"), idColumn = column("id"), nameColumn = column("name")
+            let communeColumn = column("communes"), qpvColumn = column("qpvs"), departementColumn = column("departements")
+            let natureColumn = column("nature"), establishmentColumn = column("establishment"), ptsmColumn = column("ptsm")
+            let kinds = LocalDispositif.Kind.allCases.map(\.rawValue) + ["epci", "adultSector", "childSector", "ptsmTerritory"]
+            func codes(_ row: [String], _ column: Int?) -> [String] {
+                Self.cellText(row, column).split(whereSeparator: { ",;/ ".contains($0) }).map(String.init)
+            }
+            for (line, row) in table.rows {
+                let kind = Self.cellText(row, kindColumn), id = Self.cellText(row, idColumn), label = Self.cellText(row, nameColumn)
+                let communeText = Self.cellText(row, communeColumn), departementText = Self.cellText(row, departementColumn)
+                let qpvText = Self.cellText(row, qpvColumn)
+                let communes = codes(row, communeColumn), departements = codes(row, departementColumn)
+                let qpvs = codes(row, qpvColumn), nature = Self.cellText(row, natureColumn)
+                let establishment = Self.cellText(row, establishmentColumn), ptsm = Self.cellText(row, ptsmColumn)
+                guard check(kinds.contains(kind), line, "kind", "not one of [\(kinds.joined(separator: ", "))]: \(quoted(kind))"),
+                    checkName(label, line, "name")
+                else { continue }
+                let isTerritory = kind == "ptsmTerritory"
+                guard
+                    check(
+                        kind == "epci" ? CodeFormat.isSiren(id) : Self.isIdentifier(id), line, "id",
+                        kind == "epci"
+                            ? "not a SIREN (9 digits): \(quoted(id))"
+                            : "not an identifier (no space or '|', 1 to 100 characters): \(quoted(id))"),
+                    isTerritory
+                        ? check(
+                            !departements.isEmpty && departements.count <= 20 && departements.allSatisfy(CodeFormat.isDepartement), line,
+                            "departements", "not département code(s) (1 to 20): \(quoted(departementText))")
+                        : check(
+                            !communes.isEmpty && communes.count <= 2000 && communes.allSatisfy(CodeFormat.isCommune), line, "communes",
+                            "not INSEE commune code(s) (1 to 2000): \(quoted(communeText))"),
+                    check(
+                        qpvs.isEmpty || kind == LocalDispositif.Kind.contratDeVille.rawValue, line, "qpvs",
+                        "only a contrat de ville lists QPVs"),
+                    check(qpvs.count <= 200 && qpvs.allSatisfy(CodeFormat.isQpv), line, "qpvs", "not QPV code(s): \(quoted(qpvText))")
+                else { continue }
+                switch kind {
+                case "epci":
+                    let parsed = Epci.Nature(rawValue: nature)
+                    guard
+                        check(
+                            nature.isEmpty || parsed != nil, line, "nature",
+                            "not one of [\(Epci.Nature.allCases.map(\.rawValue).joined(separator: ", "))]: \(quoted(nature))")
+                    else { continue }
+                    document.epcis.append(Epci(siren: id, name: label, nature: parsed, communes: communes))
+                case "adultSector", "childSector":
+                    guard checkName(establishment, line, "establishment") else { continue }
+                    document.psychiatricSectors.append(
+                        PsychiatricSector(
+                            id: id, name: label, population: kind == "adultSector" ? .adult : .child, establishment: establishment,
+                            communes: communes))
+                case "ptsmTerritory":
+                    guard check(ptsm.isEmpty || Self.isIdentifier(ptsm), line, "ptsm", "not an identifier: \(quoted(ptsm))") else {
+                        continue
+                    }
+                    document.ptsmTerritories.append(
+                        PtsmTerritory(id: id, name: label, departements: departements, ptsm: ptsm.isEmpty ? nil : ptsm))
+                default:
+                    let dispositifKind = LocalDispositif.Kind(rawValue: kind)!
+                    document.dispositifs.append(LocalDispositif(kind: dispositifKind, id: id, name: label, communes: communes, qpvs: qpvs))
+                }
+            }
+        }
+
+        /// An identifier as the JSON import takes it (`Strict.identifier`).
+        static func isIdentifier(_ text: String) -> Bool {
+            var violations: [Violation] = []
+            return Strict.identifier(.string(text), .root, &violations) != nil
         }
 
         /// Several rows for one QPV (one per commune) are merged, in the order first seen.

@@ -9,6 +9,14 @@ public struct ReferenceData: Sendable, Hashable, Codable {
     public var cls: [String: Cls] = [:] { didSet { index = ReferenceIndex() } }
     public var asvs: [String: Asv] = [:] { didSet { index = ReferenceIndex() } }
     public var sismEditions: [Int: SismEdition] = [:]
+    /// CLSPD, CPTS, DAC, PRE and contrats de ville, by kind and id.
+    public var dispositifs: [LocalDispositif.Key: LocalDispositif] = [:]
+    /// EPCIs by SIREN.
+    public var epcis: [String: Epci] = [:]
+    /// Adult and child psychiatric sectors by id.
+    public var psychiatricSectors: [String: PsychiatricSector] = [:]
+    /// PTSM territories by id.
+    public var ptsmTerritories: [String: PtsmTerritory] = [:]
     /// The registered producers by `ce_source`. In a slice only those asked for are here:
     /// `someSourceRegistered` says whether the hub holds any at all.
     public var sources: [String: RegisteredSource] = [:] {
@@ -26,13 +34,16 @@ public struct ReferenceData: Sendable, Hashable, Codable {
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case regions, departements, communes, qpvs, cls, asvs, sismEditions, sources, someSourceRegistered
+        case regions, departements, communes, qpvs, cls, asvs, sismEditions, dispositifs, epcis, psychiatricSectors, ptsmTerritories
+        case sources, someSourceRegistered
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.regions == rhs.regions && lhs.departements == rhs.departements && lhs.communes == rhs.communes
             && lhs.qpvs == rhs.qpvs && lhs.cls == rhs.cls && lhs.asvs == rhs.asvs && lhs.sismEditions == rhs.sismEditions
-            && lhs.sources == rhs.sources && lhs.someSourceRegistered == rhs.someSourceRegistered
+            && lhs.dispositifs == rhs.dispositifs && lhs.epcis == rhs.epcis && lhs.psychiatricSectors == rhs.psychiatricSectors
+            && lhs.ptsmTerritories == rhs.ptsmTerritories && lhs.sources == rhs.sources
+            && lhs.someSourceRegistered == rhs.someSourceRegistered
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -43,6 +54,10 @@ public struct ReferenceData: Sendable, Hashable, Codable {
         hasher.combine(cls)
         hasher.combine(asvs)
         hasher.combine(sismEditions)
+        hasher.combine(dispositifs)
+        hasher.combine(epcis)
+        hasher.combine(psychiatricSectors)
+        hasher.combine(ptsmTerritories)
         hasher.combine(sources)
         hasher.combine(someSourceRegistered)
     }
@@ -57,6 +72,10 @@ public struct ReferenceData: Sendable, Hashable, Codable {
         for row in document.cls { cls[row.id] = row }
         for row in document.asvs { asvs[row.id] = row }
         for row in document.sismEditions { sismEditions[row.year] = row }
+        for row in document.dispositifs { dispositifs[row.key] = row }
+        for row in document.epcis { epcis[row.siren] = row }
+        for row in document.psychiatricSectors { psychiatricSectors[row.id] = row }
+        for row in document.ptsmTerritories { ptsmTerritories[row.id] = row }
         for row in document.sources { sources[row.source] = row }
     }
 
@@ -65,10 +84,11 @@ public struct ReferenceData: Sendable, Hashable, Codable {
         communes[code].flatMap { departements[$0.departement]?.region }
     }
 
-    /// QPVs lying (at least partly) in one of `communes`, sorted by code.
+    /// QPVs lying (at least partly) in one of `communes`, sorted by code. Here and below a
+    /// commune meets its arrondissements and the reverse (`MunicipalArrondissements`).
     public func qpvs(inCommunes communes: Set<String>) -> [Qpv] {
         let keys = index.tables(of: self).qpvsByCommune
-        return Self.rows(communes, keys, qpvs).sorted { $0.code < $1.code }
+        return Self.rows(MunicipalArrondissements.related(communes), keys, qpvs).sorted { $0.code < $1.code }
     }
 
     /// ASVs serving `qpv`, sorted by id.
@@ -80,7 +100,34 @@ public struct ReferenceData: Sendable, Hashable, Codable {
     /// CLS covering at least one of `communes`, sorted by id.
     public func cls(coveringAny communes: Set<String>) -> [Cls] {
         let keys = index.tables(of: self).clsByCommune
-        return Self.rows(communes, keys, cls).sorted { $0.id < $1.id }
+        return Self.rows(MunicipalArrondissements.related(communes), keys, cls).sorted { $0.id < $1.id }
+    }
+
+    // The lookups below serve the articulation report (no rule reads these tables), once per
+    // CLSM: filtering the rows is enough.
+
+    /// CLSPD, CPTS, DAC, PRE and contrats de ville covering at least one of `communes`, by
+    /// kind then id.
+    public func dispositifs(coveringAny communes: Set<String>) -> [LocalDispositif] {
+        let related = MunicipalArrondissements.related(communes)
+        return dispositifs.values.filter { !related.isDisjoint(with: $0.communes) }.sorted { $0.key < $1.key }
+    }
+
+    /// EPCIs holding at least one of `communes`, by SIREN.
+    public func epcis(coveringAny communes: Set<String>) -> [Epci] {
+        let related = MunicipalArrondissements.related(communes)
+        return epcis.values.filter { !related.isDisjoint(with: $0.communes) }.sorted { $0.siren < $1.siren }
+    }
+
+    /// Psychiatric sectors serving at least one of `communes`, by id.
+    public func psychiatricSectors(coveringAny communes: Set<String>) -> [PsychiatricSector] {
+        let related = MunicipalArrondissements.related(communes)
+        return psychiatricSectors.values.filter { !related.isDisjoint(with: $0.communes) }.sorted { $0.id < $1.id }
+    }
+
+    /// PTSM territories holding at least one of `departements`, by id.
+    public func ptsmTerritories(inDepartements departements: Set<String>) -> [PtsmTerritory] {
+        ptsmTerritories.values.filter { !departements.isDisjoint(with: $0.departements) }.sorted { $0.id < $1.id }
     }
 
     /// The rows of `table` whose keys `index` lists under any of `lookedUp`, each once.
@@ -151,12 +198,19 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
     public var cls: [Cls]
     public var asvs: [Asv]
     public var sismEditions: [SismEdition]
+    /// CLSPD, CPTS, DAC, PRE and contrats de ville (one section, each row names its kind).
+    public var dispositifs: [LocalDispositif]
+    public var epcis: [Epci]
+    public var psychiatricSectors: [PsychiatricSector]
+    public var ptsmTerritories: [PtsmTerritory]
     /// The registered producers (see `RegisteredSource`).
     public var sources: [RegisteredSource]
 
     public init(
         description: String? = nil, regions: [Region] = [], departements: [Departement] = [], communes: [Commune] = [],
-        qpvs: [Qpv] = [], cls: [Cls] = [], asvs: [Asv] = [], sismEditions: [SismEdition] = [], sources: [RegisteredSource] = []
+        qpvs: [Qpv] = [], cls: [Cls] = [], asvs: [Asv] = [], sismEditions: [SismEdition] = [],
+        dispositifs: [LocalDispositif] = [], epcis: [Epci] = [], psychiatricSectors: [PsychiatricSector] = [],
+        ptsmTerritories: [PtsmTerritory] = [], sources: [RegisteredSource] = []
     ) {
         self.description = description
         self.regions = regions
@@ -166,7 +220,24 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
         self.cls = cls
         self.asvs = asvs
         self.sismEditions = sismEditions
+        self.dispositifs = dispositifs
+        self.epcis = epcis
+        self.psychiatricSectors = psychiatricSectors
+        self.ptsmTerritories = ptsmTerritories
         self.sources = sources
+    }
+
+    /// Synthesised decoding would need every section: like the strict import, a missing one
+    /// is empty (documents encoded before a section existed decode).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func rows<Row: Decodable>(_ key: CodingKeys) throws -> [Row] { try container.decodeIfPresent([Row].self, forKey: key) ?? [] }
+        self.init(
+            description: try container.decodeIfPresent(String.self, forKey: .description), regions: try rows(.regions),
+            departements: try rows(.departements), communes: try rows(.communes), qpvs: try rows(.qpvs), cls: try rows(.cls),
+            asvs: try rows(.asvs), sismEditions: try rows(.sismEditions), dispositifs: try rows(.dispositifs),
+            epcis: try rows(.epcis), psychiatricSectors: try rows(.psychiatricSectors), ptsmTerritories: try rows(.ptsmTerritories),
+            sources: try rows(.sources))
     }
 
     /// The longest name of a region, département, commune, QPV, CLS or ASV, in characters
@@ -174,7 +245,8 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
     public static let maximumNameLength = 200
 
     public static let fields: Set<String> = [
-        "description", "regions", "departements", "communes", "qpvs", "cls", "asvs", "sismEditions", "sources",
+        "description", "regions", "departements", "communes", "qpvs", "cls", "asvs", "sismEditions", "dispositifs", "epcis",
+        "psychiatricSectors", "ptsmTerritories", "sources",
     ]
 
     public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
@@ -188,10 +260,16 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
         let cls = object.optional("cls", Strict.array(maxCount: max, Strict.object(Cls.self)), &violations)
         let asvs = object.optional("asvs", Strict.array(maxCount: max, Strict.object(Asv.self)), &violations)
         let editions = object.optional("sismEditions", Strict.array(maxCount: 1000, Strict.object(SismEdition.self)), &violations)
+        let dispositifs = object.optional("dispositifs", Strict.array(maxCount: max, Strict.object(LocalDispositif.self)), &violations)
+        let epcis = object.optional("epcis", Strict.array(maxCount: max, Strict.object(Epci.self)), &violations)
+        let sectors = object.optional(
+            "psychiatricSectors", Strict.array(maxCount: max, Strict.object(PsychiatricSector.self)), &violations)
+        let territories = object.optional("ptsmTerritories", Strict.array(maxCount: max, Strict.object(PtsmTerritory.self)), &violations)
         let sources = object.optional("sources", Strict.array(maxCount: max, Strict.object(RegisteredSource.self)), &violations)
         return Self(
             description: description, regions: regions ?? [], departements: departements ?? [], communes: communes ?? [],
-            qpvs: qpvs ?? [], cls: cls ?? [], asvs: asvs ?? [], sismEditions: editions ?? [], sources: sources ?? [])
+            qpvs: qpvs ?? [], cls: cls ?? [], asvs: asvs ?? [], sismEditions: editions ?? [], dispositifs: dispositifs ?? [],
+            epcis: epcis ?? [], psychiatricSectors: sectors ?? [], ptsmTerritories: territories ?? [], sources: sources ?? [])
     }
 
     /// Strict decoding of an import file, then consistency against `existing` reference
@@ -243,6 +321,10 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
         check(cls, "cls", \.id)
         check(asvs, "asvs", \.id)
         check(sismEditions, "sismEditions") { String($0.year) }
+        check(dispositifs, "dispositifs") { "\($0.kind.rawValue) \($0.id)" }
+        check(epcis, "epcis", \.siren)
+        check(psychiatricSectors, "psychiatricSectors", \.id)
+        check(ptsmTerritories, "ptsmTerritories", \.id)
         check(sources, "sources", \.source)
         return violations
     }
@@ -275,7 +357,33 @@ public struct ReferenceDataDocument: Sendable, Hashable, Codable, StrictlyDecoda
                 violations.append(Violation(path: "asvs[\(i)].qpvs[\(j)]", reason: "unknown QPV \(qpv)"))
             }
         }
+        violations += danglingDispositifReferences(merged)
         violations += danglingSourceReferences(merged)
+        return violations
+    }
+
+    /// The communes of the dispositifs, EPCIs and sectors, a contrat de ville's QPVs and a
+    /// PTSM territory's départements must exist.
+    private func danglingDispositifReferences(_ merged: ReferenceData) -> [Violation] {
+        var violations: [Violation] = []
+        func communes(_ section: String, _ i: Int, _ codes: [String]) {
+            for (j, commune) in codes.enumerated() where merged.communes[commune] == nil {
+                violations.append(Violation(path: "\(section)[\(i)].communes[\(j)]", reason: "unknown commune \(commune)"))
+            }
+        }
+        for (i, row) in dispositifs.enumerated() {
+            communes("dispositifs", i, row.communes)
+            for (j, qpv) in row.qpvs.enumerated() where merged.qpvs[qpv] == nil {
+                violations.append(Violation(path: "dispositifs[\(i)].qpvs[\(j)]", reason: "unknown QPV \(qpv)"))
+            }
+        }
+        for (i, row) in epcis.enumerated() { communes("epcis", i, row.communes) }
+        for (i, row) in psychiatricSectors.enumerated() { communes("psychiatricSectors", i, row.communes) }
+        for (i, row) in ptsmTerritories.enumerated() {
+            for (j, code) in row.departements.enumerated() where merged.departements[code] == nil {
+                violations.append(Violation(path: "ptsmTerritories[\(i)].departements[\(j)]", reason: "unknown département \(code)"))
+            }
+        }
         return violations
     }
 

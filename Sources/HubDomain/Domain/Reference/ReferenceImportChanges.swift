@@ -5,7 +5,8 @@
 public struct ReferenceImportChanges: Sendable, Hashable {
     /// The kinds of reference data, named as the sections of the JSON import format.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
-        case regions, departements, communes, qpvs, cls, asvs, sismEditions, sources
+        case regions, departements, communes, qpvs, cls, asvs, sismEditions, dispositifs, epcis, psychiatricSectors
+        case ptsmTerritories, sources
     }
 
     public struct KindChanges: Sendable, Hashable {
@@ -55,6 +56,14 @@ public struct ReferenceImportChanges: Sendable, Hashable {
         compare(
             .sismEditions, document.sismEditions, { existing.sismEditions[$0.year] }, { String($0.year) },
             into: &write.sismEditions)
+        compare(
+            .dispositifs, document.dispositifs, { existing.dispositifs[$0.key] }, { "\($0.kind.rawValue) \($0.id)" },
+            into: &write.dispositifs)
+        compare(.epcis, document.epcis, { existing.epcis[$0.siren] }, \.siren, into: &write.epcis)
+        compare(
+            .psychiatricSectors, document.psychiatricSectors, { existing.psychiatricSectors[$0.id] }, \.id,
+            into: &write.psychiatricSectors)
+        compare(.ptsmTerritories, document.ptsmTerritories, { existing.ptsmTerritories[$0.id] }, \.id, into: &write.ptsmTerritories)
         compare(.sources, document.sources, { existing.sources[$0.source] }, \.source, into: &write.sources)
         self.kinds = kinds
         self.rowsToWrite = write

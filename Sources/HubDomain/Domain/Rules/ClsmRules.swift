@@ -64,7 +64,7 @@ enum ClsmRules {
         /// when at least one of its communes (or arrondissements) holds a QPV.
         var politiqueDeLaVille: JSONValue {
             let qpvs = coveredQpvs
-            let communesWithQpv = Set(qpvs.flatMap(\.communes)).intersection(communes)
+            let communesWithQpv = MunicipalArrondissements.shared(qpvs.flatMap(\.communes), communes)
             return [
                 "intersects": .bool(declaration.status == .active && !qpvs.isEmpty),
                 "communesWithQpv": .sortedStrings(communesWithQpv),
@@ -182,7 +182,7 @@ enum ClsmRules {
     static func cls(_ c: Context, articulation: inout ClsmArticulation, out: inout RuleOutput) {
         var current: [String: Set<String>] = [:]
         for cls in c.reference.cls(coveringAny: c.communes) {
-            let shared = c.communes.intersection(cls.communes)
+            let shared = MunicipalArrondissements.shared(c.communes, cls.communes)
             current[cls.id] = shared
             let new = shared.subtracting(articulation.cls[cls.id] ?? [])
             guard !new.isEmpty else { continue }
@@ -247,7 +247,7 @@ enum ClsmRules {
         var current: [String: Set<String>] = [:]
         if c.declaration.status == .active {
             for other in state.clsms.values where other.id != c.id && other.isActive {
-                let shared = c.communes.intersection(other.declaration.communes)
+                let shared = MunicipalArrondissements.shared(c.communes, other.declaration.communes)
                 if !shared.isEmpty { current[other.id] = shared }
             }
         }

@@ -51,7 +51,9 @@ enum QpvActionRules {
                     "\(recorderName.capitalisedFirst) \(verb) \(what) dans le quartier prioritaire \(French.qpv(action.qpv, reference)), sur le territoire de votre contrat local de santé.",
                 data: data)
         }
-        if action.recordedBy.kind == .clsm, let clsm = state.clsms[recorderId], clsm.communes.isDisjoint(with: qpvCommunes) {
+        if action.recordedBy.kind == .clsm, let clsm = state.clsms[recorderId],
+            MunicipalArrondissements.shared(clsm.communes, qpvCommunes).isEmpty
+        {
             let alreadyTold = previous.map { $0.action.recordedBy == action.recordedBy && $0.action.qpv == action.qpv } ?? false
             if !alreadyTold {
                 out.notify(

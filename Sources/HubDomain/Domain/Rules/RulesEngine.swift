@@ -35,7 +35,9 @@ public struct RulesEngine: Sendable {
             requirements.regions = [payload.region]
             requirements.clsms = [payload.clsmId]
             requirements.communes = Set(payload.communes)
-            requirements.communeSurroundings = Set(payload.communes)
+            // With the codes that meet them: a CLSM on 75056 articulates with what is coded
+            // 75101-75120, and the reverse.
+            requirements.communeSurroundings = MunicipalArrondissements.related(payload.communes)
         case .sismEventProposed(let payload):
             requirements.clsms = [payload.clsmId]
             requirements.sismEditions = [payload.edition]

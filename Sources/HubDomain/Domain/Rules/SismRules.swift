@@ -62,7 +62,7 @@ enum SismRules {
         if !edition.contains(proposal.startsAt.parisDate) || !edition.contains(proposal.endsAt.parisDate) {
             reasons.append(.outsideEditionWindow)
         }
-        if !clsm.communes.contains(proposal.commune) { reasons.append(.communeOutsideTerritory) }
+        if !MunicipalArrondissements.meets(proposal.commune, anyOf: clsm.communes) { reasons.append(.communeOutsideTerritory) }
         return reasons
     }
 

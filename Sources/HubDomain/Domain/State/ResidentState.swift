@@ -129,10 +129,8 @@ public struct ResidentState: Sendable {
         for code in requirements.qpvSurroundings {
             guard let qpv = reference.qpvs[code] else { continue }
             takeQpv(code)
-            for commune in qpv.communes {
-                takeCommune(commune)
-                takeCls(coveringCommune: commune)
-            }
+            qpv.communes.forEach(takeCommune)
+            MunicipalArrondissements.related(qpv.communes).forEach(takeCls(coveringCommune:))
         }
         for departement in requirements.clsmsInDepartements {
             for id in clsmsByDepartement[departement, default: []] { takeClsm(id) }

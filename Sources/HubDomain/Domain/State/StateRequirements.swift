@@ -46,7 +46,9 @@ public struct StateRequirements: Sendable, Hashable {
     /// département.
     public var communeSurroundings: Set<String> = []
     /// For each QPV code: the QPV row; its commune rows with their département rows; the ASV
-    /// rows serving it; the CLS rows covering one of its communes.
+    /// rows serving it; the CLS rows covering one of its communes or a code that meets one
+    /// (`MunicipalArrondissements.related`: a commune's arrondissements, an arrondissement's
+    /// commune). The rules widen `communeSurroundings` with the same codes themselves.
     public var qpvSurroundings: Set<String> = []
     /// CLSM records whose `departements` intersect these codes.
     public var clsmsInDepartements: Set<String> = []
@@ -141,7 +143,8 @@ extension HubState {
             slice.reference.qpvs[code] = qpv
             qpv.communes.forEach(takeCommune)
             for asv in reference.asvs.values where asv.qpvs.contains(code) { slice.reference.asvs[asv.id] = asv }
-            for cls in reference.cls.values where !cls.communes.allSatisfy({ !qpv.communes.contains($0) }) {
+            let around = MunicipalArrondissements.related(qpv.communes)
+            for cls in reference.cls.values where !around.isDisjoint(with: cls.communes) {
                 slice.reference.cls[cls.id] = cls
             }
         }
