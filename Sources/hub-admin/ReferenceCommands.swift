@@ -14,10 +14,12 @@ struct Reference: AsyncParsableCommand {
             abstract: "Import reference data: the project's JSON format (docs/contract.md) or an INSEE / QPV CSV file.",
             discussion: """
                 FILE is a JSON document in the project's format (sections regions, departements, communes, \
-                qpvs, cls, asvs, sismEditions, sources, each optional; see docs/examples/reference-demo.json \
+                qpvs, cls, asvs, sismEditions, dispositifs, epcis, psychiatricSectors, ptsmTerritories, \
+                sources, each optional; see docs/examples/reference-demo.json \
                 and, for the registered sources, docs/examples/sources-demo.json) or, when \
-                its name ends in .csv, one of the official CSV layouts, recognised by their header: INSEE \
-                regions, départements or communes (COG), or the QPV list.
+                its name ends in .csv, one of the CSV layouts, recognised by their header: INSEE \
+                regions, départements or communes (COG), the QPV list, the INSEE EPCI composition \
+                (CODGEO,LIBGEO,EPCI,LIBEPCI,...), or the hub's dispositifs layout (kind,id,name,communes,...).
 
                 The file is checked whole first (strict fields, no key twice, every code it refers to known \
                 in the file or already in the hub); a refused file writes nothing. Then, in one transaction, \

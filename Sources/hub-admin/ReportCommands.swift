@@ -15,10 +15,14 @@ struct Report: AsyncParsableCommand {
     struct Articulation: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Each CLSM of a region against PTSM, CLS, ASV, QPVs and governance; the region's rates beside the national 2022 survey.",
+                "Each CLSM of a region against PTSM, CLS, ASV, QPVs, governance and the other dispositifs on its territory; the region's rates beside the national 2022 survey.",
             discussion: """
-                Sections: clsms (every CLSM of the region), rates (over its active CLSMs). \
-                --format csv prints one section: clsms unless --section rates.
+                Sections: clsms (every CLSM of the region), territoryCounts (per CLSM, how many CLSPD, CPTS, \
+                DAC, PRE, contrats de ville, EPCIs, adult and child sectors and PTSM territories lie on its \
+                territory), territory (one row per CLSM and such dispositif: kind, id, name, detail, shared \
+                communes), declared (the articulation each CLSM declared in its latest activity report beside \
+                what lies on its territory), rates (over its active CLSMs). --format csv prints one section: \
+                clsms unless --section names another.
                 """)
 
         @OptionGroup var target: RegionOptions
@@ -26,7 +30,8 @@ struct Report: AsyncParsableCommand {
         @OptionGroup var destination: ReportDestination
 
         func run() async throws {
-            try await target.report(RegionReportScope(region: target.region, qpvActions: true), as: output.format, to: destination) {
+            let scope = RegionReportScope(region: target.region, qpvActions: true, activityReports: true)
+            try await target.report(scope, as: output.format, to: destination) {
                 (state) throws(RegionReportRefusal) in try ArticulationReport(state: state, region: target.region).document
             }
         }

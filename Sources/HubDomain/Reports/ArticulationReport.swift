@@ -5,7 +5,11 @@
 /// contract's articulation rules (a PTSM whose départements hold one of the CLSM's communes,
 /// a CLS sharing a commune, the ASVs serving a QPV in its communes), not read from what the
 /// records remember having notified: a PTSM published after a CLSM's declaration, or an ASV
-/// imported since, counts here.
+/// imported since, counts here. The other dispositifs and levels of issue 19 (CLSPD, CPTS,
+/// DAC, PRE, contrats de ville, EPCIs, psychiatric sectors, PTSM territories) are reference
+/// data only, matched the same way: the `territoryCounts` and `territory` sections. The
+/// `declared` section sets what each CLSM declared in its latest activity report
+/// (`clsm.activity.reported`) beside that geography.
 public struct ArticulationReport: Sendable, Hashable {
     /// A PTSM on a CLSM's territory, with its latest diagnostic.
     public struct PtsmLink: Sendable, Hashable {
@@ -14,6 +18,30 @@ public struct ArticulationReport: Sendable, Hashable {
         public var publishedOn: CalendarDate
 
         public var text: String { "\(id) v\(version) (\(publishedOn))" }
+    }
+
+    /// A dispositif or level that lies on a CLSM's territory (issue 19): a CLSPD, CPTS, DAC,
+    /// PRE or contrat de ville, an EPCI, an adult or child psychiatric sector, a PTSM
+    /// territory.
+    public struct TerritoryLink: Sendable, Hashable {
+        /// `clspd`, `cpts`, `dac`, `pre`, `contratDeVille` (as in the reference data),
+        /// `epci`, `adultSector`, `childSector` or `ptsmTerritory`.
+        public var kind: String
+        /// Its id (a SIREN for an EPCI).
+        public var id: String
+        public var name: String
+        /// What the field knows besides: a sector's establishment, an EPCI's nature, a
+        /// contrat de ville's QPVs on the CLSM's communes, a PTSM territory's PTSM.
+        public var detail: String
+        /// The ground shared with the CLSM: the codes of either side that meet (a commune and
+        /// its arrondissements), or the départements for a PTSM territory.
+        public var shared: [String]
+    }
+
+    /// What a CLSM declared in an activity report about its articulation.
+    public struct DeclaredArticulation: Sendable, Hashable {
+        public var year: Int
+        public var articulation: ClsmActivityReported.DeclaredArticulation
     }
 
     /// One CLSM against the other dispositifs.
@@ -35,6 +63,24 @@ public struct ArticulationReport: Sendable, Hashable {
         public var workingGroups: Set<ThemeCode>
         /// QPV actions this CLSM recorded in the QPVs of its communes.
         public var qpvActions: Int
+        /// The other dispositifs and levels on its territory, by kind (in `territoryKinds`
+        /// order) then id.
+        public var territory: [TerritoryLink] = []
+        /// The articulation the CLSM declared in its latest yearly activity report
+        /// (`clsm.activity.reported`), if it sent one: the year and the answers.
+        public var declared: DeclaredArticulation?
+
+        /// What lies on its territory for a dispositif it may declare an articulation with:
+        /// the PTSMs (published, or a PTSM territory of the reference data), the CLS, the ASVs
+        /// serving its QPVs, and the dispositifs of the reference data.
+        public func onTerritory(_ dispositif: ArticulatedDispositif) -> [String] {
+            switch dispositif {
+            case .ptsm: Array(Set(ptsms.map(\.id) + territory.filter { $0.kind == "ptsmTerritory" }.map(\.id))).sorted()
+            case .cls: cls
+            case .asv: asvs
+            case .clspd, .cpts, .pre, .dac, .contratDeVille: territory.filter { $0.kind == dispositif.rawValue }.map(\.id)
+            }
+        }
 
         public var isActive: Bool { status == .active }
         /// Missing "quatre quarts" members (elected, adult psychiatry, users, carers).
@@ -93,7 +139,47 @@ public struct ArticulationReport: Sendable, Hashable {
             qpvsWithoutAsv: qpvs.map(\.code).filter { servedBy[$0]?.isEmpty ?? true },
             copil: declaration.governance.copil, plenaryAssembly: declaration.governance.plenaryAssembly,
             members: Set(declaration.governance.members), workingGroups: record.workingGroups,
-            qpvActions: actions.filter { qpvCodes.contains($0.qpv) }.count)
+            qpvActions: actions.filter { qpvCodes.contains($0.qpv) }.count,
+            territory: territory(communes: communes, departements: departements, qpvs: qpvCodes, reference: reference),
+            declared: state.activityReports.values.filter { $0.report.clsmId == record.id }.max { $0.report.year < $1.report.year }
+                .map { DeclaredArticulation(year: $0.report.year, articulation: $0.report.articulation) })
+    }
+
+    /// The kinds of `TerritoryLink`, in the order the report lists them.
+    public static let territoryKinds =
+        LocalDispositif.Kind.allCases.map(\.rawValue) + ["epci", "adultSector", "childSector", "ptsmTerritory"]
+
+    /// What lies on a CLSM's communes (arrondissement-aware, like every commune match) and
+    /// départements.
+    static func territory(
+        communes: Set<String>, departements: Set<String>, qpvs: Set<String>, reference: ReferenceData
+    )
+        -> [TerritoryLink]
+    {
+        func shared(_ codes: [String]) -> [String] { MunicipalArrondissements.shared(communes, codes).sorted() }
+        var links = reference.dispositifs(coveringAny: communes).map { row in
+            TerritoryLink(
+                kind: row.kind.rawValue, id: row.id, name: row.name,
+                detail: row.qpvs.isEmpty ? "" : "QPVs: " + row.qpvs.filter(qpvs.contains).joined(separator: ", "),
+                shared: shared(row.communes))
+        }
+        links += reference.epcis(coveringAny: communes).map { row in
+            TerritoryLink(kind: "epci", id: row.siren, name: row.name, detail: row.nature?.rawValue ?? "", shared: shared(row.communes))
+        }
+        let sectors = reference.psychiatricSectors(coveringAny: communes)
+        for population in PsychiatricSector.Population.allCases {
+            links += sectors.filter { $0.population == population }.map { row in
+                TerritoryLink(
+                    kind: "\(population.rawValue)Sector", id: row.id, name: row.name, detail: row.establishment,
+                    shared: shared(row.communes))
+            }
+        }
+        links += reference.ptsmTerritories(inDepartements: departements).map { row in
+            TerritoryLink(
+                kind: "ptsmTerritory", id: row.id, name: row.name, detail: row.ptsm.map { "PTSM \($0)" } ?? "",
+                shared: departements.intersection(row.departements).sorted())
+        }
+        return links
     }
 
     static func indicators(_ active: [Entry]) -> [Indicator] {
@@ -165,6 +251,58 @@ public struct ArticulationReport: Sendable, Hashable {
         return listing
     }
 
+    /// One row per CLSM and dispositif or level on its territory: long rather than wide, so
+    /// that the table stays readable; `--section territory` in CSV.
+    public var territoryListing: Listing {
+        var listing = Listing(columns: ["clsm", "kind", "id", "name", "detail", "shared"])
+        for entry in entries {
+            for link in entry.territory {
+                listing.append([
+                    .text(entry.clsmId), .text(link.kind), .text(link.id), .text(link.name), .text(link.detail),
+                    ReportText.list(link.shared),
+                ])
+            }
+        }
+        return listing
+    }
+
+    /// Per CLSM, how many of each kind lie on its territory (zeros included).
+    public var territoryCountsListing: Listing {
+        var listing = Listing(columns: ["clsm"] + Self.territoryKinds)
+        for entry in entries {
+            let counts = Dictionary(grouping: entry.territory, by: \.kind).mapValues(\.count)
+            listing.append([.text(entry.clsmId)] + Self.territoryKinds.map { ListingValue(counts[$0] ?? 0) })
+        }
+        return listing
+    }
+
+    /// The declared articulation beside the geographic one: per CLSM that sent an activity
+    /// report, its latest year's answer for each dispositif of the survey, and what the
+    /// reference data and the state put on its territory. `check` flags the two answers that
+    /// the geography contradicts: `yes` with nothing of that kind on the territory
+    /// (`noneOnTerritory`; the reference data may lack it) and `notOnTerritory` with one there
+    /// (`presentOnTerritory`).
+    public var declaredListing: Listing {
+        var listing = Listing(columns: ["clsm", "year", "dispositif", "declared", "onTerritory", "check"])
+        for entry in entries {
+            guard let declared = entry.declared else { continue }
+            for (dispositif, answer) in declared.articulation.byDispositif {
+                let present = entry.onTerritory(dispositif)
+                let check: String =
+                    switch answer {
+                    case .yes where present.isEmpty: "noneOnTerritory"
+                    case .notOnTerritory where !present.isEmpty: "presentOnTerritory"
+                    default: ""
+                    }
+                listing.append([
+                    .text(entry.clsmId), ListingValue(declared.year), .text(dispositif.rawValue), .text(answer.rawValue),
+                    ReportText.list(present), .text(check),
+                ])
+            }
+        }
+        return listing
+    }
+
     public var ratesListing: Listing {
         var listing = Listing(columns: [
             "indicator", "description", "count", "of", "regionPercent", "nationalPercent2022", "national2022", "source",
@@ -187,6 +325,16 @@ public struct ArticulationReport: Sendable, Hashable {
             facts: [.init("report", "articulation")] + ReportText.regionFacts(region),
             sections: [
                 .init(name: "clsms", title: "CLSMs (every status)", listing: clsmListing),
+                .init(
+                    name: "territoryCounts",
+                    title:
+                        "Dispositifs and levels on each CLSM's territory (CLSPD, CPTS, DAC, PRE, contrat de ville, EPCI, sectors, PTSM territory)",
+                    listing: territoryCountsListing),
+                .init(name: "territory", title: "Which ones", listing: territoryListing),
+                .init(
+                    name: "declared",
+                    title: "Declared articulation (latest activity report) beside the geographic one",
+                    listing: declaredListing),
                 .init(
                     name: "rates", title: "Rates over the \(active) active CLSMs, beside the national survey of 2022",
                     listing: ratesListing),

@@ -30,7 +30,7 @@ public enum HubRoles {
         "clsms", "ptsms", "ptsm_diagnostics", "sism_proposals", "sism_programmes", "qpv_actions", "clsm_activity_reports",
         "clsm_articulation",
         "ref_regions", "ref_departements", "ref_communes", "ref_qpvs", "ref_cls", "ref_asvs", "ref_sism_editions", "ref_sources",
-        "hub_region_grants", "hub_processing_roles",
+        "ref_dispositifs", "ref_epcis", "ref_psychiatric_sectors", "ref_ptsm_territories", "hub_region_grants", "hub_processing_roles",
     ]
 
     /// The tables and views a reporting role may not read: the messaging infrastructure

@@ -382,6 +382,34 @@ public enum HubSchema {
                     FOR EACH STATEMENT EXECUTE FUNCTION hub_state_written();
                 """),
         activityReportsMigration,
+        Migration(
+            version: 12, name: "other dispositifs and levels",
+            sql: """
+                -- Issue 19: the dispositifs and levels a CLSM articulates with besides PTSM, CLS and
+                -- ASV (reference data, hub-admin reference import). CLSPD, CPTS, DAC, PRE and
+                -- contrats de ville share one table, keyed by kind and id; EPCIs by SIREN; adult and
+                -- child psychiatric sectors; PTSM territories by their départements (a département
+                -- may hold several). Public data like the other reference tables: no row-level
+                -- security, readable by the reporting roles (HubRoles). Resident in the workers'
+                -- memory like the rest of the reference data, so a write changes the state version.
+                CREATE TABLE ref_dispositifs (
+                    kind text NOT NULL, id text NOT NULL, communes text[] NOT NULL, doc jsonb NOT NULL,
+                    PRIMARY KEY (kind, id)
+                );
+                CREATE INDEX ref_dispositifs_communes ON ref_dispositifs USING gin (communes);
+                CREATE TABLE ref_epcis (siren text PRIMARY KEY, communes text[] NOT NULL, doc jsonb NOT NULL);
+                CREATE INDEX ref_epcis_communes ON ref_epcis USING gin (communes);
+                CREATE TABLE ref_psychiatric_sectors (
+                    id text PRIMARY KEY, population text NOT NULL, communes text[] NOT NULL, doc jsonb NOT NULL
+                );
+                CREATE INDEX ref_psychiatric_sectors_communes ON ref_psychiatric_sectors USING gin (communes);
+                CREATE TABLE ref_ptsm_territories (id text PRIMARY KEY, departements text[] NOT NULL, doc jsonb NOT NULL);
+                CREATE INDEX ref_ptsm_territories_departements ON ref_ptsm_territories USING gin (departements);
+                \(stateWrittenTrigger(on: "ref_dispositifs"))
+                \(stateWrittenTrigger(on: "ref_epcis"))
+                \(stateWrittenTrigger(on: "ref_psychiatric_sectors"))
+                \(stateWrittenTrigger(on: "ref_ptsm_territories"))
+                """),
     ]
 
     /// Migration 9's read models under row-level security, each with the condition that

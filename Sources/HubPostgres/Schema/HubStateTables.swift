@@ -54,6 +54,40 @@ public enum StateTables {
         document: "doc", source: .referenceImport, isResident: true
     ) { $0.reference.sources[$1.source] = $1 }
 
+    // Issue 19: the other dispositifs and levels (migration 12). Resident like the rest of the
+    // reference data (a few thousand rows nationally); no rule reads them yet, the
+    // articulation report does.
+
+    public static let dispositifs = StoredTable<LocalDispositif, LocalDispositif>(
+        "ref_dispositifs",
+        [
+            .key("kind", .text) { .text($0.kind.rawValue) }, .key("id", .text) { .text($0.id) },
+            .search("communes", .textArray) { .textArray($0.communes) },
+        ],
+        document: "doc", source: .referenceImport, isResident: true
+    ) { $0.reference.dispositifs[$1.key] = $1 }
+
+    public static let epcis = StoredTable<Epci, Epci>(
+        "ref_epcis",
+        [.key("siren", .text) { .text($0.siren) }, .search("communes", .textArray) { .textArray($0.communes) }],
+        document: "doc", source: .referenceImport, isResident: true
+    ) { $0.reference.epcis[$1.siren] = $1 }
+
+    public static let psychiatricSectors = StoredTable<PsychiatricSector, PsychiatricSector>(
+        "ref_psychiatric_sectors",
+        [
+            .key("id", .text) { .text($0.id) }, .search("population", .text) { .text($0.population.rawValue) },
+            .search("communes", .textArray) { .textArray($0.communes) },
+        ],
+        document: "doc", source: .referenceImport, isResident: true
+    ) { $0.reference.psychiatricSectors[$1.id] = $1 }
+
+    public static let ptsmTerritories = StoredTable<PtsmTerritory, PtsmTerritory>(
+        "ref_ptsm_territories",
+        [.key("id", .text) { .text($0.id) }, .search("departements", .textArray) { .textArray($0.departements) }],
+        document: "doc", source: .referenceImport, isResident: true
+    ) { $0.reference.ptsmTerritories[$1.id] = $1 }
+
     // MARK: Read models (written by the rules)
 
     public static let clsms = StoredTable<ClsmRecord, ClsmRecord>(
@@ -130,8 +164,8 @@ public enum StateTables {
     /// Every state table: the reference data, then the read models by name.
     public static let all: [StateTable] = [
         regions.table, departements.table, communes.table, qpvs.table, cls.table, asvs.table, sismEditions.table,
-        sources.table, activityReports.table, clsms.table, ptsmDiagnostics.table, ptsms.table, qpvActions.table, sismProgrammes.table,
-        sismProposals.table,
+        sources.table, dispositifs.table, epcis.table, psychiatricSectors.table, ptsmTerritories.table, activityReports.table, clsms.table,
+        ptsmDiagnostics.table, ptsms.table, qpvActions.table, sismProgrammes.table, sismProposals.table,
     ]
 
     /// The tables the rules derive from the event log, by name: what `ReadModelRebuild`

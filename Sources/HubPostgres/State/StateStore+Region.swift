@@ -7,11 +7,14 @@ public struct RegionReportScope: Sendable, Hashable {
     public var sismEdition: Int?
     /// Whether to load the QPV actions recorded in the region's QPVs.
     public var qpvActions: Bool
+    /// Whether to load the activity reports of the loaded CLSMs (every year).
+    public var activityReports: Bool
 
-    public init(region: String, sismEdition: Int? = nil, qpvActions: Bool = false) {
+    public init(region: String, sismEdition: Int? = nil, qpvActions: Bool = false, activityReports: Bool = false) {
         self.region = region
         self.sismEdition = sismEdition
         self.qpvActions = qpvActions
+        self.activityReports = activityReports
     }
 }
 
@@ -28,7 +31,9 @@ extension StateStore {
     /// Loaded: the region, its départements and communes; the CLSMs declared in the region
     /// or on one of its communes, and the communes and départements they cover elsewhere;
     /// the QPVs, CLS and PTSMs on all those communes and départements, and the ASVs serving
-    /// those QPVs; every SISM edition; the proposals of `sismEdition` in the region's
+    /// those QPVs; the CLSPD, CPTS, DAC, PRE, contrats de ville, EPCIs and psychiatric sectors
+    /// on those communes (or their arrondissements, or the commune of an arrondissement) and
+    /// the PTSM territories of those départements; every SISM edition; the proposals of `sismEdition` in the region's
     /// programme; the actions recorded in the loaded QPVs.
     public func loadRegion(_ scope: RegionReportScope, on connection: PostgresConnection) async throws -> HubState? {
         let regionTable = StateTables.regions.table
@@ -91,6 +96,29 @@ extension StateStore {
         for row in try await regionDocuments(StateTables.asvs, "\(StateTables.asvs.table["qpvs"]) && \(qpvs)", on: connection) {
             state.reference.asvs[row.id] = row
         }
+        // The other dispositifs and levels (issue 19) on those communes, or on the codes that
+        // meet them (a commune's arrondissements, an arrondissement's commune), and the PTSM
+        // territories of those départements.
+        let around = MunicipalArrondissements.related(communes).sorted()
+        for row in try await regionDocuments(
+            StateTables.dispositifs, "\(StateTables.dispositifs.table["communes"]) && \(around)", on: connection)
+        {
+            state.reference.dispositifs[row.key] = row
+        }
+        for row in try await regionDocuments(StateTables.epcis, "\(StateTables.epcis.table["communes"]) && \(around)", on: connection) {
+            state.reference.epcis[row.siren] = row
+        }
+        for row in try await regionDocuments(
+            StateTables.psychiatricSectors, "\(StateTables.psychiatricSectors.table["communes"]) && \(around)", on: connection)
+        {
+            state.reference.psychiatricSectors[row.id] = row
+        }
+        for row in try await regionDocuments(
+            StateTables.ptsmTerritories, "\(StateTables.ptsmTerritories.table["departements"]) && \(departements.sorted())",
+            on: connection)
+        {
+            state.reference.ptsmTerritories[row.id] = row
+        }
         for row in try await regionDocuments(StateTables.sismEditions, nil, on: connection) {
             state.reference.sismEditions[row.year] = row
         }
@@ -115,6 +143,14 @@ extension StateStore {
                 StateTables.qpvActions, "\(StateTables.qpvActions.table["qpv"]) = ANY(\(qpvs))", on: connection)
             {
                 state.qpvActions[record.id] = record
+            }
+        }
+        if scope.activityReports {
+            for record in try await regionDocuments(
+                StateTables.activityReports, "\(StateTables.activityReports.table["clsm_id"]) = ANY(\(clsms.map(\.id).sorted()))",
+                on: connection)
+            {
+                state.activityReports[record.id] = record
             }
         }
         return state

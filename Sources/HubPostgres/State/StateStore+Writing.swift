@@ -62,6 +62,10 @@ extension StateStore {
         try await write(document.cls, into: StateTables.cls, on: connection)
         try await write(document.asvs, into: StateTables.asvs, on: connection)
         try await write(document.sismEditions, into: StateTables.sismEditions, on: connection)
+        try await write(document.dispositifs, into: StateTables.dispositifs, on: connection)
+        try await write(document.epcis, into: StateTables.epcis, on: connection)
+        try await write(document.psychiatricSectors, into: StateTables.psychiatricSectors, on: connection)
+        try await write(document.ptsmTerritories, into: StateTables.ptsmTerritories, on: connection)
         try await write(document.sources, into: StateTables.sources, on: connection)
     }
 

@@ -26,7 +26,9 @@ public struct StateStore: Sendable {
                 \(qpvTable["code"]) = ANY(\(Array(requirements.qpvSurroundings))) OR \(qpvTable["communes"]) && \(Array(requirements.communeSurroundings))
                 """, on: connection)
         for qpv in qpvs { state.reference.qpvs[qpv.code] = qpv }
-        let qpvCommunes = qpvs.filter { requirements.qpvSurroundings.contains($0.code) }.flatMap(\.communes)
+        // With the codes that meet them (a QPV coded 75118 is on a CLS of 75056).
+        let qpvCommunes = MunicipalArrondissements.related(
+            qpvs.filter { requirements.qpvSurroundings.contains($0.code) }.flatMap(\.communes))
         let neighbourhood = requirements.communeSurroundings.union(qpvCommunes)
 
         let communes = try await documents(

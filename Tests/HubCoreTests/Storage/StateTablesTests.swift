@@ -10,8 +10,8 @@ struct StateTablesTests {
         #expect(
             StateTables.all.map(\.name) == [
                 "ref_regions", "ref_departements", "ref_communes", "ref_qpvs", "ref_cls", "ref_asvs", "ref_sism_editions",
-                "ref_sources", "clsm_activity_reports", "clsms", "ptsm_diagnostics", "ptsms", "qpv_actions", "sism_programmes",
-                "sism_proposals",
+                "ref_sources", "ref_dispositifs", "ref_epcis", "ref_psychiatric_sectors", "ref_ptsm_territories",
+                "clsm_activity_reports", "clsms", "ptsm_diagnostics", "ptsms", "qpv_actions", "sism_programmes", "sism_proposals",
             ])
         for table in StateTables.all {
             #expect(!table.key.isEmpty, "\(table.name)")
@@ -26,7 +26,8 @@ struct StateTablesTests {
         #expect(
             StateTables.all.filter(\.isResident).map(\.name) == [
                 "ref_regions", "ref_departements", "ref_communes", "ref_qpvs", "ref_cls", "ref_asvs", "ref_sism_editions",
-                "ref_sources", "clsm_activity_reports", "clsms", "ptsms", "sism_programmes", "sism_proposals",
+                "ref_sources", "ref_dispositifs", "ref_epcis", "ref_psychiatric_sectors", "ref_ptsm_territories",
+                "clsm_activity_reports", "clsms", "ptsms", "sism_programmes", "sism_proposals",
             ])
     }
 

@@ -51,7 +51,11 @@ struct ReferenceImportCommandTests {
             #expect(first["qpvs"] == [document.qpvs.count, 0, 0])
             #expect(first["asvs"] == [document.asvs.count, 0, 0])
             #expect(first["sismEditions"] == [document.sismEditions.count, 0, 0])
-            #expect(first.count == 8, "every kind listed")
+            #expect(first["dispositifs"] == [document.dispositifs.count, 0, 0])
+            #expect(first["epcis"] == [document.epcis.count, 0, 0])
+            #expect(first["psychiatricSectors"] == [document.psychiatricSectors.count, 0, 0])
+            #expect(first["ptsmTerritories"] == [document.ptsmTerritories.count, 0, 0])
+            #expect(first.count == 12, "every kind listed")
             #expect(first["sources"] == [0, 0, 0])
             var expected = ReferenceData()
             expected.importing(document)
@@ -63,11 +67,12 @@ struct ReferenceImportCommandTests {
             let second = try await importing(Self.demo, schema: schema)
             #expect(second.status == 0, "\(second)")
             let lines = second.standardOutput.split(separator: "\n")
-            #expect(lines.first == "kind          inserted  updated  unchanged", "\(second)")
+            #expect(lines.first == "kind                inserted  updated  unchanged", "\(second)")
             #expect(lines.contains { $0.split(separator: " ") == ["communes", "0", "0", "\(document.communes.count)"] }, "\(second)")
             let total =
                 document.regions.count + document.departements.count + document.communes.count + document.qpvs.count
-                + document.cls.count + document.asvs.count + document.sismEditions.count
+                + document.cls.count + document.asvs.count + document.sismEditions.count + document.dispositifs.count
+                + document.epcis.count + document.psychiatricSectors.count + document.ptsmTerritories.count
             #expect(lines.last == "imported \(Self.demo.path): 0 inserted, 0 updated, \(total) unchanged", "\(second)")
             let after = try await connection.query("SELECT xmin::text FROM ref_communes ORDER BY code").map {
                 try $0.decode(String.self, at: 0)
@@ -95,7 +100,7 @@ struct ReferenceImportCommandTests {
 
             let dryRun = try await importing(file, ["--dry-run"], schema: schema)
             #expect(dryRun.status == 0, "\(dryRun)")
-            #expect(dryRun.standardOutput.contains("communes             1        1          0"), "\(dryRun)")
+            #expect(dryRun.standardOutput.contains("communes                   1        1          0"), "\(dryRun)")
             #expect(
                 dryRun.standardOutput.hasSuffix("dry run, nothing written: \(file.path) would change 1 inserted, 1 updated, 0 unchanged\n"),
                 "\(dryRun)")
