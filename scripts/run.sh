@@ -2,7 +2,7 @@
 # The hub's main job on a local default, with an ILLUSTRATIVE DEMO territory:
 #   servers up (scripts/env.sh), build, schema migrated, topics created, the DEMO reference
 #   data imported (docs/examples/reference-demo.json: real INSEE codes, invented QPVs, CLS,
-#   ASV and SISM edition), hub-workers started (as a workers' role: data rights only, no DDL;
+#   ASV, SISM edition and issue 19's dispositifs, EPCIs, sectors and PTSM territories), hub-workers started (as a workers' role: data rights only, no DDL;
 #   the reports run as a reporting role of region 11), a scripted day of events published in order
 #   (docs/examples/demo-day/day.tsv), each step's notifications shown as they come back on
 #   hub.notifications, then the ARS reports for the demo region, the SISM programme as an
@@ -76,7 +76,9 @@ cat <<'EOF'
   *  DEMO REFERENCE DATA - an ILLUSTRATIVE territory, not an official one.           *
   *  Région Île-de-France (11), Seine-Saint-Denis (93), Hauts-de-Seine (92): the     *
   *  INSEE codes of regions, départements and communes are real; the QPVs, the CLS,  *
-  *  the ASV and the SISM 2026 edition are INVENTED for the demonstration.           *
+  *  the ASV, the SISM 2026 edition, the CLSPD, CPTS, DAC, PRE, contrat de ville,    *
+  *  EPCIs (SIRENs), psychiatric sectors and PTSM territories are INVENTED for the   *
+  *  demonstration.                                                                  *
   *  Source: docs/examples/reference-demo.json                                       *
   ************************************************************************************
 EOF
