@@ -55,6 +55,15 @@ public enum MunicipalArrondissements {
         return all
     }
 
+    /// `codes` with every code that meets one of them: `codes` itself, not copied, when none
+    /// is in the three cities (the rules' lookups ask this for every event).
+    public static func related(_ codes: Set<String>) -> Set<String> {
+        guard codes.contains(where: isInDividedCity) else { return codes }
+        var all = codes
+        for code in codes where isInDividedCity(code) { all.formUnion(related(code)) }
+        return all
+    }
+
     /// Whether two codes designate overlapping ground.
     public static func meet(_ a: String, _ b: String) -> Bool {
         a == b || commune(ofArrondissement: a) == b || commune(ofArrondissement: b) == a
@@ -70,9 +79,11 @@ public enum MunicipalArrondissements {
     /// share, the same seen from both (`shared(a, b) == shared(b, a)`), and their common
     /// codes when neither uses arrondissements.
     public static func shared<A: Collection<String>, B: Collection<String>>(_ a: A, _ b: B) -> Set<String> {
-        let setA = Set(a), setB = Set(b)
-        var shared = setA.intersection(setB)
+        let setA = a as? Set<String> ?? Set(a)
+        var shared = setA.intersection(b)
         // Only a code of the three cities can meet a code other than itself.
+        guard setA.contains(where: isInDividedCity) || b.contains(where: isInDividedCity) else { return shared }
+        let setB = b as? Set<String> ?? Set(b)
         for code in setA where isInDividedCity(code) && related(code).contains(where: setB.contains) { shared.insert(code) }
         for code in setB where isInDividedCity(code) && related(code).contains(where: setA.contains) { shared.insert(code) }
         return shared
