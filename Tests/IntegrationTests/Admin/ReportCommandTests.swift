@@ -209,6 +209,7 @@ struct ReportCommandTests {
             _ = try await PostgresMigrator(migrations: HubSchema.migrations, schema: schema).migrate(on: connection)
             let store = StateStore()
             try await store.importReference(territory.reference, on: connection)
+            try await store.importReference(Self.dispositifs(on: territory.reference), on: connection)
             for start in stride(from: 0, to: messages.count, by: 300) {
                 _ = try await processor.process(Array(messages[start..<min(start + 300, messages.count)]), on: connection)
             }
@@ -216,6 +217,7 @@ struct ReportCommandTests {
             #expect(!everything.sismProposals.isEmpty && !everything.qpvActions.isEmpty)
             let editions = Set(everything.sismProposals.values.map(\.proposal.edition))
             var reportsWithContent = 0
+            var withTerritory = 0
             for region in territory.reference.regions.map(\.code) {
                 for edition in editions {
                     let scope = RegionReportScope(region: region, sismEdition: edition, qpvActions: true)
@@ -225,14 +227,47 @@ struct ReportCommandTests {
                             == SismProgrammeReport(state: everything, region: region, edition: edition),
                         "region \(region) edition \(edition)")
                 }
-                let slice = try #require(try await store.loadRegion(RegionReportScope(region: region, qpvActions: true), on: connection))
+                let slice = try #require(
+                    try await store.loadRegion(RegionReportScope(region: region, qpvActions: true, activityReports: true), on: connection))
                 let articulation = try ArticulationReport(state: slice, region: region)
                 #expect(articulation == (try ArticulationReport(state: everything, region: region)), "region \(region)")
                 #expect(try QpvCoverageReport(state: slice, region: region) == QpvCoverageReport(state: everything, region: region))
                 if !articulation.entries.isEmpty { reportsWithContent += 1 }
+                if articulation.entries.contains(where: { !$0.territory.isEmpty }) { withTerritory += 1 }
             }
             #expect(reportsWithContent >= 10)
+            #expect(withTerritory >= 5, "the region slices hold the dispositifs and levels of issue 19")
             #expect(try await store.loadRegion(RegionReportScope(region: "99"), on: connection) == nil)
         }
+    }
+
+    /// Issue 19's dispositifs and levels over a synthetic territory: one local dispositif of
+    /// each kind in turn on every fifth commune, an EPCI over each run of four communes, an
+    /// adult and a child sector over each run of three, a PTSM territory per département.
+    static func dispositifs(on reference: ReferenceDataDocument) -> ReferenceDataDocument {
+        let communes = reference.communes.map(\.code).sorted()
+        var document = ReferenceDataDocument()
+        for (index, commune) in communes.enumerated() where index % 5 == 0 {
+            let kind = LocalDispositif.Kind.allCases[(index / 5) % LocalDispositif.Kind.allCases.count]
+            document.dispositifs.append(LocalDispositif(kind: kind, id: "d-\(commune)", name: "Dispositif \(commune)", communes: [commune]))
+        }
+        for start in stride(from: 0, to: communes.count, by: 4) {
+            let siren = String(900_000_000 + start)
+            document.epcis.append(
+                Epci(siren: siren, name: "EPCI \(start)", communes: Array(communes[start..<min(start + 4, communes.count)])))
+        }
+        for start in stride(from: 0, to: communes.count, by: 3) {
+            let served = Array(communes[start..<min(start + 3, communes.count)])
+            document.psychiatricSectors.append(
+                PsychiatricSector(id: "G\(start)", name: "Secteur \(start)", population: .adult, establishment: "EPS", communes: served))
+            document.psychiatricSectors.append(
+                PsychiatricSector(
+                    id: "I\(start)", name: "Intersecteur \(start)", population: .child, establishment: "EPS", communes: served))
+        }
+        for departement in reference.departements {
+            document.ptsmTerritories.append(
+                PtsmTerritory(id: "t-\(departement.code)", name: "Territoire \(departement.code)", departements: [departement.code]))
+        }
+        return document
     }
 }
