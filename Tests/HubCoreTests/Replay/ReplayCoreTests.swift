@@ -151,7 +151,7 @@ struct ReplayCoreTests {
 
     // MARK: Rewind
 
-    @Test("only the four inbound topics can be rewound; the refusal names them")
+    @Test("only the inbound topics can be rewound; the refusal names them")
     func topics() throws {
         #expect(try ConsumerGroupRewind.inboundTopic("clsm.declared") == .clsmDeclared)
         for name in ["hub.notifications", "hub.deadletter", "clsm", ""] {

@@ -240,7 +240,7 @@ extension SharedTopicsTests {
                 #expect(status["deadletters"]?.first?["code"] as? String == "unknown_reference")
                 #expect(status["deadletters"]?.first?["unreplayed"] as? Int == 1)
                 let lag = try #require(status["lag"])
-                #expect(lag.count == 4 * 6, "the four inbound topics of six partitions")
+                #expect(lag.count == InboundTopic.allCases.count * 6, "every inbound topic, of six partitions each")
                 #expect(lag.allSatisfy { $0["lag"] as? Int == 0 }, "\(lag)")
                 #expect(lag.contains { $0["topic"] as? String == "clsm.declared" && $0["committed"] as? Int == 1 })
 
