@@ -59,6 +59,16 @@ struct Soak: AsyncParsableCommand {
     @Option(help: "Seed of the territory, the stream and which records are large.")
     var seed: UInt64 = 1
 
+    @Option(
+        help: """
+            Length of the synthetic stream the records are taken from (default: the run's \
+            records). The stream's five SISM editions are spread over its whole length, each \
+            adding its programme's proposals to the state the workers keep in memory: by \
+            default a soak goes through all five; five times its records keeps it within the \
+            first edition.
+            """)
+    var streamEvents: Int?
+
     @Option(help: "Records per batch for the workers (HUB_BATCH_SIZE).")
     var batchSize: Int = HubConfiguration.defaultBatchSize
 
@@ -100,7 +110,7 @@ struct Soak: AsyncParsableCommand {
             throw ValidationError("no hub-admin executable at \(admin.path) (build it, or give --admin-binary)")
         }
         // Enough records for the whole run; publishing stops when the time is up.
-        let events = rate * minutes * 60 + 2000
+        let events = max(streamEvents ?? 0, rate * minutes * 60 + 2000)
         let data = try DataOptions.parse([
             "--events", String(events), "--seed", String(seed), "--invalid-fraction", String(invalidFraction),
         ])
