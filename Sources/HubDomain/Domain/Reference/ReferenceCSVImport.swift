@@ -261,7 +261,8 @@ public enum ReferenceCSVImport {
                     document.ptsmTerritories.append(
                         PtsmTerritory(id: id, name: label, departements: departements, ptsm: ptsm.isEmpty ? nil : ptsm))
                 default:
-                    let dispositifKind = LocalDispositif.Kind(rawValue: kind)!
+                    // `kinds` was checked above: the other kinds are the dispositifs'.
+                    guard let dispositifKind = LocalDispositif.Kind(rawValue: kind) else { continue }
                     document.dispositifs.append(LocalDispositif(kind: dispositifKind, id: id, name: label, communes: communes, qpvs: qpvs))
                 }
             }

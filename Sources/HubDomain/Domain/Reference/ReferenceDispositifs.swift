@@ -5,7 +5,7 @@
 
 /// A local dispositif known by the communes it covers.
 public struct LocalDispositif: Sendable, Hashable, Codable, StrictlyDecodable {
-    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    public enum Kind: String, Sendable, Hashable, Codable, DeclarationOrdered {
         /// Conseil local (ou intercommunal) de sécurité et de prévention de la délinquance.
         case clspd
         /// Communauté professionnelle territoriale de santé.
@@ -16,10 +16,6 @@ public struct LocalDispositif: Sendable, Hashable, Codable, StrictlyDecodable {
         case pre
         /// Contrat de ville (politique de la ville), with the QPVs it covers.
         case contratDeVille
-
-        public static func < (lhs: Self, rhs: Self) -> Bool {
-            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-        }
     }
 
     /// The key of a local dispositif: ids are unique within a kind.

@@ -42,7 +42,7 @@ enum ActivityRules {
             "notInvolved": .strings(notInvolved.map(\.rawValue)),
         ]
         if let previous { data = merging(data, ["previousVersion": .int(previous.report.version)]) }
-        let revision = previous == nil ? "" : " (version \(report.version), remplace la version \(previous!.report.version))"
+        let revision = previous.map { " (version \(report.version), remplace la version \($0.report.version))" } ?? ""
         out.notify(
             .arsActivityReported, to: .ars(region), region: region, subject: subject,
             message:
@@ -82,13 +82,14 @@ enum ActivityRules {
 
         let previousNotInvolved = previous.map { notInvolvedQuarts($0.report) } ?? []
         if !notInvolved.isEmpty, notInvolved != previousNotInvolved {
-            let members = notInvolved.map { member -> JSONValue in
-                ["member": .string(member.rawValue), "status": .string(report.involvement.status(of: member)!.rawValue)]
+            let statuses = notInvolved.compactMap { member in report.involvement.status(of: member).map { (member, $0) } }
+            let members = statuses.map { member, status -> JSONValue in
+                ["member": .string(member.rawValue), "status": .string(status.rawValue)]
             }
             out.notify(
                 .clsmQuatreQuartsNotInvolved, to: .clsm(report.clsmId), region: region, subject: subject,
                 message:
-                    "Membres des « quatre quarts » non impliqués en \(year) d'après votre rapport d'activité : \(French.list(notInvolved.map { "\(French.member($0)) (\(French.involvement(report.involvement.status(of: $0)!)))" })). Les « quatre quarts » sont la condition d'un CLSM.",
+                    "Membres des « quatre quarts » non impliqués en \(year) d'après votre rapport d'activité : \(French.list(statuses.map { "\(French.member($0)) (\(French.involvement($1)))" })). Les « quatre quarts » sont la condition d'un CLSM.",
                 data: [
                     "clsmId": .string(report.clsmId), "year": .int(year), "version": .int(report.version), "members": .array(members),
                     "previousMembers": .strings(previousNotInvolved.map(\.rawValue)),

@@ -69,14 +69,10 @@ public struct PtsmRecord: Sendable, Hashable, Codable {
 }
 
 /// Why a SISM proposal was refused (a business answer, not a dead letter).
-public enum SismRejectionReason: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+public enum SismRejectionReason: String, Sendable, Hashable, Codable, DeclarationOrdered {
     case clsmNotActive
     case outsideEditionWindow
     case communeOutsideTerritory
-
-    public static func < (lhs: SismRejectionReason, rhs: SismRejectionReason) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
 }
 
 /// A SISM proposal and the hub's answer to it.

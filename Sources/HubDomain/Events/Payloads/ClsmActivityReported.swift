@@ -161,7 +161,16 @@ public struct ClsmActivityReported: Sendable, Hashable, Codable, StrictlyDecodab
         }
 
         public func answer(for dispositif: ArticulatedDispositif) -> ArticulationAnswer {
-            byDispositif.first { $0.0 == dispositif }!.1
+            switch dispositif {
+            case .ptsm: ptsm
+            case .cls: cls
+            case .clspd: clspd
+            case .asv: asv
+            case .cpts: cpts
+            case .pre: pre
+            case .dac: dac
+            case .contratDeVille: contratDeVille
+            }
         }
 
         public static func strictDecode(_ value: JSONValue, at path: JSONPath, violations: inout [Violation]) -> Self? {
@@ -169,8 +178,8 @@ public struct ClsmActivityReported: Sendable, Hashable, Codable, StrictlyDecodab
             guard let object = StrictObject(value, at: path, allowed: fields, violations: &violations) else { return nil }
             let answer = Strict.enumeration(ArticulationAnswer.self)
             let answers = ArticulatedDispositif.allCases.map { object.required($0.rawValue, answer, &violations) }
-            guard answers.allSatisfy({ $0 != nil }) else { return nil }
-            let a = answers.map { $0! }
+            let a = answers.compactMap { $0 }
+            guard a.count == answers.count else { return nil }
             return Self(ptsm: a[0], cls: a[1], clspd: a[2], asv: a[3], cpts: a[4], pre: a[5], dac: a[6], contratDeVille: a[7])
         }
     }
@@ -361,10 +370,8 @@ public enum CoordinatorEmployer: String, Sendable, Hashable, Codable, CaseIterab
 }
 
 /// A funder of the coordinator post.
-public enum CoordinatorFunder: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+public enum CoordinatorFunder: String, Sendable, Hashable, Codable, DeclarationOrdered {
     case localAuthority, ars, hospital, politiqueDeLaVille, other
-
-    public static func < (lhs: Self, rhs: Self) -> Bool { allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)! }
 }
 
 /// The dispositifs a CLSM declares its articulation with.
